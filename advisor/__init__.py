@@ -1,0 +1,1 @@
+"""Career advisor: grounded answers about AI and ML engineering careers."""

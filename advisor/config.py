@@ -1,0 +1,95 @@
+"""One typed settings object for the whole project.
+
+Nothing else in the project reads the environment: every module asks
+:func:`get_settings` so that tests, the CLIs and the UI see the same values.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EngineName = Literal["auto", "local", "openai", "extractive"]
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Settings read from ``ADVISOR_*`` variables (and ``OPENAI_*``) or a ``.env`` file."""
+
+    model_config = SettingsConfigDict(env_prefix="ADVISOR_", env_file=".env", extra="ignore")
+
+    home: Path = Path(".advisor")
+    chroma_url: str | None = None
+    collection: str = "career"
+    engine: EngineName = "auto"
+    local_model: Path | None = None
+
+    openai_api_key: str | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY"))
+    openai_base_url: str | None = Field(None, validation_alias=AliasChoices("OPENAI_BASE_URL"))
+    openai_model: str = Field("gpt-4o-mini", validation_alias=AliasChoices("OPENAI_MODEL"))
+    openai_timeout_s: float = 60.0
+
+    # Chunking: all-MiniLM-L6-v2 reads at most 256 word pieces; leave room for the
+    # title/section header that is embedded with each chunk.
+    chunk_tokens: int = 200
+    chunk_overlap_tokens: int = 30
+    embed_batch_size: int = 64
+
+    # Retrieval.
+    top_k: int = 5
+    candidates: int = 20
+    mmr_lambda: float = 0.75
+    max_chunks_per_source: int = 2
+    # Calibrated by ``python -m evals.calibrate_gate`` (see evals/README.md).
+    relevance_threshold: float = 0.40
+    # HNSW search breadth; see BENCHMARKS.md for how it was chosen.
+    hnsw_ef_search: int = 100
+    hnsw_ef_construction: int = 200
+    hnsw_max_neighbors: int = 32
+
+    # Grounding: a sentence needs this support score from some retrieved chunk.
+    support_threshold: float = 0.55
+
+    # Local engine.
+    local_context_tokens: int = 2048
+    local_max_tokens: int = 160
+    local_threads: int | None = None
+
+    max_question_chars: int = 2000
+
+    @property
+    def store_dir(self) -> Path:
+        return self.home / "chroma"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    @property
+    def feedback_db(self) -> Path:
+        return self.home / "feedback.sqlite3"
+
+    @property
+    def corpus_dir(self) -> Path:
+        return PROJECT_ROOT / "corpus"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def configure_offline() -> None:
+    """Keep every library away from the network: models come from packages, not hubs."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

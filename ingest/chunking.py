@@ -1,0 +1,72 @@
+"""Structure-aware chunking: split on headings first, then to the embedding model's size."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+
+from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
+
+from advisor.config import Settings
+from ingest.loaders import LoadedDocument
+
+# Bump when chunking changes in a way that should re-embed every file.
+CHUNKER_VERSION = 1
+_HEADERS = [("#", "h1"), ("##", "h2"), ("###", "h3")]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    text: str
+    section: str
+    chunk_index: int
+    # What gets embedded: the chunk with its title and section, so a passage that
+    # only says "they" still lands near questions about its subject.
+    embed_text: str
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+def chunker_signature(settings: Settings) -> str:
+    return f"v{CHUNKER_VERSION}:{settings.chunk_tokens}:{settings.chunk_overlap_tokens}"
+
+
+@lru_cache(maxsize=4)
+def _token_splitter(chunk_tokens: int, overlap_tokens: int) -> RecursiveCharacterTextSplitter:
+    from advisor.embeddings import get_embeddings
+
+    return RecursiveCharacterTextSplitter.from_huggingface_tokenizer(
+        get_embeddings().tokenizer,
+        chunk_size=chunk_tokens,
+        chunk_overlap=overlap_tokens,
+        separators=["\n\n", "\n", ". ", "; ", ", ", " ", ""],
+    )
+
+
+def chunk_document(doc: LoadedDocument, settings: Settings) -> list[Chunk]:
+    splitter = _token_splitter(settings.chunk_tokens, settings.chunk_overlap_tokens)
+    if doc.kind == "markdown":
+        sections = MarkdownHeaderTextSplitter(_HEADERS, strip_headers=True).split_text(doc.text)
+        pieces = [(_section_name(s.metadata, doc.title), s.page_content) for s in sections]
+    else:
+        pieces = [("", doc.text)]
+    chunks: list[Chunk] = []
+    for section, text in pieces:
+        for part in splitter.split_text(text):
+            part = part.strip()
+            if not part:
+                continue
+            header = doc.title if not section or section == doc.title else f"{doc.title} — {section}"
+            chunks.append(Chunk(part, section, len(chunks), f"{header}\n{part}"))
+    return chunks
+
+
+def _section_name(metadata: dict, title: str) -> str:
+    # The deepest heading names the section; h1 usually repeats the title.
+    for key in ("h3", "h2", "h1"):
+        if metadata.get(key):
+            return metadata[key].strip()
+    return ""

@@ -1,0 +1,162 @@
+"""Turn files on disk into clean text plus metadata, or a clear reason why not.
+
+Every loader returns a :class:`LoadedDocument`; anything wrong with a file raises
+:class:`LoadError` with a message meant for the person who ran the ingest.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf")
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+class LoadError(Exception):
+    """A file could not be turned into text; the message says why."""
+
+
+@dataclass
+class LoadedDocument:
+    text: str
+    title: str
+    # "markdown" text keeps '#' headings for the structure-aware splitter.
+    kind: str = "markdown"
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+def read_bytes(path: Path) -> bytes:
+    """The raw bytes of a supported file, or a :class:`LoadError` saying why not."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise LoadError(f"unsupported file type '{suffix or path.name}' (supported: {', '.join(SUPPORTED_SUFFIXES)})")
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise LoadError(f"file is too large ({size // (1024 * 1024)} MiB; the limit is {MAX_FILE_BYTES // (1024 * 1024)} MiB)")
+        return path.read_bytes()
+    except PermissionError:
+        raise LoadError("permission denied: the file cannot be read") from None
+    except OSError as exc:
+        raise LoadError(f"cannot read the file: {exc.strerror or exc}") from None
+
+
+def load_file(path: Path, data: bytes | None = None) -> LoadedDocument:
+    """Text and metadata of one file; ``data`` saves a second read when the caller has the bytes."""
+    if data is None:
+        data = read_bytes(path)
+    suffix = path.suffix.lower()
+    if not data.strip():
+        raise LoadError("the file is empty")
+    if suffix == ".pdf":
+        doc = _load_pdf(data)
+    else:
+        text = _decode_text(data)
+        if suffix in (".html", ".htm"):
+            doc = _load_html(text)
+        elif suffix in (".md", ".markdown"):
+            doc = _load_markdown(text)
+        else:
+            doc = LoadedDocument(text=text, title=_short_first_line(text))
+    doc.text = _tidy(doc.text)
+    if not doc.text.strip():
+        raise LoadError("no text left after extraction")
+    doc.title = doc.title or _first_heading(doc.text) or _title_from_name(path)
+    return doc
+
+
+def _decode_text(data: bytes) -> str:
+    if b"\x00" in data[:8192]:
+        raise LoadError("looks like a binary file, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LoadError(
+            f"not valid UTF-8 text (bad byte at offset {exc.start}); re-save the file as UTF-8"
+        ) from None
+
+
+def _load_markdown(text: str) -> LoadedDocument:
+    import frontmatter
+
+    try:
+        post = frontmatter.loads(text)
+    except Exception as exc:  # malformed YAML front matter
+        raise LoadError(f"invalid front matter: {exc}") from None
+    meta = {k: str(v) for k, v in post.metadata.items() if isinstance(v, (str, int, float)) and str(v).strip()}
+    title = meta.pop("title", "")
+    # Front-matter "source" names the original publication; the store's "source"
+    # is the file, so it is kept under another name.
+    if "source" in meta:
+        meta["publication"] = meta.pop("source")
+    return LoadedDocument(text=post.content, title=title, metadata=meta)
+
+
+def _load_html(text: str) -> LoadedDocument:
+    import trafilatura
+
+    extracted = trafilatura.extract(
+        text,
+        output_format="markdown",
+        include_comments=False,
+        include_tables=True,
+        include_links=False,
+        include_images=False,
+        favor_precision=True,
+        with_metadata=False,
+    )
+    if not extracted or not extracted.strip():
+        # Short pages fall below trafilatura's thresholds; take the plain text then.
+        extracted = trafilatura.html2txt(text)
+    meta = trafilatura.extract_metadata(text)
+    title = (meta.title if meta and meta.title else "") or ""
+    url = meta.url if meta and meta.url else ""
+    return LoadedDocument(text=extracted or "", title=title, metadata={"url": url} if url else {})
+
+
+def _load_pdf(data: bytes) -> LoadedDocument:
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PdfReadError, ValueError, KeyError) as exc:
+        raise LoadError(f"not a readable PDF: {exc}") from None
+    text = "\n\n".join(p.strip() for p in pages if p.strip())
+    if not text.strip():
+        raise LoadError(f"the PDF has no text layer ({len(pages)} page(s), scanned images?); run OCR first")
+    title = ""
+    try:
+        title = (reader.metadata.title or "") if reader.metadata else ""
+    except Exception:
+        title = ""
+    return LoadedDocument(text=text, title=title, kind="plain")
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _tidy(text: str) -> str:
+    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def _short_first_line(text: str) -> str:
+    """Plain-text articles often open with their title on a line of its own."""
+    first = text.strip().split("\n", 1)[0].strip().lstrip("#").strip()
+    return first if 0 < len(first) <= 120 and not first.endswith((".", ",", ";")) else ""
+
+
+def _first_heading(text: str) -> str:
+    match = re.search(r"^#{1,3}\s+(.+)$", text, flags=re.MULTILINE)
+    return match.group(1).strip() if match else ""
+
+
+def _title_from_name(path: Path) -> str:
+    return re.sub(r"[-_]+", " ", path.stem).strip().capitalize() or path.name
