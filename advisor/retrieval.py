@@ -1,0 +1,206 @@
+"""Hybrid retrieval: dense (Chroma) and keyword (BM25) results, fused and diversified.
+
+Dense search finds paraphrases; BM25 finds exact terms ("MCP", "Levels.fyi",
+"fastai") that a small embedding model scores weakly. Reciprocal rank fusion
+merges the two lists without calibrating their scores against each other, and
+maximal marginal relevance with a per-source cap keeps one article from filling
+every slot.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict, PrivateAttr
+
+from advisor.config import Settings, get_settings
+from advisor.store import iter_records, revision, shared_collection
+
+RRF_K = 60
+
+
+@dataclass
+class _KeywordIndex:
+    revision: int
+    ids: list[str]
+    texts: list[str]
+    metadatas: list[dict]
+    bm25: object | None
+    idf: dict[str, float]  # inverse document frequency of every corpus word
+
+
+@dataclass
+class RetrievalResult:
+    docs: list[Document]
+    best_dense: float  # highest cosine similarity of any dense candidate
+    keyword_coverage: float  # IDF-weighted share of the question's keywords that occur in the corpus
+
+    @property
+    def relevance(self) -> float:
+        """The relevance gate's score; the weight and threshold are calibrated in evals/calibrate_gate.py."""
+        return self.best_dense + KEYWORD_WEIGHT * self.keyword_coverage
+
+
+KEYWORD_WEIGHT = 0.25
+
+
+def _tokenize(texts):
+    import bm25s
+
+    return bm25s.tokenize(texts, stopwords="en", show_progress=False)
+
+
+class HybridRetriever(BaseRetriever):
+    """A LangChain retriever over the project's store.
+
+    Each returned ``Document`` carries ``id`` and, in its metadata, ``dense_score``
+    (cosine similarity, -1 if the chunk came from BM25 alone), ``keyword_rank`` and
+    the fused ``score``. :meth:`search` also returns the best dense similarity of
+    all candidates, which the relevance gate uses.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    settings: Settings
+
+    _index: _KeywordIndex | None = PrivateAttr(default=None)
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        return self.search(query).docs
+
+    # ------------------------------------------------------------------ search
+    def search(self, query: str, k: int | None = None) -> RetrievalResult:
+        from advisor.embeddings import get_embeddings
+
+        settings = self.settings
+        k = k or settings.top_k
+        collection = shared_collection(settings)
+        count = collection.count()
+        if count == 0:
+            return RetrievalResult([], -1.0, 0.0)
+        n = min(settings.candidates, count)
+        query_vector = get_embeddings().encode([query])[0]
+        dense = collection.query(
+            query_embeddings=[query_vector],
+            n_results=n,
+            include=["documents", "metadatas", "distances", "embeddings"],
+        )
+        candidates: dict[str, dict] = {}
+        for rank, (cid, text, meta, distance, vector) in enumerate(
+            zip(dense["ids"][0], dense["documents"][0], dense["metadatas"][0], dense["distances"][0], dense["embeddings"][0])
+        ):
+            candidates[cid] = {
+                "text": text, "meta": meta, "vector": np.asarray(vector, dtype=np.float32),
+                "dense": 1.0 - float(distance), "fused": 1.0 / (RRF_K + rank + 1), "keyword_rank": -1,
+            }
+        best_dense = max((c["dense"] for c in candidates.values()), default=-1.0)
+
+        index = self._keyword_index(collection)
+        keyword_only: list[str] = []
+        for rank, (cid, text, meta) in enumerate(self._keyword_hits(index, query, n)):
+            entry = candidates.get(cid)
+            if entry is None:
+                entry = candidates[cid] = {"text": text, "meta": meta, "vector": None, "dense": -1.0, "fused": 0.0}
+                keyword_only.append(cid)
+            entry["fused"] += 1.0 / (RRF_K + rank + 1)
+            entry["keyword_rank"] = rank
+        if keyword_only:
+            got = collection.get(ids=keyword_only, include=["embeddings"])
+            for cid, vector in zip(got["ids"], got["embeddings"]):
+                vector = np.asarray(vector, dtype=np.float32)
+                candidates[cid]["vector"] = vector
+                candidates[cid]["dense"] = float(vector @ query_vector)
+
+        chosen = self._diversify(candidates, k)
+        docs = []
+        for cid in chosen:
+            c = candidates[cid]
+            meta = dict(c["meta"])
+            meta.update(dense_score=round(c["dense"], 4), score=round(c["fused"], 5), keyword_rank=c.get("keyword_rank", -1))
+            docs.append(Document(id=cid, page_content=c["text"], metadata=meta))
+        return RetrievalResult(docs, best_dense, self._coverage(index, query))
+
+    @staticmethod
+    def _coverage(index: _KeywordIndex, query: str) -> float:
+        words = [w for w in _tokenize([query]).vocab if w]
+        if not words or not index.idf:
+            return 0.0
+        unknown = max(index.idf.values())  # a word the corpus never uses counts as the rarest
+        known = sum(index.idf[w] for w in words if w in index.idf)
+        return known / (known + unknown * sum(w not in index.idf for w in words))
+
+    def _diversify(self, candidates: dict[str, dict], k: int) -> list[str]:
+        """MMR over the fused scores, with at most ``max_chunks_per_source`` chunks per source."""
+        ids = sorted(candidates, key=lambda c: candidates[c]["fused"], reverse=True)
+        top = candidates[ids[0]]["fused"] if ids else 1.0
+        lam = self.settings.mmr_lambda
+        per_source: dict[str, int] = {}
+        chosen: list[str] = []
+        while ids and len(chosen) < k:
+            best_id, best_value = None, -np.inf
+            for cid in ids:
+                c = candidates[cid]
+                if per_source.get(c["meta"].get("source", ""), 0) >= self.settings.max_chunks_per_source:
+                    continue
+                redundancy = max((float(c["vector"] @ candidates[s]["vector"]) for s in chosen), default=0.0)
+                value = lam * c["fused"] / top - (1 - lam) * redundancy
+                if value > best_value:
+                    best_id, best_value = cid, value
+            if best_id is None:  # every remaining candidate is from a capped source
+                break
+            chosen.append(best_id)
+            ids.remove(best_id)
+            source = candidates[best_id]["meta"].get("source", "")
+            per_source[source] = per_source.get(source, 0) + 1
+        return chosen
+
+    # ------------------------------------------------------------------ keyword index
+    def _keyword_index(self, collection) -> _KeywordIndex:
+        """The BM25 index, rebuilt only when ingest has changed the store."""
+        current = revision(collection)
+        with self._lock:
+            if self._index is not None and self._index.revision == current:
+                return self._index
+            import bm25s
+
+            ids, texts, metas = [], [], []
+            for cid, text, meta in iter_records(collection, include=("documents", "metadatas")):
+                ids.append(cid)
+                texts.append(text)
+                metas.append(meta)
+            bm25, idf = None, {}
+            if texts:
+                bm25 = bm25s.BM25()
+                titled = [f"{m.get('title', '')} {m.get('section', '')} {t}" for t, m in zip(texts, metas)]
+                tokens = _tokenize(titled)
+                bm25.index(tokens, show_progress=False)
+                df = np.zeros(len(tokens.vocab), dtype=np.int64)
+                for doc_ids in tokens.ids:
+                    df[np.unique(np.asarray(doc_ids, dtype=np.int64))] += 1
+                idf = {w: float(np.log((1 + len(texts)) / (1 + df[i]))) + 1.0 for w, i in tokens.vocab.items() if w}
+            self._index = _KeywordIndex(current, ids, texts, metas, bm25, idf)
+            return self._index
+
+    @staticmethod
+    def _keyword_hits(index: _KeywordIndex, query: str, n: int):
+        if index.bm25 is None:
+            return []
+        tokens = _tokenize([query])
+        if not tokens.vocab:
+            return []
+        n = min(n, len(index.ids))
+        results, scores = index.bm25.retrieve(tokens, k=n, show_progress=False)
+        return [
+            (index.ids[i], index.texts[i], index.metadatas[i])
+            for i, s in zip(results[0], scores[0])
+            if s > 0
+        ]
+
+
+def get_retriever(settings: Settings | None = None) -> HybridRetriever:
+    return HybridRetriever(settings=settings or get_settings())

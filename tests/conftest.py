@@ -1,0 +1,124 @@
+"""Test set-up: no network beyond loopback, offline models, a fresh store per test that needs one."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ["ANONYMIZED_TELEMETRY"] = "False"
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ["TOKENIZERS_PARALLELISM"] = "false"
+for _name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ADVISOR_CHROMA_URL", "ADVISOR_ENGINE", "ADVISOR_LOCAL_MODEL"):
+    os.environ.pop(_name, None)
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+CORPUS = ROOT / "corpus"
+
+
+# ------------------------------------------------------------------ network guard
+
+class NetworkBlocked(RuntimeError):
+    pass
+
+
+def _is_loopback(address) -> bool:
+    if isinstance(address, (str, bytes)):  # AF_UNIX
+        return True
+    host = str(address[0])
+    return host in ("localhost", "::1") or host.startswith("127.") or host == "0.0.0.0"
+
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+_real_getaddrinfo = socket.getaddrinfo
+
+
+def _guarded_connect(self, address):
+    if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address):
+        raise NetworkBlocked(f"tests may not reach the network (tried {address!r})")
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self, address):
+    if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address):
+        raise NetworkBlocked(f"tests may not reach the network (tried {address!r})")
+    return _real_connect_ex(self, address)
+
+
+def _guarded_getaddrinfo(host, *args, **kwargs):
+    if host not in (None, "localhost", "127.0.0.1", "::1", "0.0.0.0") and not str(host).startswith("127."):
+        raise NetworkBlocked(f"tests may not resolve network names (tried {host!r})")
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
+socket.socket.connect = _guarded_connect
+socket.socket.connect_ex = _guarded_connect_ex
+socket.getaddrinfo = _guarded_getaddrinfo
+
+
+# ------------------------------------------------------------------ settings and stores
+
+def _reset_caches() -> None:
+    from advisor import chain, store
+    from advisor.config import get_settings
+
+    get_settings.cache_clear()
+    store._clients.clear()
+    chain._advisors.clear()
+
+
+@pytest.fixture
+def advisor_home(tmp_path, monkeypatch):
+    """An empty ADVISOR_HOME for this test, seen by in-process code and by subprocesses."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("ADVISOR_HOME", str(home))
+    _reset_caches()
+    yield home
+    _reset_caches()
+
+
+@pytest.fixture(scope="session")
+def built_home(tmp_path_factory):
+    """A store built once from corpus/ for the behaviour tests (read-only for them)."""
+    home = tmp_path_factory.mktemp("built") / "home"
+    result = run_cli("ingest", "--json", env={"ADVISOR_HOME": str(home)})
+    assert result.returncode == 0, result.stderr
+    return home
+
+
+@pytest.fixture
+def corpus_home(built_home, monkeypatch):
+    monkeypatch.setenv("ADVISOR_HOME", str(built_home))
+    _reset_caches()
+    yield built_home
+    _reset_caches()
+
+
+@pytest.fixture
+def corpus_copy(tmp_path) -> Path:
+    target = tmp_path / "corpus"
+    shutil.copytree(CORPUS, target)
+    return target
+
+
+def run_cli(module: str, *args: str, env: dict | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run ``python -m module args`` from the project root, as a user would."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", module, *args], cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
