@@ -34,8 +34,10 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     # Something the user should know about how this answer was made (a fallback, a cut message).
     notice: str | None = None
-    # The retrieved passages the answer was grounded on (numbered citations are a subset).
+    # The retrieved passages the answer was grounded on (numbered citations are a subset)
+    # and their sources, in retrieval order: the eval harness scores them.
     contexts: list[str] = field(default_factory=list)
+    context_sources: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {

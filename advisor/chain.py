@@ -180,7 +180,7 @@ class Advisor:
         timings["retrieval_ms"] = (time.perf_counter() - t) * 1000
         docs = result.docs
         base = dict(engine=engine.name, question=question, rewritten_question=rewritten,
-                    contexts=[d.page_content for d in docs])
+                    contexts=[d.page_content for d in docs], context_sources=[d.metadata.get("source", "") for d in docs])
 
         if not docs or result.relevance < self.settings.relevance_threshold:
             timings["total_ms"] = (time.perf_counter() - started) * 1000

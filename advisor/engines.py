@@ -102,7 +102,7 @@ _INJECTION = re.compile(
 )
 
 
-def format_sources(grounder: Grounder, question: str, docs: Sequence[Document], per_doc: int = 3) -> str:
+def format_sources(grounder: Grounder, question: str, docs: Sequence[Document], per_doc: int = 2) -> str:
     """Numbered sources for the prompt: the few most relevant sentences of each passage.
 
     Sending sentences rather than whole chunks keeps a small local model's prompt
@@ -114,7 +114,7 @@ def format_sources(grounder: Grounder, question: str, docs: Sequence[Document], 
         best = sorted([s for s in ranked if s.doc == d][:per_doc], key=lambda s: s.position)
         text = " ".join(s.text for s in best if not _INJECTION.search(s.text))
         if text:
-            lines.append(f"[{d + 1}] {doc.metadata.get('title', '')}: {text}")
+            lines.append(f"[{d + 1}] {text}")
     return "\n".join(lines)
 
 

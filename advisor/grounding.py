@@ -73,14 +73,20 @@ _STOPWORDS = frozenset(
     can could should would will shall may might must not no so than then too very also just about into over under
     more most less such which who whom whose what when where why how all any both each few other some own same only
     up down out off again further once while during before after above below between through because until against
-    engineer engineers engineering role roles one get like well many much often usually""".split()
+    engineer engineers engineering role roles one get like well many much often usually according typically""".split()
 )
 _WORD = re.compile(r"[a-z0-9][a-z0-9+#.-]*[a-z0-9+#]|[a-z0-9]")
 
 
+_SYNONYMS = ((re.compile(r"\bmachine[- ]learning\b"), "ml"), (re.compile(r"\bartificial intelligence\b"), "ai"))
+
+
 def content_words(text: str) -> set[str]:
+    text = strip_citations(text).lower()
+    for pattern, short in _SYNONYMS:
+        text = pattern.sub(short, text)
     words = set()
-    for w in _WORD.findall(strip_citations(text).lower()):
+    for w in _WORD.findall(text):
         if w in _STOPWORDS or w.isdigit():
             continue
         words.add(_stem(w))
@@ -137,12 +143,36 @@ _ROLE_PATTERNS = {
 }
 
 
+_NAMED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][A-Za-z0-9+#.-]*[A-Za-z0-9+#]|[A-Z]{2,})\b")
+_COMMON_NAMES = frozenset({"AI", "ML", "GenAI", "US", "UK", "The", "I", "It", "They", "You"})
+
+
+def novel_names(sentence: str, context: str) -> set[str]:
+    """Capitalised names (tools, companies, degrees) in the sentence that the context never mentions."""
+    lowered = context.lower()
+    names = {m.group(1) for m in _NAMED.finditer(strip_citations(sentence))}
+    return {n for n in names if n not in _COMMON_NAMES and n.lower() not in lowered}
+
+
 def roles_in(text: str) -> set[str]:
     return {role for role, pattern in _ROLE_PATTERNS.items() if pattern.search(text)}
 
 
+_CLAUSE_BREAK = re.compile(r",(?=\s)|;|\band\b|\bwhile\b|\bwhereas\b|\bbut\b|\bcompared with\b|\bversus\b|\bvs\b")
+
+
 def _role_near(text: str, position: int, window: int = 80) -> str | None:
-    """The role mentioned closest to a position (a figure), if one is near enough."""
+    """The role a figure is about: the role named in the figure's clause, else the nearest one.
+
+    "£105k for an ML engineer and £75k for an AI engineer" binds £75k to the AI
+    engineer although "ML engineer" is closer to it in characters.
+    """
+    starts = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(text)] + [len(text)]
+    start = max(s for s in starts if s <= position)
+    end = min((s for s in starts if s > position), default=len(text))
+    clause_roles = roles_in(text[start:end])
+    if len(clause_roles) == 1:
+        return next(iter(clause_roles))
     best, best_distance = None, window + 1
     for role, pattern in _ROLE_PATTERNS.items():
         for m in pattern.finditer(text):
@@ -187,9 +217,10 @@ class SupportScores:
 class Grounder:
     """Scores how well texts support sentences, with a cache of sentence embeddings."""
 
-    SEMANTIC_WEIGHT = 0.6
-    LEXICAL_WEIGHT = 0.4
+    SEMANTIC_WEIGHT = 0.5
+    LEXICAL_WEIGHT = 0.5
     ROLE_PENALTY = 0.5
+    NOVEL_NAME_PENALTY = 0.6
 
     def __init__(self, embeddings, cache_size: int = 50_000) -> None:
         self.embeddings = embeddings
@@ -236,6 +267,8 @@ class Grounder:
                     score = 0.0
                 elif len(sentence_roles) == 1 and roles_in(flat[k]) and not (sentence_roles & roles_in(flat[k])):
                     score *= self.ROLE_PENALTY  # about one role, matched by text about the other
+                if score and novel_names(sentence, context):
+                    score *= self.NOVEL_NAME_PENALTY  # names a tool or company the passage does not
                 scores[i, j] = score
         return SupportScores(scores)
 

@@ -1,5 +1,5 @@
 """Load, chunk, embed and store source articles: ``python -m ingest [PATH ...]``."""
 
-from ingest.pipeline import IngestReport, UsageError, ingest_paths, list_sources, remove_source
+from ingest.pipeline import IngestReport, UsageError, ensure_store, ingest_paths, list_sources, remove_source
 
-__all__ = ["IngestReport", "UsageError", "ingest_paths", "list_sources", "remove_source"]
+__all__ = ["IngestReport", "UsageError", "ensure_store", "ingest_paths", "list_sources", "remove_source"]

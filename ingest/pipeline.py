@@ -265,3 +265,11 @@ def remove_source(source: str, settings: Settings | None = None) -> int:
     collection.delete(ids=ids)
     bump_revision(collection)
     return len(ids)
+
+
+def ensure_store(settings: Settings | None = None, progress: ProgressCallback | None = None) -> IngestReport | None:
+    """Build the store from ``corpus/`` when it is empty (first start of the app or the evals)."""
+    settings = settings or get_settings()
+    if open_collection(settings).count() > 0:
+        return None
+    return ingest_paths([settings.corpus_dir], settings=settings, progress=progress)

@@ -1,0 +1,53 @@
+# Two commands do all set-up on a fresh machine:
+#   make run   — install into .venv, build the store from corpus/, start the chat page
+#   make test  — install the test dependencies, run the tests and the eval suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+# llama.cpp is compiled here (about 6 minutes on 2 cores). A portable x86-64 build:
+# the CPU-native one enables AMX kernels that crash this model on some machines.
+ifeq ($(shell uname -m),x86_64)
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+endif
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: install install-test run test evals bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	# Pinned: a bare "torch" would pull a multi-GB CUDA build.
+	$(PIP) install --quiet torch==2.13.0
+	@echo "Building llama-cpp-python from source (about 6 minutes on 2 cores)..."
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) install --quiet --no-cache-dir "llama-cpp-python[server]==0.3.36"
+	$(PIP) install --quiet -e ".[local]"
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PIP) install --quiet -e ".[local,test]"
+	command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium)
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+run: install
+	$(PY) -m ingest
+	$(PY) app.py
+
+test: install-test
+	$(PY) -m pytest
+	$(MAKE) evals
+
+evals: install
+	$(PY) -m evals --engine extractive,local --out reports/evals
+
+bench: install
+	$(PY) -m ingest
+	$(PY) bench/ingest.py
+	$(PY) bench/query.py
+
+clean:
+	rm -rf $(VENV) .advisor reports

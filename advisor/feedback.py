@@ -1,0 +1,81 @@
+"""Thumbs up/down on answers, stored durably in SQLite so real questions can grow the eval set."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+
+from advisor.answer import Answer
+from advisor.config import Settings, get_settings
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at REAL NOT NULL,
+    rating INTEGER NOT NULL CHECK (rating IN (-1, 1)),
+    question TEXT NOT NULL,
+    rewritten_question TEXT,
+    answer TEXT NOT NULL,
+    refused INTEGER NOT NULL,
+    engine TEXT NOT NULL,
+    citations TEXT NOT NULL
+)
+"""
+
+
+def _connect(settings: Settings) -> sqlite3.Connection:
+    settings.home.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(settings.feedback_db, timeout=10)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(_SCHEMA)
+    return conn
+
+
+def record_feedback(answer: Answer, liked: bool, settings: Settings | None = None) -> int:
+    """Store one rating with everything needed to turn it into an eval case; returns its id."""
+    settings = settings or get_settings()
+    citations = [{"id": c.id, "source": c.source, "title": c.title, "text": c.text} for c in answer.citations]
+    with _connect(settings) as conn:
+        cursor = conn.execute(
+            "INSERT INTO feedback (created_at, rating, question, rewritten_question, answer, refused, engine, citations)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (time.time(), 1 if liked else -1, answer.question, answer.rewritten_question, answer.text,
+             int(answer.refused), answer.engine, json.dumps(citations)),
+        )
+        return int(cursor.lastrowid)
+
+
+def all_feedback(settings: Settings | None = None) -> list[dict]:
+    settings = settings or get_settings()
+    if not settings.feedback_db.exists():
+        return []
+    with _connect(settings) as conn:
+        conn.row_factory = sqlite3.Row
+        return [dict(r) for r in conn.execute("SELECT * FROM feedback ORDER BY id")]
+
+
+def export_cases(path: str | Path, settings: Settings | None = None) -> int:
+    """Write ratings as eval cases (JSONL, the dataset's fields); returns how many.
+
+    A liked answer becomes a case whose reference is that answer and whose expected
+    sources are the ones it cited; a disliked one keeps the question for a person
+    to write the reference (its reference fields stay empty, ``rating`` says why).
+    """
+    rows = all_feedback(settings)
+    with Path(path).open("w", encoding="utf-8") as out:
+        for row in rows:
+            liked = row["rating"] == 1
+            sources = sorted({c["source"] for c in json.loads(row["citations"])}) if liked else []
+            case = {
+                "question": row["rewritten_question"] or row["question"],
+                "category": "unanswerable" if row["refused"] and liked else "factual",
+                "reference_answer": row["answer"] if liked and not row["refused"] else "",
+                "reference_facts": [],
+                "expected_sources": sources,
+                "rating": row["rating"],
+                "engine": row["engine"],
+            }
+            out.write(json.dumps(case, ensure_ascii=False) + "\n")
+    return len(rows)

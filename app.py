@@ -1,0 +1,210 @@
+"""The chat page: a thin Gradio layer over the ``advisor`` API.
+
+    python app.py [--host 127.0.0.1] [--port 7860]
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import sys
+import threading
+import time
+
+from advisor.config import configure_offline, get_settings
+
+configure_offline()
+
+import gradio as gr  # noqa: E402
+
+from advisor.answer import Answer  # noqa: E402
+from advisor.chain import get_advisor  # noqa: E402
+from advisor.feedback import record_feedback  # noqa: E402
+from advisor.llm import EngineUnavailable  # noqa: E402
+from advisor.store import StoreUnavailable  # noqa: E402
+from ingest.loaders import SUPPORTED_SUFFIXES  # noqa: E402
+from ingest.pipeline import ensure_store, ingest_paths  # noqa: E402
+
+STARTERS = [
+    "What is the difference between an AI engineer and an ML engineer?",
+    "Which skills does an ML engineer need?",
+    "Which role pays more?",
+    "How can I switch from ML engineering to AI engineering?",
+]
+MAX_MESSAGE_CHARS = 2000
+EMPTY_SOURCES = "<div class='sources-empty'>Sources for the latest answer appear here.</div>"
+
+CSS = """
+.gradio-container {max-width: 1180px !important; margin: auto;}
+#title h1 {margin-bottom: 0;}
+#title p {color: var(--body-text-color-subdued); margin-top: 4px;}
+.source-card {border: 1px solid var(--border-color-primary); border-radius: 10px; padding: 10px 12px; margin-bottom: 10px;}
+.source-card .num {display: inline-block; min-width: 26px; font-weight: 700; color: var(--color-accent);}
+.source-card .title {font-weight: 600;}
+.source-card .meta {font-size: 0.85em; color: var(--body-text-color-subdued); margin: 2px 0 6px 26px;}
+.source-card blockquote {margin: 0 0 0 26px; font-size: 0.92em; white-space: pre-wrap;}
+.sources-empty {color: var(--body-text-color-subdued); font-style: italic; padding: 8px 0;}
+.engine-badge {font-size: 0.8em; color: var(--body-text-color-subdued);}
+"""
+
+
+def render_sources(answer: Answer | None) -> str:
+    """The citations of an answer as cards; every string from a document is escaped."""
+    if answer is None or not answer.citations:
+        return EMPTY_SOURCES
+    cards = []
+    for c in answer.citations:
+        where = html.escape(c.source) + (f" · {html.escape(c.section)}" if c.section else "")
+        publication = f"<br>{html.escape(c.publication)}" if c.publication else ""
+        passage = html.escape(c.text if len(c.text) <= 700 else c.text[:700] + "…")
+        cards.append(
+            f"<div class='source-card' data-citation='{c.id}'><span class='num'>[{c.id}]</span>"
+            f"<span class='title'>{html.escape(c.title)}</span><div class='meta'>{where}{publication}</div>"
+            f"<blockquote>{passage}</blockquote></div>"
+        )
+    return "\n".join(cards)
+
+
+def _as_text(content) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # Gradio 6 may hand back [{"type": "text", "text": ...}]
+        return " ".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return str(content or "")
+
+
+def respond(message: str, chat: list, records: list):
+    """Stream one grounded answer into the chat; update the sources panel at the end."""
+    message = (message or "").strip()
+    if not message:
+        return
+    notice = ""
+    if len(message) > MAX_MESSAGE_CHARS:
+        message = message[:MAX_MESSAGE_CHARS]
+        notice = f"_Your message was long, so only its first {MAX_MESSAGE_CHARS} characters were used._\n\n"
+    history = [(r["question"], r["answer"]) for r in records]
+    chat = chat + [{"role": "user", "content": html.escape(message)}, {"role": "assistant", "content": notice}]
+    yield chat, "", gr.update(), records
+    text = ""
+    try:
+        for item in get_advisor().stream(message, history):
+            if isinstance(item, Answer):
+                badge = f"\n\n<span class='engine-badge'>answered by {html.escape(item.engine)}</span>"
+                extra = f"\n\n_{html.escape(item.notice)}_" if item.notice else ""
+                chat[-1] = {"role": "assistant", "content": notice + html.escape(item.text) + extra + badge}
+                records = records + [{"question": message, "answer": item.text, "answer_obj": item}]
+                yield chat, "", render_sources(item), records
+            else:
+                text += item
+                chat[-1] = {"role": "assistant", "content": notice + html.escape(text)}
+                yield chat, "", gr.update(), records
+    except (EngineUnavailable, StoreUnavailable) as exc:
+        chat[-1] = {"role": "assistant", "content": f"Sorry, I can't answer right now: {html.escape(str(exc))}"}
+        yield chat, "", gr.update(), records
+    except Exception as exc:  # never show a stack trace in the chat
+        print(f"error while answering: {exc!r}", file=sys.stderr)
+        chat[-1] = {"role": "assistant", "content": "Sorry, something went wrong while answering. Please try again."}
+        yield chat, "", gr.update(), records
+
+
+def on_like(data: gr.LikeData, records: list):
+    """Store a thumbs up/down for the rated answer."""
+    answer_number = data.index // 2 if isinstance(data.index, int) else data.index[0] // 2
+    if data.liked is None or not (0 <= answer_number < len(records)):
+        return gr.update()
+    record_feedback(records[answer_number]["answer_obj"], liked=bool(data.liked))
+    return gr.update(value=f"Thanks — your {'👍' if data.liked else '👎'} was saved.")
+
+
+def upload(files, progress=gr.Progress()):
+    """Ingest uploaded files; report each failure by name."""
+    if not files:
+        return "No files selected."
+    paths = [f if isinstance(f, str) else f.name for f in files]
+
+    def on_progress(done: int, total: int, message: str) -> None:
+        progress((done, max(total, 1)), desc=message)
+
+    try:
+        report = ingest_paths(paths, progress=on_progress)
+    except Exception as exc:
+        return f"Upload failed: {html.escape(str(exc))}"
+    lines = [f"Added {len(report.added) + len(report.updated)} file(s), {report.chunks} passages; "
+             f"{len(report.skipped)} already known."]
+    for source, error in report.failed:
+        lines.append(f"- **{html.escape(source)}**: {html.escape(error)}")
+    if report.added or report.updated:
+        lines.append("You can ask about them now.")
+    return "\n".join(lines)
+
+
+def build_ui() -> gr.Blocks:
+    with gr.Blocks(title="Career Advisor — AI vs ML engineering", analytics_enabled=False) as demo:
+        records = gr.State([])
+        gr.Markdown(
+            "# Career Advisor\nAI engineer or machine-learning engineer? Ask about the roles, skills, pay and how to "
+            "switch. Every answer is built only from the source articles and cites them.",
+            elem_id="title",
+        )
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(height=520, label="Chat", elem_id="chat", buttons=["copy"],
+                                     placeholder="Ask a question, or pick one below.")
+                with gr.Row():
+                    box = gr.Textbox(placeholder="Ask about AI or ML engineering careers…", show_label=False,
+                                     scale=5, elem_id="question", max_lines=6)
+                    send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                with gr.Row():
+                    starters = [gr.Button(q, size="sm", elem_classes=["starter"]) for q in STARTERS]
+                status = gr.Markdown("", elem_id="status")
+            with gr.Column(scale=2):
+                gr.Markdown("### Sources")
+                sources = gr.HTML(EMPTY_SOURCES, elem_id="sources")
+                with gr.Accordion("Add your own articles", open=False):
+                    files = gr.File(file_count="multiple", file_types=list(SUPPORTED_SUFFIXES),
+                                    label=".md, .txt, .html or .pdf", elem_id="upload")
+                    upload_status = gr.Markdown("", elem_id="upload-status")
+
+        outputs = [chatbot, box, sources, records]
+        send.click(respond, [box, chatbot, records], outputs)
+        box.submit(respond, [box, chatbot, records], outputs)
+        for button in starters:
+            button.click(respond, [button, chatbot, records], outputs)
+        chatbot.like(on_like, [records], [status])
+        files.upload(upload, [files], [upload_status])
+    return demo
+
+
+def _warm_up() -> None:
+    """Load the models in the background so the page is served before they are ready."""
+    try:
+        get_advisor().ask("What does an AI engineer do?")
+    except Exception as exc:
+        print(f"warm-up failed: {exc!r}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="The career advisor's chat page.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=7860)
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+
+    def console_progress(done: int, total: int, message: str) -> None:
+        if message == "embedding":
+            print(f"\rbuilding the store from corpus/: {done}/{total} passages", end="", file=sys.stderr, flush=True)
+
+    report = ensure_store(get_settings(), progress=console_progress)
+    if report is not None:
+        print(f"\n{report.summary_line()}", file=sys.stderr)
+    threading.Thread(target=_warm_up, daemon=True).start()
+    demo = build_ui()
+    demo.queue(default_concurrency_limit=4)
+    demo.launch(server_name=args.host, server_port=args.port, css=CSS, theme=gr.themes.Soft(),
+                show_error=False, prevent_thread_lock=True, quiet=True)
+    print(f"Career Advisor ready at http://{args.host}:{args.port} ({time.perf_counter() - started:.1f} s)", flush=True)
+    demo.block_thread()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The eval harness: ``python -m evals`` scores the advisor's answers (see evals/README.md)."""

@@ -1,0 +1,97 @@
+"""report.json, report.md and a PNG chart of scores per category and engine."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+CHART_METRICS = ("faithfulness", "answer_relevance", "fact_recall", "context_recall", "refusal_correct")
+
+
+def _fmt(value) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def per_category(rows: list[dict]) -> dict[str, dict[str, float | None]]:
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        groups[row["category"]].append(row["scores"])
+    out = {}
+    for category, scores in groups.items():
+        out[category] = {}
+        for metric in CHART_METRICS:
+            values = [float(s[metric]) for s in scores if s[metric] is not None]
+            out[category][metric] = sum(values) / len(values) if values else None
+        out[category]["cases"] = len(scores)
+    return out
+
+
+def write_reports(report: dict, out: Path) -> None:
+    for data in report["engines"].values():
+        data["per_category"] = per_category(data["rows"])
+    (out / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    (out / "report.md").write_text(render_markdown(report))
+    write_chart(report, out / "scores.png")
+
+
+def render_markdown(report: dict) -> str:
+    lines = [f"# Eval report", "", f"{report['cases']} cases from `{Path(report['dataset']).name}`; "
+             f"{report['seconds']} s.", ""]
+    engines = list(report["engines"])
+    metrics = list(next(iter(report["engines"].values()))["summary"]) if engines else []
+    lines += ["## Overall", "", "| metric | threshold | " + " | ".join(engines) + " |",
+              "|---|---|" + "---|" * len(engines)]
+    for metric in metrics:
+        cells = [_fmt(report["engines"][e]["summary"][metric]) for e in engines]
+        lines.append(f"| {metric} | {report['thresholds'].get(metric, '–')} | " + " | ".join(cells) + " |")
+    check = report.get("faithfulness_metric_check")
+    if check:
+        lines += ["", f"Faithfulness metric self-check on {check['triples']} labelled triples: ROC AUC "
+                      f"**{check['auc']:.3f}**, accuracy {check['accuracy']:.3f} at threshold {check['threshold']}."]
+    for engine in engines:
+        data = report["engines"][engine]
+        lines += ["", f"## {engine}", ""]
+        if data["misses"]:
+            lines += ["**Thresholds missed:** " + "; ".join(data["misses"]), ""]
+        lines += ["| category | cases | " + " | ".join(CHART_METRICS) + " |", "|---|---|" + "---|" * len(CHART_METRICS)]
+        for category, values in sorted(data["per_category"].items()):
+            lines.append(f"| {category} | {values['cases']} | " + " | ".join(_fmt(values[m]) for m in CHART_METRICS) + " |")
+        lines += ["", "| # | category | question | answer | faithful | relevance | facts | failures |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for i, row in enumerate(data["rows"], 1):
+            s = row["scores"]
+            answer = row["answer"].replace("\n", " ").replace("|", "\\|")
+            answer = (answer[:220] + "…") if len(answer) > 220 else answer
+            lines.append(f"| {i} | {row['category']} | {row['question'].replace('|', '/')} | {answer} | "
+                         f"{_fmt(s['faithfulness'])} | {_fmt(s['answer_relevance'])} | {_fmt(s['fact_recall'])} | "
+                         f"{'; '.join(s['failures']) or '–'} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_chart(report: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    engines = list(report["engines"])
+    categories = sorted({c for e in engines for c in report["engines"][e]["per_category"]})
+    fig, axes = plt.subplots(1, len(engines), figsize=(7 * len(engines), 4.5), squeeze=False, sharey=True)
+    width = 0.8 / len(CHART_METRICS)
+    for ax, engine in zip(axes[0], engines):
+        per_cat = report["engines"][engine]["per_category"]
+        x = np.arange(len(categories))
+        for i, metric in enumerate(CHART_METRICS):
+            values = [per_cat.get(c, {}).get(metric) for c in categories]
+            ax.bar(x + i * width, [v if v is not None else 0 for v in values], width, label=metric)
+        ax.set_xticks(x + 0.4 - width / 2, categories, rotation=30, ha="right")
+        ax.set_ylim(0, 1.05)
+        ax.set_title(f"engine: {engine}")
+        ax.grid(axis="y", alpha=0.3)
+    axes[0][0].set_ylabel("score")
+    axes[0][-1].legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
