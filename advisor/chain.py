@@ -175,7 +175,7 @@ class Advisor:
         t = time.perf_counter()
         # Pay questions rarely name the word the articles use; widen them so both
         # dense and keyword search reach the passages with the figures.
-        expanded = f"{search_query} salary figures" if asks_about_pay(search_query) else search_query
+        expanded = f"{search_query} salary median average figures US UK" if asks_about_pay(search_query) else search_query
         result = self.retriever.search(expanded)
         timings["retrieval_ms"] = (time.perf_counter() - t) * 1000
         docs = result.docs

@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     top_k: int = 5
     candidates: int = 20
     mmr_lambda: float = 0.75
-    max_chunks_per_source: int = 2
+    max_chunks_per_source: int = 3
     # Calibrated by ``python -m evals.calibrate_gate`` (see evals/README.md).
     relevance_threshold: float = 0.40
     # HNSW search breadth; see BENCHMARKS.md for how it was chosen.

@@ -17,7 +17,7 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
 from advisor.config import Settings, get_settings
-from advisor.grounding import Grounder, content_words, is_claim, split_sentences
+from advisor.grounding import Grounder, asks_about_pay, content_words, figures_in, is_claim, split_sentences
 
 # ------------------------------------------------------------------ sentence selection
 
@@ -46,10 +46,13 @@ def rank_sentences(grounder: Grounder, question: str, docs: Sequence[Document]) 
     vectors = grounder.embed([c.text for c in candidates])
     q_vector = grounder.embed([question])[0]
     q_words = content_words(question)
+    wants_figures = asks_about_pay(question)
     for c, v in zip(candidates, vectors):
         overlap = len(q_words & content_words(c.text)) / len(q_words) if q_words else 0.0
         # Earlier passages ranked higher in retrieval: a small prior keeps that order.
         c.score = float(v @ q_vector) + 0.3 * overlap - 0.02 * c.doc
+        if wants_figures and any(f.is_money for f in figures_in(c.text)):
+            c.score += 0.2  # a pay question is answered by the figures, not by talk about them
     return sorted(candidates, key=lambda c: c.score, reverse=True)
 
 

@@ -158,7 +158,7 @@ def roles_in(text: str) -> set[str]:
     return {role for role, pattern in _ROLE_PATTERNS.items() if pattern.search(text)}
 
 
-_CLAUSE_BREAK = re.compile(r",(?=\s)|;|\band\b|\bwhile\b|\bwhereas\b|\bbut\b|\bcompared with\b|\bversus\b|\bvs\b")
+_CLAUSE_BREAK = re.compile(r"[,.!?](?=\s)|;|\band\b|\bwhile\b|\bwhereas\b|\bbut\b|\bcompared with\b|\bversus\b|\bvs\b")
 
 
 def _role_near(text: str, position: int, window: int = 80) -> str | None:
