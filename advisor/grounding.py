@@ -109,7 +109,11 @@ _NUMBER = re.compile(
 class Figure:
     value: float
     start: int
-    is_money: bool
+    currency: str  # "$", "£", "€" or "" (a percentage or a plain number)
+
+    @property
+    def is_money(self) -> bool:
+        return bool(self.currency)
 
 
 def figures_in(text: str) -> list[Figure]:
@@ -133,7 +137,7 @@ def figures_in(text: str) -> list[Figure]:
         # Citation marks like [2] are not figures.
         if text[max(0, m.start() - 1) : m.start()] == "[":
             continue
-        out.append(Figure(value, m.start(), bool(m.group("cur"))))
+        out.append(Figure(value, m.start(), m.group("cur") or ""))
     return out
 
 
@@ -186,7 +190,8 @@ def figures_supported(sentence: str, context: str) -> bool:
     """Every figure of the sentence appears in the context, tied to the same role there."""
     context_figures = figures_in(context)
     for fig in figures_in(sentence):
-        matches = [c for c in context_figures if abs(c.value - fig.value) <= 1e-6 * max(1.0, fig.value)]
+        matches = [c for c in context_figures
+                   if abs(c.value - fig.value) <= 1e-6 * max(1.0, fig.value) and c.currency == fig.currency]
         if not matches:
             return False
         role = _role_near(sentence, fig.start)

@@ -117,6 +117,11 @@ class HybridRetriever(BaseRetriever):
                 candidates[cid]["dense"] = float(vector @ query_vector)
 
         chosen = self._diversify(candidates, k)
+        # The best keyword hit always gets a slot: an exact rare term ("MCP") is strong
+        # evidence even when the small embedding model scores its passage weakly.
+        top_keyword = next((cid for cid, c in candidates.items() if c.get("keyword_rank") == 0), None)
+        if top_keyword and top_keyword not in chosen and chosen:
+            chosen[-1] = top_keyword
         docs = []
         for cid in chosen:
             c = candidates[cid]

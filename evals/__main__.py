@@ -1,4 +1,4 @@
-"""``python -m evals [--engine E[,E]] [--dataset PATH] [--out DIR] [--compare OLD_REPORT] [--judge openai]``.
+"""``python -m evals [--engine E[,E]] [--dataset PATH] [--out DIR] [--compare OLD_REPORT]``.
 
 Writes report.json, report.md and scores.png under DIR; exits 1 when an engine
 misses a threshold of evals/thresholds.yaml.
@@ -80,8 +80,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dataset", type=Path, default=DEFAULT_DATASET)
     parser.add_argument("--out", type=Path, default=Path("reports/evals"))
     parser.add_argument("--compare", type=Path, help="an earlier report.json to print deltas against")
-    parser.add_argument("--judge", choices=["none", "openai"], default="none",
-                        help="also score with ragas through the configured OpenAI-compatible model")
     args = parser.parse_args(argv)
 
     from advisor.config import get_settings
@@ -103,10 +101,6 @@ def main(argv: list[str] | None = None) -> int:
         rows = run_engine(engine, cases, settings.support_threshold)
         summary = summarize(rows)
         report["engines"][engine] = {"summary": summary, "misses": check(summary, thresholds), "rows": rows}
-        if args.judge == "openai":
-            from evals.judge import ragas_scores
-
-            report["engines"][engine]["ragas"] = ragas_scores(cases, rows)
     report["faithfulness_metric_check"] = evaluate_metric()
     report["seconds"] = round(time.perf_counter() - started, 1)
 

@@ -1,0 +1,111 @@
+"""The local llama.cpp engine and the openai engine against a real OpenAI-compatible server on loopback."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from conftest import free_port, run_cli
+
+from advisor.config import Settings
+from advisor.grounding import citations_in, split_sentences
+from advisor.llm import DEFAULT_MODEL_SHA256, ensure_local_model
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def gguf(tmp_path_factory):
+    """The packaged model, assembled from its six parts and checked against the pinned SHA-256."""
+    home = tmp_path_factory.mktemp("models")
+    path = ensure_local_model(Settings(home=home))
+    assert path.stat().st_size > 400_000_000
+    return path
+
+
+def test_assembly_is_verified(gguf):
+    import hashlib
+
+    digest = hashlib.sha256()
+    with gguf.open("rb") as f:
+        while block := f.read(1 << 24):
+            digest.update(block)
+    assert digest.hexdigest() == DEFAULT_MODEL_SHA256
+
+
+def assert_well_cited(data: dict) -> None:
+    ids = {c["id"] for c in data["citations"]}
+    assert ids == set(range(1, len(ids) + 1))
+    for sentence in split_sentences(data["answer"]):
+        marks = citations_in(sentence)
+        assert marks, f"uncited sentence: {sentence}"
+        assert set(marks) <= ids
+
+
+def test_local_engine_answers_with_valid_citations(corpus_home, gguf):
+    env = {"ADVISOR_HOME": str(corpus_home), "ADVISOR_LOCAL_MODEL": str(gguf)}
+    result = run_cli("advisor", "ask", "What does an ML engineer do day to day?", "--engine", "local", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert not data["refused"] and data["engine"].startswith("local")
+    assert_well_cited(data)
+    off_topic = json.loads(run_cli("advisor", "ask", "What is the capital of France?", "--engine", "local", "--json",
+                                   env=env).stdout)
+    assert off_topic["refused"] and off_topic["citations"] == []
+
+
+@pytest.fixture(scope="module")
+def llama_server(gguf):
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1", "--port", str(port),
+         "--n_ctx", "2048", "--api_key", "test-key", "--model_alias", "qwen-local"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}/v1"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            request = urllib.request.Request(f"{base}/models", headers={"Authorization": "Bearer test-key"})
+            urllib.request.urlopen(request, timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("llama_cpp.server did not start")
+    yield base
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def ask_openai(home, base_url, key, question="What skills does an ML engineer need?"):
+    env = {"ADVISOR_HOME": str(home), "OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": key,
+           "OPENAI_MODEL": "qwen-local", "ADVISOR_OPENAI_TIMEOUT_S": "60"}
+    result = run_cli("advisor", "ask", question, "--engine", "openai", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    return json.loads(result.stdout)
+
+
+def test_openai_engine_against_a_local_compatible_server(corpus_home, llama_server):
+    data = ask_openai(corpus_home, llama_server, "test-key")
+    assert data["notice"] is None, data["notice"]
+    assert data["engine"] in ("openai", "openai→extractive")
+    assert not data["refused"]
+    assert_well_cited(data)
+
+
+def test_wrong_key_gives_a_clear_message(corpus_home, llama_server):
+    data = ask_openai(corpus_home, llama_server, "wrong-key")
+    assert "rejected the API key" in data["notice"]
+    assert data["engine"] == "openai→extractive" and data["citations"]
+
+
+def test_unreachable_server_gives_a_clear_message(corpus_home):
+    data = ask_openai(corpus_home, f"http://127.0.0.1:{free_port()}/v1", "k")
+    assert "cannot be reached" in data["notice"]
+    assert data["citations"]
