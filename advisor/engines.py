@@ -40,6 +40,8 @@ def rank_sentences(grounder: Grounder, question: str, docs: Sequence[Document]) 
         for p, sentence in enumerate(split_sentences(doc.page_content)):
             if len(sentence.split()) < 6 or not is_claim(sentence) or _DEBRIS.search(sentence):
                 continue
+            if sentence.rstrip().endswith(":"):  # a lead-in to a list says nothing on its own
+                continue
             candidates.append(ScoredSentence(d, p, sentence, 0.0))
     if not candidates:
         return []
@@ -51,6 +53,8 @@ def rank_sentences(grounder: Grounder, question: str, docs: Sequence[Document]) 
         overlap = len(q_words & content_words(c.text)) / len(q_words) if q_words else 0.0
         # Earlier passages ranked higher in retrieval: a small prior keeps that order.
         c.score = float(v @ q_vector) + 0.3 * overlap - 0.02 * c.doc
+        if len(c.text.split()) < 10:
+            c.score -= 0.15  # short sentences are mostly scene-setting ("In the video, Mark is an ML engineer.")
         if wants_figures and any(f.is_money for f in figures_in(c.text)):
             c.score += 0.2  # a pay question is answered by the figures, not by talk about them
     return sorted(candidates, key=lambda c: c.score, reverse=True)
