@@ -36,7 +36,7 @@ def write_reports(report: dict, out: Path) -> None:
 
 
 def render_markdown(report: dict) -> str:
-    lines = [f"# Eval report", "", f"{report['cases']} cases from `{Path(report['dataset']).name}`; "
+    lines = ["# Eval report", "", f"{report['cases']} cases from `{Path(report['dataset']).name}`; "
              f"{report['seconds']} s.", ""]
     engines = list(report["engines"])
     metrics = list(next(iter(report["engines"].values()))["summary"]) if engines else []

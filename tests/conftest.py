@@ -122,3 +122,21 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def wait_for_http(url: str, proc, timeout: float = 120, headers: dict | None = None) -> None:
+    """Wait until a server started by a test answers ``url``; fail the test if it dies or never does."""
+    import time
+    import urllib.request
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=2)
+            return
+        except OSError:
+            if proc.poll() is not None:
+                pytest.fail(f"server for {url} exited with {proc.returncode}")
+            time.sleep(0.3)
+    proc.kill()
+    pytest.fail(f"server for {url} did not start within {timeout:.0f} s")

@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 
 from conftest import CORPUS, ROOT, run_cli
 from test_ingest_cli import store_ids

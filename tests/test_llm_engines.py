@@ -1,14 +1,11 @@
 """The local llama.cpp engine and the openai engine against a real OpenAI-compatible server on loopback."""
 
 import json
-import os
 import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
-from conftest import free_port, run_cli
+from conftest import free_port, run_cli, wait_for_http
 
 from advisor.config import Settings
 from advisor.grounding import citations_in, split_sentences
@@ -66,17 +63,7 @@ def llama_server(gguf):
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}/v1"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            request = urllib.request.Request(f"{base}/models", headers={"Authorization": "Bearer test-key"})
-            urllib.request.urlopen(request, timeout=2)
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("llama_cpp.server did not start")
+    wait_for_http(f"{base}/models", proc, timeout=120, headers={"Authorization": "Bearer test-key"})
     yield base
     proc.terminate()
     proc.wait(timeout=30)
