@@ -234,6 +234,8 @@ class Grounder:
         self._lock = threading.Lock()
 
     def embed(self, sentences: Sequence[str]) -> np.ndarray:
+        if not sentences:
+            return np.zeros((0, self.embeddings.dimension), dtype=np.float32)
         with self._lock:
             missing = [s for s in dict.fromkeys(sentences) if s not in self._cache]
         if missing:
@@ -244,8 +246,6 @@ class Grounder:
                 while len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
         with self._lock:
-            if not sentences:
-                return np.zeros((0, 384), dtype=np.float32)
             return np.stack([self._cache[s] for s in sentences])
 
     def support(self, sentences: Sequence[str], contexts: Sequence[str]) -> SupportScores:
