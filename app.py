@@ -31,7 +31,6 @@ STARTERS = [
     "Which role pays more?",
     "How can I switch from ML engineering to AI engineering?",
 ]
-MAX_MESSAGE_CHARS = 2000
 EMPTY_SOURCES = "<div class='sources-empty'>Sources for the latest answer appear here.</div>"
 
 CSS = """
@@ -76,12 +75,14 @@ def _as_text(content) -> str:
 def respond(message: str, chat: list, records: list):
     """Stream one grounded answer into the chat; update the sources panel at the end."""
     message = (message or "").strip()
-    if not message:
+    if not message:  # nothing to answer: leave the chat as it was
+        yield chat, "", gr.update(), records
         return
     notice = ""
-    if len(message) > MAX_MESSAGE_CHARS:
-        message = message[:MAX_MESSAGE_CHARS]
-        notice = f"_Your message was long, so only its first {MAX_MESSAGE_CHARS} characters were used._\n\n"
+    limit = get_settings().max_question_chars
+    if len(message) > limit:
+        message = message[:limit]
+        notice = f"_Your message was long, so only its first {limit} characters were used._\n\n"
     history = [(r["question"], r["answer"]) for r in records]
     chat = chat + [{"role": "user", "content": html.escape(message)}, {"role": "assistant", "content": notice}]
     yield chat, "", gr.update(), records
@@ -166,12 +167,14 @@ def build_ui() -> gr.Blocks:
                     upload_status = gr.Markdown("", elem_id="upload-status")
 
         outputs = [chatbot, box, sources, records]
-        send.click(respond, [box, chatbot, records], outputs)
-        box.submit(respond, [box, chatbot, records], outputs)
+        # One public API endpoint per action ("/ask", "/upload"); the duplicates the page
+        # needs for Enter and the starter buttons stay out of the API listing.
+        send.click(respond, [box, chatbot, records], outputs, api_name="ask")
+        box.submit(respond, [box, chatbot, records], outputs, api_visibility="private")
         for button in starters:
-            button.click(respond, [button, chatbot, records], outputs)
-        chatbot.like(on_like, [records], [status])
-        files.upload(upload, [files], [upload_status])
+            button.click(respond, [button, chatbot, records], outputs, api_visibility="private")
+        chatbot.like(on_like, [records], [status], api_visibility="private")
+        files.upload(upload, [files], [upload_status], api_name="upload")
     return demo
 
 

@@ -35,7 +35,7 @@ from advisor.llm import (
     openai_chat_model,
     openai_configured,
 )
-from advisor.retrieval import HybridRetriever
+from advisor.retrieval import HybridRetriever, RetrievalResult
 
 History = Sequence[tuple[str, str]] | Sequence[dict]
 
@@ -151,6 +151,23 @@ class Advisor:
         assert answer is not None
         return answer
 
+    def retrieve(self, query: str) -> RetrievalResult:
+        """Search the store as every answer does."""
+        if not asks_about_pay(query):
+            return self.retriever.search(query)
+        # Pay questions rarely name the word the articles use; widen them so both
+        # dense and keyword search reach the passages with the figures. The gate
+        # still judges the question as asked: the added words would make any pay
+        # question ("a firefighter's salary?") look relevant.
+        result = self.retriever.search(f"{query} salary median average figures US UK")
+        result.best_dense, result.keyword_coverage = self.retriever.gate_features(query)
+        return result
+
+    def passes_gate(self, result: RetrievalResult) -> bool:
+        """The relevance gate: is anything retrieved close enough to the question to answer from?"""
+        s = self.settings
+        return bool(result.docs) and result.relevance(s.relevance_keyword_weight) >= s.relevance_threshold
+
     def stream(self, question: str, history: History = ()) -> Iterator[str | Answer]:
         """Yield text deltas of the grounded answer, then the final :class:`Answer`."""
         started = time.perf_counter()
@@ -173,16 +190,13 @@ class Advisor:
             timings["rewrite_ms"] = (time.perf_counter() - t) * 1000
 
         t = time.perf_counter()
-        # Pay questions rarely name the word the articles use; widen them so both
-        # dense and keyword search reach the passages with the figures.
-        expanded = f"{search_query} salary median average figures US UK" if asks_about_pay(search_query) else search_query
-        result = self.retriever.search(expanded)
+        result = self.retrieve(search_query)
         timings["retrieval_ms"] = (time.perf_counter() - t) * 1000
         docs = result.docs
         base = dict(engine=engine.name, question=question, rewritten_question=rewritten,
                     contexts=[d.page_content for d in docs], context_sources=[d.metadata.get("source", "") for d in docs])
 
-        if not docs or result.relevance < self.settings.relevance_threshold:
+        if not self.passes_gate(result):
             timings["total_ms"] = (time.perf_counter() - started) * 1000
             yield REFUSAL
             yield Answer(text=REFUSAL, refused=True, timings_ms=timings, notice=" ".join(notices) or None, **base)

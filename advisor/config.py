@@ -46,8 +46,10 @@ class Settings(BaseSettings):
     candidates: int = 20
     mmr_lambda: float = 0.75
     max_chunks_per_source: int = 3
-    # Calibrated by ``python -m evals.calibrate_gate`` (see evals/README.md).
-    relevance_threshold: float = 0.40
+    # The relevance gate: answer only when best dense cosine + weight x keyword coverage
+    # reaches the threshold. Both fitted by ``python -m evals.calibrate_gate``.
+    relevance_keyword_weight: float = 0.75
+    relevance_threshold: float = 0.896
     # HNSW search breadth; see BENCHMARKS.md for how it was chosen.
     hnsw_ef_search: int = 100
     hnsw_ef_construction: int = 200

@@ -40,13 +40,16 @@ class RetrievalResult:
     best_dense: float  # highest cosine similarity of any dense candidate
     keyword_coverage: float  # IDF-weighted share of the question's keywords that occur in the corpus
 
-    @property
-    def relevance(self) -> float:
-        """The relevance gate's score; the weight and threshold are calibrated in evals/calibrate_gate.py."""
-        return self.best_dense + KEYWORD_WEIGHT * self.keyword_coverage
+    def relevance(self, keyword_weight: float) -> float:
+        """The relevance gate's score: dense similarity, raised when the corpus uses the question's words.
+
+        The weight and the threshold it is compared with are fitted by ``python -m evals.calibrate_gate``.
+        """
+        return self.best_dense + keyword_weight * self.keyword_coverage
 
 
-KEYWORD_WEIGHT = 0.25
+# Words that say how to answer, not what about; they do not count for or against coverage.
+_REQUEST_WORDS = frozenset({"explain", "tell", "describe", "please", "give", "show", "list", "summarise", "summarize"})
 
 
 def _tokenize(texts):
@@ -130,9 +133,20 @@ class HybridRetriever(BaseRetriever):
             docs.append(Document(id=cid, page_content=c["text"], metadata=meta))
         return RetrievalResult(docs, best_dense, self._coverage(index, query))
 
+    def gate_features(self, query: str) -> tuple[float, float]:
+        """(best dense cosine, keyword coverage) of ``query`` alone, for a search made with a widened query."""
+        from advisor.embeddings import get_embeddings
+
+        collection = shared_collection(self.settings)
+        if collection.count() == 0:
+            return -1.0, 0.0
+        vector = get_embeddings().encode([query])[0]
+        nearest = collection.query(query_embeddings=[vector], n_results=1, include=["distances"])
+        return 1.0 - float(nearest["distances"][0][0]), self._coverage(self._keyword_index(collection), query)
+
     @staticmethod
     def _coverage(index: _KeywordIndex, query: str) -> float:
-        words = [w for w in _tokenize([query]).vocab if w]
+        words = [w for w in _tokenize([query]).vocab if w and w not in _REQUEST_WORDS]
         if not words or not index.idf:
             return 0.0
         unknown = max(index.idf.values())  # a word the corpus never uses counts as the rarest

@@ -1,4 +1,4 @@
-"""``python -m evals [--engine E[,E]] [--dataset PATH] [--out DIR] [--compare OLD_REPORT]``.
+"""``python -m evals [--engine E[,E]] [--dataset PATH] [--out DIR] [--compare OLD_REPORT] [--thresholds FILE]``.
 
 Writes report.json, report.md and scores.png under DIR; exits 1 when an engine
 misses a threshold of evals/thresholds.yaml.
@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dataset", type=Path, default=DEFAULT_DATASET)
     parser.add_argument("--out", type=Path, default=Path("reports/evals"))
     parser.add_argument("--compare", type=Path, help="an earlier report.json to print deltas against")
+    parser.add_argument("--thresholds", type=Path, default=THRESHOLDS, help="minimum scores (default: %(default)s)")
     args = parser.parse_args(argv)
 
     from advisor.config import get_settings
@@ -90,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    thresholds = yaml.safe_load(THRESHOLDS.read_text())
+    thresholds = yaml.safe_load(args.thresholds.read_text())
     settings = get_settings()
     from ingest.pipeline import ensure_store
 

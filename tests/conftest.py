@@ -140,3 +140,22 @@ def wait_for_http(url: str, proc, timeout: float = 120, headers: dict | None = N
             time.sleep(0.3)
     proc.kill()
     pytest.fail(f"server for {url} did not start within {timeout:.0f} s")
+
+
+def start_app(home: Path, **env: str):
+    """Start ``python app.py`` with ADVISOR_HOME=home on a free port; wait for the page. Returns (url, process)."""
+    port = free_port()
+    full_env = {**os.environ, "ADVISOR_HOME": str(home), "ADVISOR_ENGINE": "extractive", **env}
+    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=full_env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    wait_for_http(url, proc, timeout=180)
+    return url, proc
+
+
+def stop_app(proc) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()

@@ -1,15 +1,11 @@
 """The chat page in a real headless Chromium (Debian's), driven by Playwright."""
 
-import os
 import sqlite3
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, free_port
+from conftest import ROOT, start_app, stop_app
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -21,26 +17,9 @@ ARTIFACTS = ROOT / "test-artifacts"
 def app_server(tmp_path_factory):
     """``python app.py`` on an empty ADVISOR_HOME: it builds the store itself, then serves."""
     home = tmp_path_factory.mktemp("app") / "home"
-    port = free_port()
-    env = {**os.environ, "ADVISOR_HOME": str(home), "ADVISOR_ENGINE": "extractive"}
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            break
-        except OSError:
-            if proc.poll() is not None:
-                pytest.fail(f"app.py exited: {proc.stdout.read()}")
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("app.py did not serve the page")
+    url, proc = start_app(home)
     yield url, home
-    proc.terminate()
-    proc.wait(timeout=30)
+    stop_app(proc)
 
 
 @pytest.fixture
