@@ -12,7 +12,9 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
+from itertools import islice
 
+import numpy as np
 from langchain_core.documents import Document
 
 from advisor.answer import REFUSAL, Answer, Citation
@@ -22,6 +24,7 @@ from advisor.grounding import (
     Grounder,
     asks_about_pay,
     conflicting_figures,
+    content_words,
     ground_sentence,
     roles_in,
     split_sentences,
@@ -94,8 +97,9 @@ def _acceptable_rewrite(rewritten: str | None, question: str) -> bool:
     """A small model's rewrite is used only if it still looks like the question it replaces."""
     if not rewritten or len(rewritten) > 3 * len(question) + 80 or "[" in rewritten:
         return False
-    shared = {w.lower() for w in re.findall(r"\w+", question)} & {w.lower() for w in re.findall(r"\w+", rewritten)}
-    return bool(roles_in(rewritten)) and len(shared) >= 1
+    # Every content word of the follow-up ("earn" in "how much do they earn?") must survive:
+    # a rewrite that drops one answers a different question.
+    return bool(roles_in(rewritten)) and content_words(question) <= content_words(rewritten)
 
 
 # ------------------------------------------------------------------ the advisor
@@ -223,9 +227,17 @@ class Advisor:
             if message is None:
                 raise
             notices.append(f"{message} This answer was assembled directly from the sources.")
+        supplemented = False
         if not emitted and engine is not self.extractive:
             draft_engine = self.extractive
             yield from emit(self._sentences(self.extractive.stream(search_query, docs)))
+        elif engine is not self.extractive and len(emitted) < self.settings.min_answer_sentences:
+            # A small model often stops after one sentence. Complete the answer with the
+            # passages' own best sentences, skipping any the draft already said.
+            before = len(emitted)
+            extra = self._not_yet_said(self._sentences(self.extractive.stream(search_query, docs)), emitted)
+            yield from emit(islice(extra, self.settings.min_answer_sentences - before))
+            supplemented = len(emitted) > before
 
         note = self._conflict_note(search_query, docs, numbering, emitted)
         if note:
@@ -240,7 +252,10 @@ class Advisor:
 
         timings["first_token_ms"] = first_token[0] if first_token else timings["retrieval_ms"]
         timings["total_ms"] = (time.perf_counter() - started) * 1000
-        base["engine"] = draft_engine.name if draft_engine is engine else f"{engine.name}→extractive"
+        if draft_engine is not engine:
+            base["engine"] = f"{engine.name}→extractive"
+        else:
+            base["engine"] = f"{engine.name}+extractive" if supplemented else engine.name
         yield Answer(
             text="".join(emitted).strip(),
             citations=self._citations(docs, numbering),
@@ -259,6 +274,15 @@ class Advisor:
         if _acceptable_rewrite(candidate, question):
             return candidate
         return heuristic_rewrite(question, turns)
+
+    def _not_yet_said(self, candidates: Iterator[str], said: list[str], similarity: float = 0.8) -> Iterator[str]:
+        """The candidate sentences that do not repeat one already in the answer."""
+        said_vectors = self.grounder.embed([strip_citations(s) for s in said])
+        for sentence in candidates:
+            vector = self.grounder.embed([strip_citations(sentence)])[0]
+            if len(said_vectors) == 0 or float(np.max(said_vectors @ vector)) < similarity:
+                said_vectors = np.vstack([said_vectors, vector]) if len(said_vectors) else vector[None, :]
+                yield sentence
 
     @staticmethod
     def _sentences(deltas: Iterator[str]) -> Iterator[str]:

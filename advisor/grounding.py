@@ -186,6 +186,41 @@ def _role_near(text: str, position: int, window: int = 80) -> str | None:
     return best
 
 
+_CONTRAST = re.compile(r";|\bwhile\b|\bwhereas\b|\bbut\b|\bcompared with\b|\bversus\b|\bvs\b|\bunlike\b")
+_ROLE_MARKERS = frozenset({"ai", "ml", "genai"})
+
+
+def role_clauses(text: str) -> list[tuple[set[str], set[str]]]:
+    """(roles named, content words) of every clause that names a role, contrasting clauses kept apart."""
+    clauses = []
+    for sentence in split_sentences(strip_citations(text)) or [text]:
+        for clause in _CONTRAST.split(sentence):
+            roles = roles_in(clause)
+            if roles:
+                clauses.append((roles, content_words(clause) - _ROLE_MARKERS))
+    return clauses
+
+
+def roles_swapped(sentence: str, context_clauses: list[tuple[set[str], set[str]]]) -> bool:
+    """Does a clause say of one role what the context says only of the other?
+
+    "ML engineers integrate foundation models into products" against a passage
+    whose closest clause is "AI engineers integrate foundation models into
+    products" is a swap, however similar the two sentences are as a whole.
+    """
+    for roles, words in role_clauses(sentence):
+        if len(roles) != 1 or len(words) < 2:
+            continue
+        overlaps = [len(words & other) for _, other in context_clauses]
+        best = max(overlaps, default=0)
+        if best < max(2, 0.4 * len(words)):
+            continue
+        closest_roles = set().union(*(r for (r, _), o in zip(context_clauses, overlaps) if o == best))
+        if not roles & closest_roles:
+            return True
+    return False
+
+
 def figures_supported(sentence: str, context: str) -> bool:
     """Every figure of the sentence appears in the context, tied to the same role there."""
     context_figures = figures_in(context)
@@ -259,6 +294,7 @@ class Grounder:
         sims = self.embed(clean) @ self.embed(flat).T  # (answer sentences, context sentences)
         scores = np.zeros((len(clean), len(contexts)), dtype=np.float32)
         context_words = [content_words(c) for c in contexts]
+        context_clauses = [role_clauses(c) for c in contexts]
         for i, sentence in enumerate(clean):
             words = content_words(sentence)
             sentence_roles = roles_in(sentence)
@@ -272,6 +308,8 @@ class Grounder:
                     score = 0.0
                 elif len(sentence_roles) == 1 and roles_in(flat[k]) and not (sentence_roles & roles_in(flat[k])):
                     score *= self.ROLE_PENALTY  # about one role, matched by text about the other
+                elif roles_swapped(sentence, context_clauses[j]):
+                    score *= self.ROLE_PENALTY  # a clause about one role, matched by a clause about the other
                 if score and novel_names(sentence, context):
                     score *= self.NOVEL_NAME_PENALTY  # names a tool or company the passage does not
                 scores[i, j] = score

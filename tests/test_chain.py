@@ -51,6 +51,22 @@ def test_nothing_grounded_falls_back_to_extractive(advisor_with):
     assert answer.engine == "fake→extractive" and answer.citations
 
 
+def test_a_one_sentence_draft_is_completed_from_the_sources(advisor_with):
+    draft = "ML engineers build and deploy models [1]."
+    answer = advisor_with(draft).ask("What does an ML engineer do?")
+    assert answer.engine == "fake+extractive"
+    assert answer.text.startswith("ML engineers build and deploy models.")
+    sentences = [s for s in answer.text.split("\n") if s.strip()]
+    assert len(sentences) >= 3 and len(set(sentences)) == len(sentences)
+
+
+def test_a_role_swapped_draft_sentence_is_dropped(advisor_with):
+    swapped = ("ML engineers integrate existing foundation models into software products through APIs and "
+               "automation, while AI engineers build algorithms, often from scratch, for specific tasks [1].")
+    answer = advisor_with(swapped).ask("What is the difference between building and using models?")
+    assert "ML engineers integrate existing foundation models" not in answer.text
+
+
 def test_stream_yields_deltas_then_the_answer(advisor_with):
     items = list(advisor_with("ML engineers build models from data [1].").stream("What does an ML engineer do?"))
     assert isinstance(items[-1], Answer)

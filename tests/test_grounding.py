@@ -3,6 +3,8 @@ from advisor.grounding import (
     conflicting_figures,
     figures_in,
     figures_supported,
+    role_clauses,
+    roles_swapped,
     split_sentences,
     strip_citations,
 )
@@ -36,3 +38,14 @@ def test_conflicting_salary_figures_are_found_across_passages():
     statements = conflicting_figures([UK, US, "AI engineering roles are growing rapidly."])
     assert {s.context for s in statements} == {0, 1}
     assert conflicting_figures([UK]) == []
+
+
+def test_a_contrast_with_the_roles_swapped_is_caught():
+    context = ("ML engineers build algorithms, often from scratch, for specific tasks. AI engineers integrate "
+               "existing foundation models into software products through APIs and automation.")
+    clauses = role_clauses(context)
+    right = "AI engineers integrate foundation models into products, while ML engineers build algorithms from scratch."
+    swapped = "ML engineers integrate foundation models into products, while AI engineers build algorithms from scratch."
+    assert not roles_swapped(right, clauses)
+    assert roles_swapped(swapped, clauses)
+    assert not roles_swapped("Both roles use Python every day.", clauses)
