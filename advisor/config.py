@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(None, validation_alias=AliasChoices("OPENAI_BASE_URL"))
     openai_model: str = Field("gpt-4o-mini", validation_alias=AliasChoices("OPENAI_MODEL"))
     openai_timeout_s: float = 60.0
+    # The ragas judge (python -m evals --judge openai): time per scoring job and answer length.
+    judge_timeout_s: float = 180.0
+    judge_max_tokens: int = 1024
 
     # Chunking: all-MiniLM-L6-v2 reads at most 256 word pieces; leave room for the
     # title/section header that is embedded with each chunk.
@@ -51,9 +54,9 @@ class Settings(BaseSettings):
     relevance_keyword_weight: float = 0.75
     relevance_threshold: float = 0.896
     # HNSW search breadth; see BENCHMARKS.md for how it was chosen.
-    hnsw_ef_search: int = 100
+    hnsw_ef_search: int = 200
     hnsw_ef_construction: int = 200
-    hnsw_max_neighbors: int = 32
+    hnsw_max_neighbors: int = 64
 
     # Grounding: a sentence needs this support score from some retrieved chunk.
     support_threshold: float = 0.55

@@ -3,9 +3,10 @@
 Builds a corpus of N copies of corpus/ (each copy is a distinct source), ingests it
 into a fresh store, then encodes exactly the chunks ingest embedded with
 ``SentenceTransformer.encode`` alone: the limit on this machine. Also times a
-re-ingest of the unchanged corpus (it must embed nothing).
+re-ingest of the unchanged corpus (it must embed nothing), and the same for a
+corpus of many small files (1,000 by default).
 
-    python bench/ingest.py [--copies 12]
+    python bench/ingest.py [--copies 12] [--files 1000]
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from advisor.config import PROJECT_ROOT, Settings  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--copies", type=int, default=12)
+    parser.add_argument("--files", type=int, default=1000, help="small files for the re-ingest check")
     args = parser.parse_args()
     from advisor.embeddings import get_embeddings
     from ingest.chunking import chunk_document
@@ -63,6 +65,20 @@ def main() -> None:
               f"= {100 * report.chunks_per_second / raw:.0f}% of raw (target >= 80%)")
         print(f"ingest wall time incl. loading and chunking: {report.seconds:.1f} s")
         print(f"re-ingest unchanged: {reingest_s:.2f} s, embedded {again.chunks} chunks, skipped {len(again.skipped)} files")
+
+        # Re-ingest at the file count the target names: many small files, each one chunk.
+        many = work / "many"
+        many.mkdir()
+        paragraphs = [p.strip() for a in sorted((PROJECT_ROOT / "corpus").glob("*.md"))
+                      for p in a.read_text().split("\n\n") if len(p.strip()) > 80 and not p.startswith(("#", "---"))]
+        for i in range(args.files):
+            (many / f"note-{i:04d}.md").write_text(f"# Note {i}\n\n{paragraphs[i % len(paragraphs)]} (note {i})\n")
+        many_settings = Settings(home=work / "home-many")
+        first = ingest_paths([many], settings=many_settings)
+        t0 = time.perf_counter()
+        again = ingest_paths([many], settings=many_settings)
+        print(f"{args.files} small files: first ingest {first.seconds:.1f} s ({first.chunks} chunks); re-ingest unchanged "
+              f"{time.perf_counter() - t0:.2f} s, embedded {again.chunks} chunks, skipped {len(again.skipped)} files")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -1,4 +1,5 @@
-"""``python -m evals [--engine E[,E]] [--dataset PATH] [--out DIR] [--compare OLD_REPORT] [--thresholds FILE]``.
+"""``python -m evals [--engine E[,E]] [--dataset PATH] [--out DIR] [--compare OLD_REPORT] [--thresholds FILE]
+[--judge openai]``.
 
 Writes report.json, report.md and scores.png under DIR; exits 1 when an engine
 misses a threshold of evals/thresholds.yaml.
@@ -16,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from evals.dataset import DEFAULT_DATASET, load_cases
+from evals.judge import JUDGE_METRICS, JudgeUnavailable, judge_rows, require_judge
 from evals.report import write_reports
 
 THRESHOLDS = Path(__file__).resolve().parent / "thresholds.yaml"
@@ -59,7 +61,8 @@ def run_engine(engine: str, cases, threshold_support: float) -> list[dict]:
             "engine": engine, "category": case.category, "question": case.question, "answerable": case.answerable,
             "answer": answer.text, "refused": answer.refused, "answered_by": answer.engine,
             "rewritten_question": answer.rewritten_question, "citations": [c.source for c in answer.citations],
-            "retrieved": answer.context_sources, "seconds": round(time.perf_counter() - started, 2),
+            "retrieved": answer.context_sources, "contexts": answer.contexts,
+            "seconds": round(time.perf_counter() - started, 2),
             "scores": asdict(scores),
         })
     return rows
@@ -81,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("reports/evals"))
     parser.add_argument("--compare", type=Path, help="an earlier report.json to print deltas against")
     parser.add_argument("--thresholds", type=Path, default=THRESHOLDS, help="minimum scores (default: %(default)s)")
+    parser.add_argument("--judge", choices=["openai"], help="also score with ragas through the OpenAI-compatible model")
     args = parser.parse_args(argv)
 
     from advisor.config import get_settings
@@ -93,6 +97,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     thresholds = yaml.safe_load(args.thresholds.read_text())
     settings = get_settings()
+    if args.judge:
+        try:
+            require_judge(settings)
+        except JudgeUnavailable as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     from ingest.pipeline import ensure_store
 
     ensure_store(settings)
@@ -102,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         rows = run_engine(engine, cases, settings.support_threshold)
         summary = summarize(rows)
         report["engines"][engine] = {"summary": summary, "misses": check(summary, thresholds), "rows": rows}
+        if args.judge:
+            report["engines"][engine]["judge"] = judge_rows(rows, [c.reference_answer for c in cases], settings)
     report["faithfulness_metric_check"] = evaluate_metric()
     report["seconds"] = round(time.perf_counter() - started, 1)
 
@@ -111,6 +123,11 @@ def main(argv: list[str] | None = None) -> int:
     for engine, data in report["engines"].items():
         line = ", ".join(f"{k} {v:.3f}" for k, v in data["summary"].items() if v is not None)
         print(f"{engine}: {line}")
+        if "judge" in data:
+            judged = data["judge"]
+            scores = ", ".join(f"{m} {judged[m]:.3f}" for m in JUDGE_METRICS if judged.get(m) is not None)
+            print(f"{engine}, ragas judge on {judged['cases']} answered cases: {scores or 'no scores'} "
+                  f"({judged['failed_scores']} scores the judge failed to produce; not a CI gate)")
         for miss in data["misses"]:
             print(f"  THRESHOLD MISSED: {miss}")
     check_result = report["faithfulness_metric_check"]

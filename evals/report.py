@@ -54,6 +54,11 @@ def render_markdown(report: dict) -> str:
         lines += ["", f"## {engine}", ""]
         if data["misses"]:
             lines += ["**Thresholds missed:** " + "; ".join(data["misses"]), ""]
+        if "judge" in data:
+            judged = data["judge"]
+            scores = ", ".join(f"{k} {_fmt(v)}" for k, v in judged.items() if k not in ("cases", "failed_scores"))
+            lines += [f"ragas judge ({judged['cases']} answered cases, {judged['failed_scores']} scores not produced; "
+                      f"reported, not gated): {scores}", ""]
         lines += ["| category | cases | " + " | ".join(CHART_METRICS) + " |", "|---|---|" + "---|" * len(CHART_METRICS)]
         for category, values in sorted(data["per_category"].items()):
             lines.append(f"| {category} | {values['cases']} | " + " | ".join(_fmt(values[m]) for m in CHART_METRICS) + " |")

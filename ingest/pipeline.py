@@ -218,8 +218,12 @@ def _write(collection, plans: list[_Plan], settings: Settings, report: IngestRep
             progress(0, total, "embedding")
         t0 = time.perf_counter()
         batch = max(1, settings.embed_batch_size)
-        for start in range(0, total, batch):
-            part = pending[start : start + batch]
+        # Similar lengths share a batch, so little of each batch is padding; a crash
+        # mid-way still leaves every file either complete or re-embedded next run.
+        pending.sort(key=lambda item: len(item[0].chunks[item[1]].embed_text))
+        group = batch * 8
+        for start in range(0, total, group):
+            part = pending[start : start + group]
             vectors = embeddings.encode([p.chunks[i].embed_text for p, i in part], batch_size=batch)
             collection.upsert(
                 ids=[p.ids[i] for p, i in part],

@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import free_port, run_cli, wait_for_http
+from conftest import ROOT, free_port, run_cli, wait_for_http
 
 from advisor.config import Settings
 from advisor.grounding import citations_in, split_sentences
@@ -96,3 +96,38 @@ def test_unreachable_server_gives_a_clear_message(corpus_home):
     data = ask_openai(corpus_home, f"http://127.0.0.1:{free_port()}/v1", "k")
     assert "cannot be reached" in data["notice"]
     assert data["citations"]
+
+
+def test_ragas_judge_plumbing_through_the_local_server(corpus_home, llama_server, tmp_path):
+    """--judge openai scores answers with ragas through an OpenAI-compatible server.
+
+    A 0.5B judge's scores mean little, so only the plumbing is checked: the report
+    carries the four ragas metrics and the judge produced at least one score.
+    """
+    dataset = tmp_path / "cases.yaml"
+    dataset.write_text(
+        "- question: Which skills does an ML engineer need?\n  category: factual\n"
+        "  reference_answer: Calculus, linear algebra, statistics and Python.\n"
+        "  reference_facts: [statistics]\n  expected_sources: [skills-compared.md]\n"
+    )
+    env = {"ADVISOR_HOME": str(corpus_home), "OPENAI_BASE_URL": llama_server, "OPENAI_API_KEY": "test-key",
+           "OPENAI_MODEL": "qwen-local", "ADVISOR_OPENAI_TIMEOUT_S": "120", "ADVISOR_JUDGE_TIMEOUT_S": "120",
+           "ADVISOR_JUDGE_MAX_TOKENS": "256"}
+    out = tmp_path / "out"
+    result = run_cli("evals", "--engine", "extractive", "--dataset", str(dataset), "--out", str(out),
+                     "--judge", "openai", env=env)
+    assert "Traceback" not in result.stderr, result.stderr[-2000:]
+    judged = json.loads((out / "report.json").read_text())["engines"]["extractive"]["judge"]
+    assert judged["cases"] == 1
+    metrics = ["faithfulness", "answer_relevancy", "llm_context_precision_with_reference", "context_recall"]
+    assert set(metrics) <= set(judged)
+    produced = [judged[m] for m in metrics if judged[m] is not None]
+    assert produced and all(0.0 <= v <= 1.0 for v in produced), judged
+    assert "ragas judge" in result.stdout
+
+
+def test_judge_without_a_configured_model_says_so(corpus_home, tmp_path):
+    result = run_cli("evals", "--engine", "extractive", "--dataset", str(ROOT / "evals" / "dataset.yaml"),
+                     "--out", str(tmp_path / "out"), "--judge", "openai", env={"ADVISOR_HOME": str(corpus_home)})
+    assert result.returncode == 2
+    assert "needs OPENAI_API_KEY" in result.stderr and "Traceback" not in result.stderr
