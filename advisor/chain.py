@@ -9,6 +9,7 @@ renumbered in order of use, and conflicting salary figures pointed out.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
@@ -122,13 +123,15 @@ class Advisor:
         self.extractive = ExtractiveEngine(self.grounder, self.settings)
         self._engine_choice = engine or self.settings.engine
         self._engine = None if isinstance(self._engine_choice, str) else self._engine_choice
+        self._engine_lock = threading.Lock()
 
     # ---------------------------------------------------------------- engine
     @property
     def engine(self):
-        if self._engine is None:
-            self._engine = self._make_engine(self._engine_choice)
-        return self._engine
+        with self._engine_lock:  # the app's warm-up and a first question may both get here
+            if self._engine is None:
+                self._engine = self._make_engine(self._engine_choice)
+            return self._engine
 
     def _make_engine(self, name: str):
         if name == "auto":

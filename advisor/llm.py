@@ -19,7 +19,6 @@ from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from pydantic import PrivateAttr
 
 from advisor.config import Settings, get_settings
 
@@ -101,20 +100,27 @@ def ensure_local_model(settings: Settings | None = None, progress: Callable[[int
 
 # ------------------------------------------------------------------ llama.cpp chat model
 
-_llama_cache: dict[tuple, Any] = {}
+_llama_cache: dict[tuple, tuple[Any, threading.Lock]] = {}
 _llama_lock = threading.Lock()
 
 
-def _load_llama(path: Path, n_ctx: int, n_threads: int | None):
+def _load_llama(path: Path, n_ctx: int, n_threads: int | None) -> tuple[Any, threading.Lock]:
+    """The loaded model, shared by every chat model on the same file, with the lock that guards it.
+
+    A llama.cpp context is not thread-safe, and two chat-model objects (the app's
+    warm-up and a first question, say) can share one: the lock belongs to the
+    context, not to either object.
+    """
     key = (str(path), n_ctx, n_threads)
     with _llama_lock:
         if key not in _llama_cache:
             from llama_cpp import Llama
 
-            _llama_cache[key] = Llama(
+            llama = Llama(
                 model_path=str(path), n_ctx=n_ctx, n_threads=n_threads or os.cpu_count() or 2,
                 n_batch=512, verbose=False,
             )
+            _llama_cache[key] = (llama, threading.Lock())
         return _llama_cache[key]
 
 
@@ -130,16 +136,9 @@ class LlamaCppChatModel(BaseChatModel):
     temperature: float = 0.1
     n_threads: int | None = None
 
-    # llama.cpp contexts are not thread-safe: one generation at a time per model.
-    _generation_lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
-
     @property
     def _llm_type(self) -> str:
         return "llama-cpp"
-
-    @property
-    def llama(self):
-        return _load_llama(self.model_path, self.n_ctx, self.n_threads)
 
     def _messages(self, messages: list[BaseMessage]) -> list[dict]:
         return [{"role": _ROLES.get(m.type, "user"), "content": str(m.content)} for m in messages]
@@ -151,8 +150,8 @@ class LlamaCppChatModel(BaseChatModel):
 
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
-        llama = self.llama
-        with self._generation_lock:
+        llama, lock = _load_llama(self.model_path, self.n_ctx, self.n_threads)
+        with lock:  # one generation at a time per llama.cpp context
             for part in llama.create_chat_completion(
                 messages=self._messages(messages), stream=True, stop=stop,
                 max_tokens=kwargs.get("max_tokens", self.max_tokens), temperature=self.temperature,

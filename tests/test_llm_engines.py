@@ -9,7 +9,7 @@ from conftest import ROOT, free_port, run_cli, wait_for_http
 
 from advisor.config import Settings
 from advisor.grounding import citations_in, split_sentences
-from advisor.llm import DEFAULT_MODEL_SHA256, ensure_local_model
+from advisor.llm import DEFAULT_MODEL_SHA256, LlamaCppChatModel, ensure_local_model
 
 pytestmark = pytest.mark.slow
 
@@ -131,3 +131,18 @@ def test_judge_without_a_configured_model_says_so(corpus_home, tmp_path):
                      "--out", str(tmp_path / "out"), "--judge", "openai", env={"ADVISOR_HOME": str(corpus_home)})
     assert result.returncode == 2
     assert "needs OPENAI_API_KEY" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_two_chat_models_on_one_file_take_turns(gguf):
+    """The app's warm-up and a first question each hold a chat model over the same loaded context.
+
+    llama.cpp contexts are not thread-safe; without one lock per context the second
+    generation failed with "llama_decode returned -1".
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    models = [LlamaCppChatModel(model_path=gguf, max_tokens=24) for _ in range(2)]
+    prompts = ["Name one skill an ML engineer needs.", "Name one tool an AI engineer uses."]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        replies = list(pool.map(lambda pair: pair[0].invoke(pair[1]).content, zip(models, prompts)))
+    assert all(reply.strip() for reply in replies), replies
