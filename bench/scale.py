@@ -17,6 +17,7 @@ spends time embedding (about 100k short passages).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 import shutil
@@ -33,7 +34,6 @@ sys.path.insert(0, str(ROOT))
 from advisor.config import configure_offline, get_settings  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
-GENERATOR_VERSION = 2
 # (ef_construction, max_neighbors) builds, each with every ef_search. The largest
 # store skips the settings the smaller ones already show to be too weak.
 BUILDS = ((100, 16), (200, 32), (200, 64))
@@ -109,7 +109,9 @@ def corpus_chunks() -> list[str]:
 def embed_cached(texts: list[str], name: str) -> np.ndarray:
     from advisor.embeddings import get_embeddings
 
-    path = CACHE / f"{name}-{len(texts)}-v{GENERATOR_VERSION}.npy"
+    # Keyed by the texts themselves: a changed corpus, dataset or generator never reuses stale vectors.
+    digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
+    path = CACHE / f"{name}-{len(texts)}-{digest}.npy"
     if path.exists():
         return np.load(path)
     started = time.perf_counter()
