@@ -25,12 +25,6 @@ from advisor.store import StoreUnavailable  # noqa: E402
 from ingest.loaders import SUPPORTED_SUFFIXES  # noqa: E402
 from ingest.pipeline import ensure_store, ingest_paths  # noqa: E402
 
-STARTERS = [
-    "What is the difference between an AI engineer and an ML engineer?",
-    "Which skills does an ML engineer need?",
-    "Which role pays more?",
-    "How can I switch from ML engineering to AI engineering?",
-]
 EMPTY_SOURCES = "<div class='sources-empty'>Sources for the latest answer appear here.</div>"
 
 CSS = """
@@ -140,11 +134,13 @@ def upload(files, progress=gr.Progress()):
 
 
 def build_ui() -> gr.Blocks:
-    with gr.Blocks(title="Career Advisor — AI vs ML engineering", analytics_enabled=False) as demo:
+    """The page, presented from the store's profile: its title, scope and starter questions."""
+    profile = get_advisor().profile()
+    with gr.Blocks(title=f"Career Advisor — {profile.title}", analytics_enabled=False) as demo:
         records = gr.State([])
         gr.Markdown(
-            "# Career Advisor\nAI engineer or machine-learning engineer? Ask about the roles, skills, pay and how to "
-            "switch. Every answer is built only from the source articles and cites them.",
+            f"# {html.escape(profile.title)}\nAsk about {html.escape(profile.scope.rstrip('.'))}. Every answer is "
+            "built only from the source articles and cites them.",
             elem_id="title",
         )
         with gr.Row(equal_height=False):
@@ -152,11 +148,11 @@ def build_ui() -> gr.Blocks:
                 chatbot = gr.Chatbot(height=520, label="Chat", elem_id="chat", buttons=["copy"],
                                      placeholder="Ask a question, or pick one below.")
                 with gr.Row():
-                    box = gr.Textbox(placeholder="Ask about AI or ML engineering careers…", show_label=False,
+                    box = gr.Textbox(placeholder="Ask a question about these careers…", show_label=False,
                                      scale=5, elem_id="question", max_lines=6)
                     send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
                 with gr.Row():
-                    starters = [gr.Button(q, size="sm", elem_classes=["starter"]) for q in STARTERS]
+                    starters = [gr.Button(q, size="sm", elem_classes=["starter"]) for q in profile.starters]
                 status = gr.Markdown("", elem_id="status")
             with gr.Column(scale=2):
                 gr.Markdown("### Sources")
@@ -181,7 +177,9 @@ def build_ui() -> gr.Blocks:
 def _warm_up() -> None:
     """Load the models in the background so the page is served before they are ready."""
     try:
-        get_advisor().ask("What does an AI engineer do?")
+        advisor = get_advisor()
+        print(f"engine: {advisor.engine.name} ({advisor.engine_reason or 'chosen in the settings'})", file=sys.stderr)
+        advisor.ask((advisor.profile().starters or ["What do these articles cover?"])[0])
     except Exception as exc:
         print(f"warm-up failed: {exc!r}", file=sys.stderr)
 

@@ -7,21 +7,20 @@ import json
 import sys
 
 from advisor.answer import Answer
+from advisor.engines import ENGINE_CHOICES
 from advisor.llm import EngineUnavailable
 from advisor.store import StoreUnavailable
 
-ENGINES = ["auto", "local", "openai", "extractive"]
-
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m advisor", description="Grounded answers about AI/ML engineering careers.")
+    parser = argparse.ArgumentParser(prog="python -m advisor", description="Grounded answers to career questions from the ingested articles.")
     sub = parser.add_subparsers(dest="command", required=True)
     ask = sub.add_parser("ask", help="answer one question")
     ask.add_argument("question")
-    ask.add_argument("--engine", choices=ENGINES)
-    ask.add_argument("--json", action="store_true", help="print one JSON object (see DESIGN.md)")
+    ask.add_argument("--engine", choices=ENGINE_CHOICES)
+    ask.add_argument("--json", action="store_true", help="print one JSON object: answer, refused, engine, citations, rewritten_question, timings_ms")
     chat = sub.add_parser("chat", help="a short chat in the terminal (empty line or Ctrl-D ends it)")
-    chat.add_argument("--engine", choices=ENGINES)
+    chat.add_argument("--engine", choices=ENGINE_CHOICES)
     feedback = sub.add_parser("feedback", help="export thumbs up/down from the chat page")
     feedback.add_argument("--export", metavar="FILE", required=True, help="write eval cases as JSONL")
     return parser

@@ -1,14 +1,12 @@
-"""The answer every caller gets: text, numbered citations, refusal flag, timings."""
+"""The answer every caller gets: text, numbered citations, refusal flag, timings.
+
+A refusal's text comes from the store's profile (advisor/profile.py): it says
+what this store's sources can help with, never a fixed topic.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-
-REFUSAL = (
-    "I can't answer that from my sources. I can help with careers in AI and machine learning: "
-    "what AI engineers and ML engineers do, the skills and tools each role needs, salaries and demand, "
-    "and how to choose between the roles or switch from one to the other."
-)
 
 
 @dataclass
@@ -49,3 +47,18 @@ class Answer:
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
             "notice": self.notice,
         }
+
+
+@dataclass
+class AnswerChunk:
+    """One piece of a streamed answer: a text delta, and on the last chunk the whole :class:`Answer`.
+
+    Chunks add up (``a + b``) the way LangChain's message chunks do, so the pipeline's
+    ``invoke`` and ``batch`` return the sum of what ``stream`` yields.
+    """
+
+    text: str = ""
+    answer: Answer | None = None
+
+    def __add__(self, other: AnswerChunk) -> AnswerChunk:
+        return AnswerChunk(self.text + other.text, other.answer or self.answer)

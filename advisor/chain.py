@@ -1,47 +1,59 @@
-"""The retrieval chain: rewrite follow-up → retrieve → relevance gate → draft → ground.
+"""The answer pipeline as composed LangChain Runnables, and the ``ask``/``stream`` API over it.
 
-Every caller (UI, CLI, evals, benchmarks) goes through :class:`Advisor`. The
-engine only drafts; grounding is enforced here, sentence by sentence, as the
-draft streams: unsupported sentences are dropped, citations fixed and
-renumbered in order of use, and conflicting salary figures pointed out.
+    condense ─► retrieve ─► gate ─► draft ─► ground ─► compose
+
+- condense: a follow-up becomes a standalone question (the chat model, checked; else a rule);
+- retrieve: ``retriever.invoke`` — ours is hybrid (dense + BM25), any ``BaseRetriever`` works;
+- gate: refuse when the store does not cover the question (advisor/gate.py), or when the
+  question names a subject, country or thing that no retrieved passage mentions;
+- draft: the engine's text deltas (advisor/engines.py);
+- ground: sentence by sentence, as the draft streams: drop what the passages do not
+  support, fix citations; complete a short draft, or replace an empty one, from the sources;
+- compose: renumber citations in order of use, note conflicting figures, build the Answer.
+
+``build_pipeline(...)`` returns the Runnable: ``.invoke``, ``.stream``, ``.batch`` and
+``.astream`` work, callbacks and tracers see every step by name. Its input is
+``{"question": str, "history": [...]}``; its output chunks are :class:`AnswerChunk`
+(text deltas, the last one carrying the :class:`Answer`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import queue
 import re
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from functools import lru_cache
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from itertools import islice
+from typing import Any
 
 import numpy as np
 from langchain_core.documents import Document
+from langchain_core.language_models import BaseChatModel
+from langchain_core.retrievers import BaseRetriever
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableGenerator, RunnableLambda
+from pydantic import BaseModel, Field
 
-from advisor.answer import REFUSAL, Answer, Citation
+from advisor import gate
+from advisor.answer import Answer, AnswerChunk, Citation
 from advisor.config import Settings, get_settings
-from advisor.engines import ChatEngine, ExtractiveEngine
-from advisor.grounding import (
-    Grounder,
-    asks_about_pay,
-    conflicting_figures,
-    content_words,
-    ground_sentence,
-    roles_in,
-    split_sentences,
-    strip_citations,
-)
-from advisor.llm import (
-    EngineUnavailable,
-    describe_llm_error,
-    local_chat_model,
-    local_model_available,
-    openai_chat_model,
-    openai_configured,
-)
-from advisor.retrieval import HybridRetriever, RetrievalResult
+from advisor.engines import ChatEngine, ExtractiveEngine, make_engine, resolve_engine
+from advisor.figures import asks_about_pay, countries_named, country_mentions
+from advisor.grounding import Grounder, conflicting_figures, ground_sentence
+from advisor.llm import EngineUnavailable, describe_llm_error
+from advisor.profile import StoreProfile, current_profile
+from advisor.subjects import Subjects
+from advisor.text import content_words, split_sentences, strip_citations
 
 History = Sequence[tuple[str, str]] | Sequence[dict]
+
+
+class AdvisorInput(BaseModel):
+    """What the pipeline takes: a question and the conversation so far."""
+
+    question: str
+    history: list = Field(default_factory=list)
 
 
 # ------------------------------------------------------------------ follow-up questions
@@ -51,7 +63,6 @@ _FOLLOW_UP = re.compile(
     r"he|she|his|her|the role|this role|that role|either|both|which one)\b",
     re.I,
 )
-_ROLE_NAMES = {"ai": "AI engineers", "ml": "ML engineers"}
 
 
 def normalize_history(history: History) -> list[tuple[str, str]]:
@@ -68,25 +79,25 @@ def normalize_history(history: History) -> list[tuple[str, str]]:
     return [(r, t) for r, t in turns if t.strip()]
 
 
-def needs_rewrite(question: str, turns: list[tuple[str, str]]) -> bool:
+def needs_rewrite(question: str, turns: list[tuple[str, str]], subjects: Subjects) -> bool:
     if not any(r == "user" for r, _ in turns):
         return False
-    return bool(_FOLLOW_UP.search(question)) or (len(question.split()) <= 5 and not roles_in(question))
+    return bool(_FOLLOW_UP.search(question)) or (len(question.split()) <= 5 and not subjects.find(question))
 
 
-def heuristic_rewrite(question: str, turns: list[tuple[str, str]]) -> str:
-    """Make a follow-up standalone: name the roles the conversation was about."""
-    topic_roles: set[str] = set()
+def heuristic_rewrite(question: str, turns: list[tuple[str, str]], subjects: Subjects) -> str:
+    """Make a follow-up standalone: name the subjects the conversation was about."""
+    topic_subjects: set[str] = set()
     topic = ""
     for role, text in reversed(turns):
         if role == "user":
             topic = topic or text
-            topic_roles = roles_in(text)
-            if topic_roles:
+            topic_subjects = subjects.find(text)
+            if topic_subjects:
                 break
-    if roles_in(question) or not topic_roles:
+    if subjects.find(question) or not topic_subjects:
         return f"{question.rstrip()} (context: {topic.strip()})" if topic else question
-    subject = " and ".join(_ROLE_NAMES[r] for r in sorted(topic_roles))
+    subject = " and ".join(subjects.label(s) for s in sorted(topic_subjects))
     rewritten = re.sub(r"\b(they|them)\b", subject, question, count=1, flags=re.I)
     rewritten = re.sub(r"\btheir\b", f"{subject}'", rewritten, count=1, flags=re.I)
     if rewritten == question:
@@ -94,229 +105,322 @@ def heuristic_rewrite(question: str, turns: list[tuple[str, str]]) -> str:
     return re.sub(r"^(and|but|so|also|then)\s+", "", rewritten, flags=re.I).strip()
 
 
-def _acceptable_rewrite(rewritten: str | None, question: str) -> bool:
-    """A small model's rewrite is used only if it still looks like the question it replaces."""
+def acceptable_rewrite(rewritten: str | None, question: str, turns: list[tuple[str, str]]) -> bool:
+    """A small model's rewrite is used only if it still asks the question it replaces.
+
+    Every content word of the follow-up ("earn" in "how much do they earn?") must
+    survive, and every word it adds must come from the conversation.
+    """
     if not rewritten or len(rewritten) > 3 * len(question) + 80 or "[" in rewritten:
         return False
-    # Every content word of the follow-up ("earn" in "how much do they earn?") must survive:
-    # a rewrite that drops one answers a different question.
-    return bool(roles_in(rewritten)) and content_words(question) <= content_words(rewritten)
+    added = content_words(rewritten) - content_words(question)
+    said = set().union(*(content_words(t) for _, t in turns)) if turns else set()
+    return bool(added) and content_words(question) <= content_words(rewritten) and added <= said
 
 
-# ------------------------------------------------------------------ the advisor
+# ------------------------------------------------------------------ what a question names
+
+_CAPITALISED = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][a-z]{2,}(?:\s+[A-Z][a-z]{2,})*)\b")
+_ARTICLE_PHRASE = re.compile(r"\b(?:an?|as an?|become an?)\s+((?:[A-Za-z-]+\s+){0,2}[A-Za-z-]+)", re.I)
 
 
-@lru_cache(maxsize=1)
-def _shared_grounder() -> Grounder:
-    from advisor.embeddings import get_embeddings
+def uncovered_terms(question: str, docs: Sequence[Document], subjects: Subjects) -> list[str]:
+    """Subjects, countries and named things the question asks about that no retrieved passage mentions.
 
-    return Grounder(get_embeddings())
+    "How much does a pilot earn in Japan?" on a store that never mentions pilots or
+    Japan must not be answered with another subject's figures.
+    """
+    text = " ".join(d.page_content + " " + d.metadata.get("title", "") + " " + d.metadata.get("section", "")
+                    for d in docs).lower()
+    words = content_words(text)
+    missing: list[str] = []
+    # Countries and capitalised names (places, employers, titles).
+    passages_countries = countries_named(" ".join(d.page_content for d in docs))
+    missing += [written for written, code in country_mentions(question) if code not in passages_countries]
+    for m in _CAPITALISED.finditer(question):
+        name = m.group(1)
+        if countries_named(name) or subjects.find(name):
+            continue
+        if name.lower() not in text and not (content_words(name) <= words):
+            missing.append(name)
+    # A person's job named after "a"/"an" ("a pilot", "an air traffic controller") that no passage mentions.
+    if subjects:
+        heads = {s.split()[-1] for s in subjects.variants}
+        for m in _ARTICLE_PHRASE.finditer(subjects.normalize(question)):
+            phrase = m.group(1).lower()
+            tail = phrase.split()
+            if subjects.find(phrase) or not tail:
+                continue
+            if tail[-1] in heads or (content_words(phrase) and not (content_words(phrase) & words)):
+                if not subjects.find(phrase) and phrase not in text and not content_words(phrase) <= words:
+                    missing.append(m.group(1))
+    return list(dict.fromkeys(missing))
 
 
-class Advisor:
-    """Grounded answers to career questions. ``engine`` is a name or an engine object (tests)."""
+# ------------------------------------------------------------------ streaming plumbing
 
-    def __init__(self, settings: Settings | None = None, engine=None) -> None:
-        self.settings = settings or get_settings()
-        self.retriever = HybridRetriever(settings=self.settings)
-        self.grounder = _shared_grounder()
-        self.extractive = ExtractiveEngine(self.grounder, self.settings)
-        self._engine_choice = engine or self.settings.engine
-        self._engine = None if isinstance(self._engine_choice, str) else self._engine_choice
-        self._engine_lock = threading.Lock()
 
-    # ---------------------------------------------------------------- engine
-    @property
-    def engine(self):
-        with self._engine_lock:  # the app's warm-up and a first question may both get here
-            if self._engine is None:
-                self._engine = self._make_engine(self._engine_choice)
-            return self._engine
+def _events(inputs: Iterator) -> Iterator[tuple]:
+    """Events of the previous step, whether they stream in one by one or arrive as one list (batch)."""
+    for chunk in inputs:
+        if isinstance(chunk, dict):
+            yield ("state", chunk)
+        else:
+            yield from chunk
 
-    def _make_engine(self, name: str):
-        if name == "auto":
-            if openai_configured(self.settings):
-                name = "openai"
-            elif local_model_available(self.settings):
-                name = "local"
-            else:
-                name = "extractive"
-        if name == "extractive":
-            return self.extractive
-        if name == "local":
-            return ChatEngine("local", local_chat_model(self.settings), self.grounder, self.settings)
-        if name == "openai":
-            return ChatEngine("openai", openai_chat_model(self.settings), self.grounder, self.settings)
-        raise EngineUnavailable(f"Unknown engine '{name}': use auto, local, openai or extractive.")
 
-    # ---------------------------------------------------------------- API
-    def ask(self, question: str, history: History = ()) -> Answer:
-        answer = None
-        for item in self.stream(question, history):
-            if isinstance(item, Answer):
-                answer = item
-        assert answer is not None
-        return answer
+def _async_of(transform: Callable) -> Callable:
+    """An async version of a sync streaming step: it runs in a thread, fed and drained through queues."""
 
-    def retrieve(self, query: str) -> RetrievalResult:
-        """Search the store as every answer does."""
-        if not asks_about_pay(query):
-            return self.retriever.search(query)
-        # Pay questions rarely name the word the articles use; widen them so both
-        # dense and keyword search reach the passages with the figures. The gate
-        # still judges the question as asked: the added words would make any pay
-        # question ("a firefighter's salary?") look relevant.
-        result = self.retriever.search(f"{query} salary median average figures US UK")
-        result.best_dense, result.keyword_coverage = self.retriever.gate_features(query)
-        return result
+    async def atransform(inputs: AsyncIterator, config: RunnableConfig) -> AsyncIterator:
+        loop = asyncio.get_running_loop()
+        feed: queue.Queue = queue.Queue()
+        out: asyncio.Queue = asyncio.Queue()
+        end = object()
 
-    def passes_gate(self, result: RetrievalResult) -> bool:
-        """The relevance gate: is anything retrieved close enough to the question to answer from?"""
-        s = self.settings
-        return bool(result.docs) and result.relevance(s.relevance_keyword_weight) >= s.relevance_threshold
+        def fed() -> Iterator:
+            while (item := feed.get()) is not end:
+                yield item
 
-    def stream(self, question: str, history: History = ()) -> Iterator[str | Answer]:
-        """Yield text deltas of the grounded answer, then the final :class:`Answer`."""
-        started = time.perf_counter()
-        timings: dict[str, float] = {}
-        notices: list[str] = []
-        question = " ".join((question or "").split())
+        def run() -> None:
+            try:
+                for item in transform(fed(), config):
+                    loop.call_soon_threadsafe(out.put_nowait, ("item", item))
+                loop.call_soon_threadsafe(out.put_nowait, ("end", None))
+            except BaseException as exc:  # handed to the awaiting side
+                loop.call_soon_threadsafe(out.put_nowait, ("error", exc))
+
+        threading.Thread(target=run, daemon=True).start()
+
+        async def pump() -> None:
+            async for item in inputs:
+                feed.put(item)
+            feed.put(end)
+
+        pumping = asyncio.create_task(pump())
+        while True:
+            kind, item = await out.get()
+            if kind == "end":
+                break
+            if kind == "error":
+                raise item
+            yield item
+        await pumping
+
+    return atransform
+
+
+def _step(name: str, transform: Callable) -> RunnableGenerator:
+    return RunnableGenerator(transform, _async_of(transform), name=name)
+
+
+# ------------------------------------------------------------------ the pipeline
+
+
+class Pipeline:
+    """The steps of the answer pipeline, bound to its components (settings, retriever, engine, grounder)."""
+
+    def __init__(self, settings: Settings, retriever: BaseRetriever, engine, grounder: Grounder,
+                 profile: Callable[[], StoreProfile], idf: Callable[[], dict[str, float]]) -> None:
+        self.settings = settings
+        self.retriever = retriever
+        self.engine = engine
+        self.grounder = grounder
+        self.extractive = engine if isinstance(engine, ExtractiveEngine) else ExtractiveEngine(grounder)
+        self.profile = profile
+        self.idf = idf
+
+    def runnable(self) -> Runnable:
+        return (
+            RunnableLambda(self.condense, name="condense")
+            | RunnableLambda(self.retrieve, name="retrieve")
+            | RunnableLambda(self.gate, name="gate")
+            | _step("draft", self.draft)
+            | _step("ground", self.ground)
+            | _step("compose", self.compose)
+        ).with_types(input_type=AdvisorInput, output_type=AnswerChunk).with_config(run_name="advisor")
+
+    # ---------------------------------------------------------------- condense
+    def condense(self, data: dict | AdvisorInput, config: RunnableConfig) -> dict:
+        data = data.model_dump() if isinstance(data, BaseModel) else dict(data)
+        state: dict[str, Any] = {"started": time.perf_counter(), "timings": {}, "notices": [],
+                                 "profile": self.profile()}
+        question = " ".join(str(data.get("question") or "").split())
         if not question:
             raise ValueError("The question is empty.")
-        if len(question) > self.settings.max_question_chars:
-            question = question[: self.settings.max_question_chars]
-            notices.append(f"Your message was cut to its first {self.settings.max_question_chars} characters.")
-
-        engine = self.engine
-        turns = normalize_history(history)
-        search_query, rewritten = question, None
-        if needs_rewrite(question, turns):
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            question = question[:limit]
+            state["notices"].append(f"Your message was cut to its first {limit} characters.")
+        turns = normalize_history(data.get("history") or ())
+        subjects = state["profile"].subjects
+        state.update(question=question, query=question, rewritten=None)
+        if needs_rewrite(question, turns, subjects):
             t = time.perf_counter()
-            rewritten = self._rewrite(engine, question, turns)
-            search_query = rewritten
-            timings["rewrite_ms"] = (time.perf_counter() - t) * 1000
-
-        t = time.perf_counter()
-        result = self.retrieve(search_query)
-        timings["retrieval_ms"] = (time.perf_counter() - t) * 1000
-        docs = result.docs
-        base = dict(engine=engine.name, question=question, rewritten_question=rewritten,
-                    contexts=[d.page_content for d in docs], context_sources=[d.metadata.get("source", "") for d in docs])
-
-        if not self.passes_gate(result):
-            timings["total_ms"] = (time.perf_counter() - started) * 1000
-            yield REFUSAL
-            yield Answer(text=REFUSAL, refused=True, timings_ms=timings, notice=" ".join(notices) or None, **base)
-            return
-
-        numbering: dict[int, int] = {}  # passage index -> citation number, in order of first use
-        emitted: list[str] = []
-        first_token: list[float] = []
-
-        def emit(sentences: Iterator[str]) -> Iterator[str]:
-            for text in self._grounded(sentences, docs, numbering):
-                if not first_token:
-                    first_token.append((time.perf_counter() - started) * 1000)
-                emitted.append(text)
-                yield text
-
-        draft_engine = engine
-        try:
-            yield from emit(self._sentences(engine.stream(search_query, docs)))
-        except EngineUnavailable as exc:
-            notices.append(f"{exc} This answer was assembled directly from the sources.")
-        except Exception as exc:  # an LLM server failing must not surface as a stack trace
-            message = describe_llm_error(exc, self.settings)
-            if message is None:
-                raise
-            notices.append(f"{message} This answer was assembled directly from the sources.")
-        supplemented = False
-        if not emitted and engine is not self.extractive:
-            draft_engine = self.extractive
-            yield from emit(self._sentences(self.extractive.stream(search_query, docs)))
-        elif engine is not self.extractive and len(emitted) < self.settings.min_answer_sentences:
-            # A small model often stops after one sentence. Complete the answer with the
-            # passages' own best sentences, skipping any the draft already said.
-            before = len(emitted)
-            extra = self._not_yet_said(self._sentences(self.extractive.stream(search_query, docs)), emitted)
-            yield from emit(islice(extra, self.settings.min_answer_sentences - before))
-            supplemented = len(emitted) > before
-
-        note = self._conflict_note(search_query, docs, numbering, emitted)
-        if note:
-            yield note
-            emitted.append(note)
-
-        if not emitted:  # nothing in the passages holds up: say so rather than guess
-            yield REFUSAL
-            timings["total_ms"] = (time.perf_counter() - started) * 1000
-            yield Answer(text=REFUSAL, refused=True, timings_ms=timings, notice=" ".join(notices) or None, **base)
-            return
-
-        timings["first_token_ms"] = first_token[0] if first_token else timings["retrieval_ms"]
-        timings["total_ms"] = (time.perf_counter() - started) * 1000
-        if draft_engine is not engine:
-            base["engine"] = f"{engine.name}→extractive"
-        else:
-            base["engine"] = f"{engine.name}+extractive" if supplemented else engine.name
-        yield Answer(
-            text="".join(emitted).strip(),
-            citations=self._citations(docs, numbering),
-            timings_ms=timings,
-            notice=" ".join(notices) or None,
-            **base,
-        )
-
-    # ---------------------------------------------------------------- steps
-    def _rewrite(self, engine, question: str, turns: list[tuple[str, str]]) -> str:
-        history_text = "\n".join(f"{r}: {t[:300]}" for r, t in turns[-4:])
-        try:
-            candidate = engine.rewrite(question, history_text)
-        except Exception:  # a failing LLM must not stop the answer; the heuristic still works
             candidate = None
-        if _acceptable_rewrite(candidate, question):
-            return candidate
-        return heuristic_rewrite(question, turns)
+            if self.engine.chat_model is not None:
+                history_text = "\n".join(f"{r}: {x[:300]}" for r, x in turns[-4:])
+                try:
+                    candidate = self.engine.rewrite(question, history_text, config=config)
+                except Exception as exc:  # the rule below still works; say why the model was skipped
+                    state["notices"].append(describe_llm_error(exc, self.settings) or "")
+            if not acceptable_rewrite(candidate, question, turns):
+                candidate = heuristic_rewrite(question, turns, subjects)
+            state.update(query=candidate, rewritten=candidate)
+            state["timings"]["rewrite_ms"] = (time.perf_counter() - t) * 1000
+        return state
+
+    # ---------------------------------------------------------------- retrieve
+    def retrieve(self, state: dict, config: RunnableConfig) -> dict:
+        t = time.perf_counter()
+        state["docs"] = list(self.retriever.invoke(state["query"], config=config))
+        state["timings"]["retrieval_ms"] = (time.perf_counter() - t) * 1000
+        return state
+
+    # ---------------------------------------------------------------- gate
+    def gate(self, state: dict) -> dict:
+        docs, profile = state["docs"], state["profile"]
+        dense = [d.metadata["best_dense"] for d in docs if "best_dense" in d.metadata]
+        if docs and not dense:  # a retriever of another kind: measure the passages ourselves
+            vectors = self.grounder.embed([state["query"]] + [d.page_content for d in docs])
+            dense = list(vectors[1:] @ vectors[0])
+        features = gate.features(state["query"], dense, self.idf())
+        state["gate"] = {"best_dense": round(features.best_dense, 4),
+                         "keyword_coverage": round(features.keyword_coverage, 4)}
+        uncovered = uncovered_terms(state["question"], docs, profile.subjects) if docs else []
+        state["refusal"] = None
+        if not docs or not profile.gate.admits(features) or uncovered:
+            state["refusal"] = profile.refusal(uncovered)
+        return state
+
+    # ---------------------------------------------------------------- draft
+    def draft(self, inputs: Iterator, config: RunnableConfig) -> Iterator[list]:
+        for kind, state in _events(inputs):
+            yield [("state", state)]
+            if state["refusal"]:
+                continue
+            try:
+                for delta in self.engine.stream(state["query"], state["docs"], config=config):
+                    yield [("delta", delta)]
+            except EngineUnavailable as exc:
+                yield [("notice", f"{exc} This answer was assembled directly from the sources.")]
+            except Exception as exc:  # a failing model must not surface as a stack trace
+                message = describe_llm_error(exc, self.settings) or f"The language model failed ({type(exc).__name__})."
+                yield [("notice", f"{message} This answer was assembled directly from the sources.")]
+
+    # ---------------------------------------------------------------- ground
+    def ground(self, inputs: Iterator, config: RunnableConfig) -> Iterator[list]:
+        state: dict = {}
+        buffer, done = "", 0
+        contexts: list[str] = []
+        subjects = Subjects()
+        said: list[str] = []
+        seen: set[str] = set()
+
+        def grounded(sentence: str) -> Iterator[list]:
+            result = ground_sentence(self.grounder, sentence, contexts, self.settings.support_threshold, subjects)
+            if result is None or result.text.lower() in seen:
+                return
+            seen.add(result.text.lower())
+            said.append(result.text)
+            yield [("sentence", (result.text, result.sources))]
+
+        for kind, value in _events(inputs):
+            if kind == "state":
+                state = value
+                contexts = [d.page_content for d in state["docs"]]
+                subjects = state["profile"].subjects
+                yield [("state", state)]
+            elif kind == "notice":
+                state["notices"].append(value)
+            elif kind == "delta":
+                buffer += value
+                parts = split_sentences(buffer)
+                complete = len(parts) if buffer.endswith("\n") else len(parts) - 1
+                while done < complete:
+                    yield from grounded(parts[done])
+                    done += 1
+        if not state or state["refusal"]:
+            return
+        for sentence in split_sentences(buffer)[done:]:
+            yield from grounded(sentence)
+
+        state["draft_engine"] = self.engine.name
+        if self.engine is self.extractive:
+            return
+        extra = (s for s in self.extractive.stream(state["query"], state["docs"]))
+        if not said:  # nothing in the draft held up: the answer is extractive
+            state["draft_engine"] = f"{self.engine.name}→extractive"
+            for sentence in extra:
+                yield from grounded(sentence)
+        elif len(said) < self.settings.min_answer_sentences:
+            # A small model often stops after one sentence: complete the answer from the
+            # passages' own best sentences, skipping any the draft already said.
+            before = len(said)
+            for sentence in islice(self._not_yet_said(extra, said), self.settings.min_answer_sentences - before):
+                yield from grounded(sentence)
+            if len(said) > before:
+                state["draft_engine"] = f"{self.engine.name}+extractive"
 
     def _not_yet_said(self, candidates: Iterator[str], said: list[str], similarity: float = 0.8) -> Iterator[str]:
-        """The candidate sentences that do not repeat one already in the answer."""
-        said_vectors = self.grounder.embed([strip_citations(s) for s in said])
+        said_vectors = self.grounder.embed(said)
         for sentence in candidates:
             vector = self.grounder.embed([strip_citations(sentence)])[0]
             if len(said_vectors) == 0 or float(np.max(said_vectors @ vector)) < similarity:
                 said_vectors = np.vstack([said_vectors, vector]) if len(said_vectors) else vector[None, :]
                 yield sentence
 
-    @staticmethod
-    def _sentences(deltas: Iterator[str]) -> Iterator[str]:
-        """Complete sentences from a stream of text deltas, as soon as each one ends."""
-        buffer, done = "", 0
-        for delta in deltas:
-            buffer += delta
-            parts = split_sentences(buffer)
-            complete = len(parts) if buffer.endswith("\n") else len(parts) - 1
-            while done < complete:
-                yield parts[done]
-                done += 1
-        parts = split_sentences(buffer)
-        yield from parts[done:]
+    # ---------------------------------------------------------------- compose
+    def compose(self, inputs: Iterator, config: RunnableConfig) -> Iterator[AnswerChunk]:
+        state: dict = {}
+        numbering: dict[int, int] = {}  # passage index -> citation number, in order of first use
+        emitted: list[str] = []
+        first: list[float] = []
+        for kind, value in _events(inputs):
+            if kind == "state":
+                state = value
+                if state["refusal"]:
+                    yield AnswerChunk(text=state["refusal"])
+            elif kind == "sentence":
+                text, sources = value
+                marks = "".join(f"[{numbering.setdefault(i, len(numbering) + 1)}]" for i in sources)
+                emitted.append(f"{text} {marks}\n")
+                first = first or [(time.perf_counter() - state["started"]) * 1000]
+                yield AnswerChunk(text=emitted[-1])
+        if not state:
+            return
+        if not state["refusal"]:
+            note = self._conflict_note(state, numbering, emitted)
+            if note:
+                emitted.append(note)
+                yield AnswerChunk(text=note)
+        refused = bool(state["refusal"]) or not emitted
+        if refused and not state["refusal"]:  # nothing in the passages held up: say so rather than guess
+            state["refusal"] = state["profile"].refusal()
+            yield AnswerChunk(text=state["refusal"])
+        timings = state["timings"]
+        timings["first_token_ms"] = first[0] if first else (time.perf_counter() - state["started"]) * 1000
+        timings["total_ms"] = (time.perf_counter() - state["started"]) * 1000
+        docs = state["docs"]
+        answer = Answer(
+            text=state["refusal"] if refused else "".join(emitted).strip(),
+            citations=[] if refused else self._citations(docs, numbering),
+            refused=refused,
+            engine=state.get("draft_engine", self.engine.name),
+            question=state["question"],
+            rewritten_question=state["rewritten"],
+            timings_ms=timings,
+            notice=" ".join(n for n in state["notices"] if n) or None,
+            contexts=[d.page_content for d in docs],
+            context_sources=[d.metadata.get("source", "") for d in docs],
+        )
+        yield AnswerChunk(answer=answer)
 
-    def _grounded(self, sentences: Iterator[str], docs: list[Document], numbering: dict[int, int]) -> Iterator[str]:
-        contexts = [d.page_content for d in docs]
-        seen: set[str] = set()
-        for sentence in sentences:
-            grounded = ground_sentence(self.grounder, sentence, contexts, self.settings.support_threshold)
-            if grounded is None or grounded.text.lower() in seen:
-                continue
-            seen.add(grounded.text.lower())
-            marks = "".join(f"[{numbering.setdefault(i, len(numbering) + 1)}]" for i in grounded.sources)
-            yield f"{grounded.text} {marks}\n"
-
-    def _conflict_note(self, question: str, docs: list[Document], numbering: dict[int, int], emitted: list[str]) -> str:
-        """When the passages give different pay figures for a role, say so and cite each figure."""
-        if not asks_about_pay(question):
+    def _conflict_note(self, state: dict, numbering: dict[int, int], emitted: list[str]) -> str:
+        """When the passages give different figures for one subject, currency and country, say so and cite each."""
+        if not asks_about_pay(state["query"]):
             return ""
-        statements = conflicting_figures([d.page_content for d in docs])
+        statements = conflicting_figures([d.page_content for d in state["docs"]], state["profile"].subjects)
         if not statements:
             return ""
         already = " ".join(strip_citations(e) for e in emitted)
@@ -330,10 +434,8 @@ class Advisor:
             if sentence not in already:
                 parts.append(f"{sentence} [{n}]")
         sources = sorted({numbering[s.context] for s in statements})
-        head = (
-            "Note: the sources disagree on salaries, so no single figure is reliable "
-            f"(compare {', '.join(f'[{n}]' for n in sources)})."
-        )
+        head = ("Note: the sources disagree on these figures, so no single one is reliable "
+                f"(compare {', '.join(f'[{n}]' for n in sources)}).")
         if parts:
             head += " " + "; ".join(parts) + "."
         return head + "\n"
@@ -342,14 +444,93 @@ class Advisor:
     def _citations(docs: list[Document], numbering: dict[int, int]) -> list[Citation]:
         out = []
         for index, number in sorted(numbering.items(), key=lambda kv: kv[1]):
-            doc = docs[index]
-            meta = doc.metadata
+            meta = docs[index].metadata
             out.append(Citation(
-                id=number, source=meta.get("source", ""), title=meta.get("title", ""), text=doc.page_content,
+                id=number, source=meta.get("source", ""), title=meta.get("title", ""), text=docs[index].page_content,
                 score=float(meta.get("dense_score", 0.0)), section=meta.get("section", ""),
                 publication=meta.get("publication", ""), url=meta.get("url", ""),
             ))
         return out
+
+
+# ------------------------------------------------------------------ components and the API
+
+
+def shared_grounder() -> Grounder:
+    """The process's grounder (its sentence-embedding cache is worth sharing)."""
+    global _grounder
+    with _components_lock:
+        if _grounder is None:
+            from advisor.embeddings import get_embeddings
+
+            _grounder = Grounder(get_embeddings())
+        return _grounder
+
+
+_grounder: Grounder | None = None
+_components_lock = threading.Lock()
+
+
+class Advisor:
+    """Grounded answers to career questions: the pipeline with its components, built from Settings.
+
+    Pass ``retriever`` (any ``BaseRetriever``), ``chat_model`` (any ``BaseChatModel``) or
+    ``engine`` (a name of advisor.engines.ENGINES, or an engine object) to replace ours.
+    """
+
+    def __init__(self, settings: Settings | None = None, engine=None, *, retriever: BaseRetriever | None = None,
+                 chat_model: BaseChatModel | None = None) -> None:
+        from advisor.retrieval import get_retriever
+
+        self.settings = settings or get_settings()
+        self.store_retriever = get_retriever(self.settings)  # the store's own index: profile, gate vocabulary
+        self.retriever = retriever or self.store_retriever
+        self.grounder = shared_grounder()
+        self._engine_choice = engine or self.settings.engine
+        self._engine = chat_model and ChatEngine(getattr(chat_model, "_llm_type", "chat"), chat_model, self.grounder)
+        if not isinstance(self._engine_choice, str):
+            self._engine = self._engine_choice
+        self.engine_reason = ""
+        self._lock = threading.Lock()
+        self._pipeline: Runnable | None = None
+        self._profile: StoreProfile | None = None
+
+    @property
+    def engine(self):
+        with self._lock:  # the app's warm-up and a first question may both get here
+            if self._engine is None:
+                name, self.engine_reason = resolve_engine(self._engine_choice, self.settings)
+                self._engine = make_engine(name, self.settings, self.grounder)
+            return self._engine
+
+    def profile(self) -> StoreProfile:
+        """The store's profile (subjects, gate, presentation), rebuilt when the store has changed."""
+        from advisor.store import revision
+
+        current = revision(self.store_retriever.collection())
+        if self._profile is None or self._profile.revision != current:
+            self._profile = current_profile(self.store_retriever)
+        return self._profile
+
+    @property
+    def pipeline(self) -> Runnable:
+        if self._pipeline is None:
+            engine = self.engine
+            self._pipeline = Pipeline(self.settings, self.retriever, engine, self.grounder, self.profile,
+                                      lambda: self.store_retriever.keyword_index().idf).runnable()
+        return self._pipeline
+
+    def ask(self, question: str, history: History = (), config: RunnableConfig | None = None) -> Answer:
+        return self.pipeline.invoke({"question": question, "history": list(history or ())}, config=config).answer
+
+    def stream(self, question: str, history: History = (), config: RunnableConfig | None = None
+               ) -> Iterator[str | Answer]:
+        """Yield text deltas of the grounded answer, then the final :class:`Answer`."""
+        for chunk in self.pipeline.stream({"question": question, "history": list(history or ())}, config=config):
+            if chunk.text:
+                yield chunk.text
+            if chunk.answer is not None:
+                yield chunk.answer
 
 
 _advisors: dict[str, Advisor] = {}
@@ -358,9 +539,18 @@ _advisors: dict[str, Advisor] = {}
 def get_advisor(engine: str | None = None) -> Advisor:
     """A shared advisor per engine name (models and indexes load once per process)."""
     name = engine or get_settings().engine
-    if name not in _advisors:
-        _advisors[name] = Advisor(engine=name)
-    return _advisors[name]
+    with _components_lock:
+        if name not in _advisors:
+            _advisors[name] = Advisor(engine=name)
+        return _advisors[name]
+
+
+def reset() -> None:
+    """Forget shared advisors and settings (tests and a changed environment)."""
+    global _grounder
+    with _components_lock:
+        _advisors.clear()
+    get_settings.cache_clear()
 
 
 def ask(question: str, history: History = (), engine: str | None = None) -> Answer:

@@ -9,12 +9,8 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
-
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-EngineName = Literal["auto", "local", "openai", "extractive"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,13 +23,16 @@ class Settings(BaseSettings):
     home: Path = Path(".advisor")
     chroma_url: str | None = None
     collection: str = "career"
-    engine: EngineName = "auto"
+    engine: str = "auto"  # a name of advisor.engines.ENGINE_CHOICES
     local_model: Path | None = None
+    # A LangChain provider string for init_chat_model ("openai:gpt-4o-mini", "anthropic:..."); unset = offline.
+    llm: str | None = None
 
     openai_api_key: str | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY"))
     openai_base_url: str | None = Field(None, validation_alias=AliasChoices("OPENAI_BASE_URL"))
     openai_model: str = Field("gpt-4o-mini", validation_alias=AliasChoices("OPENAI_MODEL"))
-    openai_timeout_s: float = 60.0
+    # A hung or unreachable model server costs a visitor at most this long per call.
+    llm_timeout_s: float = 20.0
     # The ragas judge (python -m evals --judge openai): time per scoring job and answer length.
     judge_timeout_s: float = 180.0
     judge_max_tokens: int = 1024
@@ -49,10 +48,6 @@ class Settings(BaseSettings):
     candidates: int = 20
     mmr_lambda: float = 0.75
     max_chunks_per_source: int = 3
-    # The relevance gate: answer only when best dense cosine + weight x keyword coverage
-    # reaches the threshold. Both fitted by ``python -m evals.calibrate_gate``.
-    relevance_keyword_weight: float = 0.75
-    relevance_threshold: float = 0.896
     # HNSW search breadth; see BENCHMARKS.md for how it was chosen.
     hnsw_ef_search: int = 200
     hnsw_ef_construction: int = 200
@@ -70,6 +65,12 @@ class Settings(BaseSettings):
 
     max_question_chars: int = 2000
 
+    # Ingest limits: a file over either limit is reported as failed, nothing stored for it.
+    max_file_bytes: int = 10 * 1024 * 1024
+    max_passages_per_file: int = 5000
+    # How long `python -m ingest` waits for another ingest of the same ADVISOR_HOME.
+    ingest_lock_wait_s: float = 60.0
+
     @property
     def store_dir(self) -> Path:
         return self.home / "chroma"
@@ -85,6 +86,16 @@ class Settings(BaseSettings):
     @property
     def corpus_dir(self) -> Path:
         return PROJECT_ROOT / "corpus"
+
+
+    @field_validator("engine")
+    @classmethod
+    def _known_engine(cls, value: str) -> str:
+        from advisor.engines import ENGINE_CHOICES
+
+        if value not in ENGINE_CHOICES:
+            raise ValueError(f"unknown engine '{value}': use one of {', '.join(ENGINE_CHOICES)}")
+        return value
 
 
 @lru_cache(maxsize=1)

@@ -187,21 +187,37 @@ def openai_configured(settings: Settings | None = None) -> bool:
     return bool(settings.openai_api_key or settings.openai_base_url)
 
 
-def openai_chat_model(settings: Settings | None = None):
-    from langchain_openai import ChatOpenAI
+def provider_chat_model(settings: Settings | None = None, model: str | None = None) -> BaseChatModel:
+    """A chat model from a LangChain provider string (``openai:gpt-4o-mini``, ``anthropic:...``).
 
+    Built by ``init_chat_model``; the provider's LangChain package must be installed.
+    The ``OPENAI_*`` settings apply to the ``openai`` provider, so any OpenAI-compatible
+    server works the same way through either setting.
+    """
+    from langchain.chat_models import init_chat_model
+
+    settings = settings or get_settings()
+    model = model or settings.llm
+    if not model:
+        raise EngineUnavailable("Set ADVISOR_LLM to a LangChain provider string such as 'openai:gpt-4o-mini'.")
+    provider = model.split(":", 1)[0] if ":" in model else ""
+    options: dict[str, Any] = {"temperature": 0.1, "max_tokens": 400, "timeout": settings.llm_timeout_s,
+                               "max_retries": 0}
+    if provider == "openai":
+        options.update(api_key=settings.openai_api_key or "not-needed", base_url=settings.openai_base_url)
+    try:
+        return init_chat_model(model, **options)
+    except ImportError as exc:
+        raise EngineUnavailable(f"The provider of '{model}' is not installed: {exc}") from None
+    except ValueError as exc:
+        raise EngineUnavailable(f"'{model}' is not a chat model LangChain knows: {exc}") from None
+
+
+def openai_chat_model(settings: Settings | None = None) -> BaseChatModel:
     settings = settings or get_settings()
     if not openai_configured(settings):
         raise EngineUnavailable("The openai engine needs OPENAI_API_KEY (or OPENAI_BASE_URL for a compatible server).")
-    return ChatOpenAI(
-        model=settings.openai_model,
-        api_key=settings.openai_api_key or "not-needed",
-        base_url=settings.openai_base_url,
-        timeout=settings.openai_timeout_s,
-        max_retries=1,
-        temperature=0.1,
-        max_tokens=400,
-    )
+    return provider_chat_model(settings, f"openai:{settings.openai_model}")
 
 
 def describe_llm_error(exc: Exception, settings: Settings) -> str | None:
@@ -214,7 +230,7 @@ def describe_llm_error(exc: Exception, settings: Settings) -> str | None:
     if isinstance(exc, openai.AuthenticationError):
         return f"The language model server at {where} rejected the API key (check OPENAI_API_KEY)."
     if isinstance(exc, openai.APITimeoutError):
-        return f"The language model server at {where} did not answer within {settings.openai_timeout_s:.0f} s."
+        return f"The language model server at {where} did not answer within {settings.llm_timeout_s:.0f} s."
     if isinstance(exc, openai.APIConnectionError):
         return f"The language model server at {where} cannot be reached (check OPENAI_BASE_URL and that it is running)."
     if isinstance(exc, openai.NotFoundError):

@@ -18,8 +18,10 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
+from advisor import gate
 from advisor.config import Settings, get_settings
 from advisor.store import iter_records, revision, shared_collection
+from advisor.text import tokens
 
 RRF_K = 60
 
@@ -34,37 +36,13 @@ class _KeywordIndex:
     idf: dict[str, float]  # inverse document frequency of every corpus word
 
 
-@dataclass
-class RetrievalResult:
-    docs: list[Document]
-    best_dense: float  # highest cosine similarity of any dense candidate
-    keyword_coverage: float  # IDF-weighted share of the question's keywords that occur in the corpus
-
-    def relevance(self, keyword_weight: float) -> float:
-        """The relevance gate's score: dense similarity, raised when the corpus uses the question's words.
-
-        The weight and the threshold it is compared with are fitted by ``python -m evals.calibrate_gate``.
-        """
-        return self.best_dense + keyword_weight * self.keyword_coverage
-
-
-# Words that say how to answer, not what about; they do not count for or against coverage.
-_REQUEST_WORDS = frozenset({"explain", "tell", "describe", "please", "give", "show", "list", "summarise", "summarize"})
-
-
-def _tokenize(texts):
-    import bm25s
-
-    return bm25s.tokenize(texts, stopwords="en", show_progress=False)
-
-
 class HybridRetriever(BaseRetriever):
-    """A LangChain retriever over the project's store.
+    """A LangChain retriever over the project's store: ``retriever.invoke(question)`` -> documents.
 
     Each returned ``Document`` carries ``id`` and, in its metadata, ``dense_score``
-    (cosine similarity, -1 if the chunk came from BM25 alone), ``keyword_rank`` and
-    the fused ``score``. :meth:`search` also returns the best dense similarity of
-    all candidates, which the relevance gate uses.
+    (cosine similarity, -1 if the chunk came from BM25 alone), ``keyword_rank``, the
+    fused ``score`` and ``best_dense`` (the highest cosine of all dense candidates,
+    one of the relevance gate's features).
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -73,19 +51,22 @@ class HybridRetriever(BaseRetriever):
     _index: _KeywordIndex | None = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
+    def collection(self):
+        return shared_collection(self.settings)
+
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        return self.search(query).docs
+        return self.search(query)
 
     # ------------------------------------------------------------------ search
-    def search(self, query: str, k: int | None = None) -> RetrievalResult:
+    def search(self, query: str, k: int | None = None) -> list[Document]:
         from advisor.embeddings import get_embeddings
 
         settings = self.settings
         k = k or settings.top_k
-        collection = shared_collection(settings)
+        collection = self.collection()
         count = collection.count()
         if count == 0:
-            return RetrievalResult([], -1.0, 0.0)
+            return []
         n = min(settings.candidates, count)
         query_vector = get_embeddings().encode([query])[0]
         dense = collection.query(
@@ -129,29 +110,18 @@ class HybridRetriever(BaseRetriever):
         for cid in chosen:
             c = candidates[cid]
             meta = dict(c["meta"])
-            meta.update(dense_score=round(c["dense"], 4), score=round(c["fused"], 5), keyword_rank=c.get("keyword_rank", -1))
+            meta.update(dense_score=round(c["dense"], 4), score=round(c["fused"], 5),
+                        keyword_rank=c.get("keyword_rank", -1), best_dense=round(best_dense, 4))
             docs.append(Document(id=cid, page_content=c["text"], metadata=meta))
-        return RetrievalResult(docs, best_dense, self._coverage(index, query))
+        return docs
 
-    def gate_features(self, query: str) -> tuple[float, float]:
-        """(best dense cosine, keyword coverage) of ``query`` alone, for a search made with a widened query."""
-        from advisor.embeddings import get_embeddings
+    def keyword_index(self) -> _KeywordIndex:
+        return self._keyword_index(self.collection())
 
-        collection = shared_collection(self.settings)
-        if collection.count() == 0:
-            return -1.0, 0.0
-        vector = get_embeddings().encode([query])[0]
-        nearest = collection.query(query_embeddings=[vector], n_results=1, include=["distances"])
-        return 1.0 - float(nearest["distances"][0][0]), self._coverage(self._keyword_index(collection), query)
-
-    @staticmethod
-    def _coverage(index: _KeywordIndex, query: str) -> float:
-        words = [w for w in _tokenize([query]).vocab if w and w not in _REQUEST_WORDS]
-        if not words or not index.idf:
-            return 0.0
-        unknown = max(index.idf.values())  # a word the corpus never uses counts as the rarest
-        known = sum(index.idf[w] for w in words if w in index.idf)
-        return known / (known + unknown * sum(w not in index.idf for w in words))
+    def gate_features(self, query: str) -> gate.GateFeatures:
+        """The relevance gate's features for ``query`` as this retriever sees the store."""
+        docs = self.search(query)
+        return gate.features(query, [d.metadata.get("best_dense", -1.0) for d in docs], self.keyword_index().idf)
 
     def _diversify(self, candidates: dict[str, dict], k: int) -> list[str]:
         """MMR over the fused scores, with at most ``max_chunks_per_source`` chunks per source."""
@@ -195,13 +165,14 @@ class HybridRetriever(BaseRetriever):
             bm25, idf = None, {}
             if texts:
                 bm25 = bm25s.BM25()
-                titled = [f"{m.get('title', '')} {m.get('section', '')} {t}" for t, m in zip(texts, metas)]
-                tokens = _tokenize(titled)
-                bm25.index(tokens, show_progress=False)
-                df = np.zeros(len(tokens.vocab), dtype=np.int64)
-                for doc_ids in tokens.ids:
-                    df[np.unique(np.asarray(doc_ids, dtype=np.int64))] += 1
-                idf = {w: float(np.log((1 + len(texts)) / (1 + df[i]))) + 1.0 for w, i in tokens.vocab.items() if w}
+                corpus_tokens = [tokens(f"{m.get('title', '')} {m.get('section', '')} {t}") or ["\x00"]
+                                 for t, m in zip(texts, metas)]
+                bm25.index(corpus_tokens, show_progress=False)
+                df: dict[str, int] = {}
+                for doc_tokens in corpus_tokens:
+                    for w in set(doc_tokens):
+                        df[w] = df.get(w, 0) + 1
+                idf = {w: float(np.log((1 + len(texts)) / (1 + n))) + 1.0 for w, n in df.items() if w != "\x00"}
             self._index = _KeywordIndex(current, ids, texts, metas, bm25, idf)
             return self._index
 
@@ -209,11 +180,11 @@ class HybridRetriever(BaseRetriever):
     def _keyword_hits(index: _KeywordIndex, query: str, n: int):
         if index.bm25 is None:
             return []
-        tokens = _tokenize([query])
-        if not tokens.vocab:
+        query_tokens = [w for w in tokens(query) if w in index.idf]
+        if not query_tokens:
             return []
         n = min(n, len(index.ids))
-        results, scores = index.bm25.retrieve(tokens, k=n, show_progress=False)
+        results, scores = index.bm25.retrieve([query_tokens], k=n, show_progress=False)
         return [
             (index.ids[i], index.texts[i], index.metadatas[i])
             for i, s in zip(results[0], scores[0])
@@ -222,4 +193,5 @@ class HybridRetriever(BaseRetriever):
 
 
 def get_retriever(settings: Settings | None = None) -> HybridRetriever:
+    """The project's retriever for these settings (the default component of the pipeline)."""
     return HybridRetriever(settings=settings or get_settings())

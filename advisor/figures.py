@@ -1,0 +1,126 @@
+"""Figures in text: money in the forms articles use, percentages and other values.
+
+A money figure's identity is its value, currency and country: "$120,000 in the
+US" and "£60,000 in the UK" never contradict each other; two sources giving
+different figures for the same subject, currency and country do. Currency
+symbols and ISO 4217 codes, ``k``/``m``/``million``, "per year"/"an hour" and
+ranges ("$150,000–$200,000", "$150k-200k") are understood. Nothing here knows
+about a field of work.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_SYMBOLS = {"us$": "USD", "c$": "CAD", "ca$": "CAD", "a$": "AUD", "au$": "AUD", "nz$": "NZD", "s$": "SGD",
+            "hk$": "HKD", "r$": "BRL", "$": "USD", "£": "GBP", "€": "EUR", "¥": "JPY", "₹": "INR", "₩": "KRW",
+            "₽": "RUB", "₺": "TRY", "₪": "ILS", "₱": "PHP", "₦": "NGN", "zł": "PLN", "kr": "SEK", "chf": "CHF"}
+_CODES = ("USD", "GBP", "EUR", "JPY", "INR", "CAD", "AUD", "NZD", "CHF", "SEK", "NOK", "DKK", "PLN", "SGD", "HKD",
+          "CNY", "RMB", "BRL", "MXN", "ZAR", "KRW", "AED", "SAR", "TRY", "ILS", "PHP", "NGN", "KES", "EGP", "PKR")
+# Countries named in text, and the country a currency implies when none is named.
+_COUNTRIES = {
+    "US": r"United States|U\.S\.A?\.?|USA|US|America|American",
+    "GB": r"United Kingdom|U\.K\.|UK|Britain|British|England|Scotland|Wales|London",
+    "CA": r"Canada|Canadian", "AU": r"Australia|Australian", "NZ": r"New Zealand", "IE": r"Ireland|Irish",
+    "DE": r"Germany|German", "FR": r"France|French", "NL": r"Netherlands|Dutch", "ES": r"Spain|Spanish",
+    "IT": r"Italy|Italian", "IN": r"India|Indian", "JP": r"Japan|Japanese", "CN": r"China|Chinese",
+    "SG": r"Singapore", "CH": r"Switzerland|Swiss", "SE": r"Sweden|Swedish", "BR": r"Brazil|Brazilian",
+    "MX": r"Mexico|Mexican", "ZA": r"South Africa", "AE": r"United Arab Emirates|UAE|Dubai",
+}
+_CURRENCY_COUNTRY = {"USD": "US", "GBP": "GB", "CAD": "CA", "AUD": "AU", "NZD": "NZ", "INR": "IN", "JPY": "JP",
+                     "CHF": "CH", "SEK": "SE", "SGD": "SG", "BRL": "BR", "MXN": "MX", "ZAR": "ZA", "CNY": "CN",
+                     "RMB": "CN", "AED": "AE", "KRW": "KR"}
+_COUNTRY = re.compile(r"(?<![\w.])(" + "|".join(f"(?P<{c}>{p})" for c, p in _COUNTRIES.items()) + r")(?![\w])")
+
+_SYMBOL = "|".join(re.escape(s) for s in sorted(_SYMBOLS, key=len, reverse=True))
+_CODE = "|".join(_CODES)
+_NUMBER = re.compile(
+    rf"(?P<cur>{_SYMBOL}|\b(?:{_CODE})\b)?\s?(?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    rf"(?:\s?(?P<unit>%|k\b|K\b|m\b|M\b|bn\b|million\b|billion\b|thousand\b))?"
+    rf"(?:\s?(?P<code>\b(?:{_CODE})\b))?",
+    re.I,
+)
+_RANGE_JOIN = re.compile(r"^\s*(?:-|–|—|to)\s*$")
+
+
+@dataclass(frozen=True)
+class Figure:
+    value: float
+    start: int
+    currency: str  # ISO code ("USD", "GBP", ...) or "" for a percentage or a plain number
+
+    @property
+    def is_money(self) -> bool:
+        return bool(self.currency)
+
+
+def figures_in(text: str) -> list[Figure]:
+    """Numbers that carry a claim: money, percentages and other values (not list numbering or years)."""
+    out: list[Figure] = []
+    previous = None  # (match, figure) of the last money figure, so "$150k-200k" gives both ends
+    for m in _NUMBER.finditer(text):
+        if text[max(0, m.start() - 1) : m.start()] == "[":  # a citation mark, not a figure
+            continue
+        try:
+            value = float(m.group("num").replace(",", ""))
+        except ValueError:
+            continue
+        unit = (m.group("unit") or "").lower()
+        value *= {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9}.get(unit, 1)
+        symbol = (m.group("cur") or m.group("code") or "").lower()
+        currency = _SYMBOLS.get(symbol) or (symbol.upper() if symbol else "")
+        if currency == "RMB":
+            currency = "CNY"
+        if not currency and unit != "%" and previous is not None and _RANGE_JOIN.match(text[previous[0].end() : m.start()]):
+            currency = previous[1].currency  # the second end of a range
+            if not unit and previous[0].group("unit"):
+                value *= {"k": 1e3, "m": 1e6}.get(previous[0].group("unit").lower(), 1)
+        if not currency and not unit and (value < 10 or (1900 <= value <= 2100 and "." not in m.group("num"))):
+            continue  # list numbering, small counts and years say nothing checkable
+        figure = Figure(value, m.start(), currency)
+        out.append(figure)
+        previous = (m, figure) if currency else None
+    return out
+
+
+_CLAUSE_BREAK = re.compile(r"[;,](?=\s)|\bwhile\b|\bwhereas\b|\bbut\b|\bcompared with\b|\bversus\b|\bvs\b")
+
+
+def country_of(text: str, figure: Figure) -> str:
+    """The country a money figure is about: one named in its clause, else the one its currency implies,
+    else the nearest one named in the text."""
+    starts = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(text)]
+    start = max(s for s in starts if s <= figure.start)
+    end = min((m.start() for m in _CLAUSE_BREAK.finditer(text) if m.start() > figure.start), default=len(text))
+    in_clause = countries_named(text[start:end])
+    if len(in_clause) == 1:
+        return next(iter(in_clause))
+    if figure.currency in _CURRENCY_COUNTRY:
+        return _CURRENCY_COUNTRY[figure.currency]
+    best, distance = "", 10**9
+    for m in _COUNTRY.finditer(text):
+        d = abs(m.start() - figure.start)
+        if d < distance:
+            best, distance = next(k for k, v in m.groupdict().items() if v), d
+    return best
+
+
+def same_value(a: Figure, b: Figure) -> bool:
+    return abs(a.value - b.value) <= 1e-6 * max(1.0, a.value) and a.currency == b.currency
+
+
+def countries_named(text: str) -> set[str]:
+    return {key for m in _COUNTRY.finditer(text) for key, v in m.groupdict().items() if v}
+
+
+def country_mentions(text: str) -> list[tuple[str, str]]:
+    """(words as written, country code) of every country named in the text."""
+    return [(m.group(0), next(k for k, v in m.groupdict().items() if v)) for m in _COUNTRY.finditer(text)]
+
+
+_PAY_WORDS = re.compile(r"\b(salar\w*|pay|pays|paid|earn\w*|compensation|wage\w*|income|remuneration)\b", re.I)
+
+
+def asks_about_pay(question: str) -> bool:
+    return bool(_PAY_WORDS.search(question))

@@ -1,0 +1,169 @@
+"""The relevance gate: should this store answer this question at all?
+
+Everything about the gate lives here: its two features, its score, its decision,
+and how it is calibrated for the store it guards.
+
+- best dense: the highest cosine similarity between the question and a retrieved passage;
+- keyword coverage: the IDF-weighted share of the question's words that the store uses
+  (a word the store never uses counts as the rarest there is).
+
+score = best dense + weight × coverage; the gate answers when score ≥ threshold.
+
+Calibration needs no hand labels. Whenever ingest changes the store,
+:func:`calibrate` scores questions made from the store's own headings, subjects
+and passages (should answer) and a bank of everyday questions about no job at
+all (should refuse, ``advisor/data/unanswerable_probes.txt``), then picks the
+weight and threshold with the best balanced accuracy and the widest margin.
+The result is saved with the store's revision (advisor/profile.py); a stale one
+is refreshed. ``python -m evals.calibrate_gate`` refits on labelled questions and
+reports how far this automatic fit is from the labelled best.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from advisor.text import split_sentences, tokens
+
+PROBES_FILE = Path(__file__).resolve().parent / "data" / "unanswerable_probes.txt"
+WEIGHTS = tuple(round(w, 2) for w in np.arange(0.0, 1.01, 0.05))
+
+
+@dataclass(frozen=True)
+class GateFeatures:
+    best_dense: float
+    keyword_coverage: float
+
+    def score(self, weight: float) -> float:
+        return self.best_dense + weight * self.keyword_coverage
+
+
+@dataclass(frozen=True)
+class Calibration:
+    weight: float
+    threshold: float
+    revision: int = -1  # the store revision it was fitted on
+    method: str = "default"  # "auto" (probes from the store) or "labelled"
+    balanced_accuracy: float = 0.0  # on the probes it was fitted on
+    margin: float = 0.0
+
+    def admits(self, features: GateFeatures) -> bool:
+        return features.score(self.weight) >= self.threshold
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+# Used only until a store has been calibrated (an empty store refuses anyway).
+DEFAULT = Calibration(weight=0.75, threshold=0.9)
+
+
+def keyword_coverage(question: str, idf: dict[str, float]) -> float:
+    """IDF-weighted share of the question's content words that the store uses."""
+    words = set(tokens(question))
+    if not words or not idf:
+        return 0.0
+    unknown = max(idf.values())
+    known = sum(idf[w] for w in words if w in idf)
+    return known / (known + unknown * sum(w not in idf for w in words))
+
+
+def features(question: str, dense_scores: Sequence[float], idf: dict[str, float]) -> GateFeatures:
+    return GateFeatures(max(dense_scores, default=-1.0), keyword_coverage(question, idf))
+
+
+# ---------------------------------------------------------------- fitting
+
+
+@dataclass
+class Fit:
+    weight: float
+    threshold: float
+    balanced_accuracy: float
+    margin: float  # distance from the threshold to the nearest question, in standard deviations of the scores
+
+
+def balanced_accuracy(scores: np.ndarray, labels: np.ndarray, threshold: float) -> float:
+    predicted = scores >= threshold
+    return float(0.5 * (predicted[labels == 1].mean() + (~predicted[labels == 0]).mean()))
+
+
+def best_threshold(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float, float]:
+    """(threshold, balanced accuracy, margin): thresholds are midpoints between neighbouring scores."""
+    ordered = np.unique(scores)
+    cuts = np.concatenate([[ordered[0] - 0.01], (ordered[:-1] + ordered[1:]) / 2, [ordered[-1] + 0.01]])
+    best = (0.0, -1.0, -1.0)
+    for cut in cuts:
+        accuracy = balanced_accuracy(scores, labels, cut)
+        margin = float(np.min(np.abs(scores - cut)))
+        if (accuracy, margin) > best[1:]:
+            best = (float(cut), float(accuracy), margin)
+    return best
+
+
+def fit(features_matrix: np.ndarray, labels: np.ndarray, weights=WEIGHTS) -> Fit:
+    """Weight and threshold with the best balanced accuracy, ties broken by the widest relative margin."""
+    fits = []
+    for weight in weights:
+        scores = features_matrix[:, 0] + weight * features_matrix[:, 1]
+        threshold, accuracy, margin = best_threshold(scores, labels)
+        # Margins in units of the scores' spread: a larger weight stretches every score.
+        fits.append(Fit(weight, round(threshold, 3), accuracy, margin / float(scores.std() or 1.0)))
+    return max(fits, key=lambda f: (round(f.balanced_accuracy, 6), f.margin))
+
+
+# ---------------------------------------------------------------- automatic calibration
+
+
+def unanswerable_probes() -> list[str]:
+    lines = PROBES_FILE.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+_TEMPLATES = ("What does {s} do?", "How much does {s} earn?", "What skills does {s} need?", "How do I become {s}?")
+
+
+def answerable_probes(passages: Sequence[tuple[str, dict]], subject_names: Sequence[str], idf: dict[str, float],
+                      limit: int = 60, seed: int = 7) -> list[str]:
+    """Questions the store should answer, made from its subjects, headings and passages.
+
+    Passage probes keep three of a sentence's mid-frequency words, as a person's
+    short question would, rather than the whole sentence (which would find itself).
+    """
+    rng = random.Random(seed)
+    probes = [t.format(s=s) for s in subject_names for t in _TEMPLATES]
+    headings = sorted({m.get("section", "") for _, m in passages if len(m.get("section", "").split()) >= 2})
+    probes += [f"What do the sources say about {h.lower()}?" for h in headings]
+    sentences = [s for text, _ in passages for s in split_sentences(text) if len(s.split()) >= 8]
+    rng.shuffle(sentences)
+    ranked_idf = sorted(idf.values())
+    ceiling = ranked_idf[int(0.9 * (len(ranked_idf) - 1))] if ranked_idf else 0.0
+    for sentence in sentences[: limit]:
+        words = [w for w in dict.fromkeys(re.findall(r"[A-Za-z][A-Za-z-]{3,}", sentence))
+                 if tokens(w) and idf.get(tokens(w)[0], 0.0) <= ceiling]
+        if len(words) >= 3:
+            chosen = sorted(rng.sample(words, 3), key=words.index)
+            probes.append(f"What about {' '.join(w.lower() for w in chosen)}?")
+    rng.shuffle(probes)
+    return probes[: 2 * limit]
+
+
+def calibrate(features_of: Callable[[str], GateFeatures], passages: Sequence[tuple[str, dict]],
+              subject_names: Sequence[str], idf: dict[str, float], revision: int) -> Calibration:
+    """Fit the gate for one store revision, with no hand labels (see the module docstring)."""
+    positives = answerable_probes(passages, subject_names, idf)
+    negatives = unanswerable_probes()
+    if not positives:
+        return DEFAULT
+    rows = [features_of(q) for q in positives + negatives]
+    matrix = np.array([(f.best_dense, f.keyword_coverage) for f in rows], dtype=float)
+    labels = np.array([1] * len(positives) + [0] * len(negatives))
+    best = fit(matrix, labels)
+    return Calibration(best.weight, best.threshold, revision, "auto", round(best.balanced_accuracy, 4),
+                       round(best.margin, 4))

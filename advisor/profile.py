@@ -1,0 +1,159 @@
+"""What a store knows about itself: how to present it, whom it is about, and its gate.
+
+- The corpus profile (title, a one-line scope used in refusals, starter questions)
+  is data kept with a corpus (``profile.yaml`` beside its articles). Without one,
+  sensible defaults come from the store: its subjects and titles.
+- The subjects (advisor/subjects.py) are found in the stored passages.
+- The gate calibration (advisor/gate.py) is fitted on the store's own passages.
+
+All three are saved in the collection's metadata together with the store
+revision they were made for, so the page, the CLI and the evals read the same
+values, and a profile older than the store is rebuilt on first use.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from advisor.gate import DEFAULT, Calibration
+from advisor.subjects import Subjects
+
+PROFILE_FILE = "profile.yaml"
+
+
+@dataclass
+class CorpusProfile:
+    title: str = ""
+    scope: str = ""
+    starters: list[str] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, folder: Path) -> CorpusProfile | None:
+        """The ``profile.yaml`` of a corpus folder, or None if it has none."""
+        path = Path(folder) / PROFILE_FILE
+        if not path.is_file():
+            return None
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return cls(str(data.get("title", "")).strip(), str(data.get("scope", "")).strip(),
+                   [str(s).strip() for s in data.get("starters", []) if str(s).strip()])
+
+
+@dataclass
+class StoreProfile:
+    revision: int
+    corpus: CorpusProfile
+    subjects: Subjects
+    gate: Calibration
+    titles: list[str] = field(default_factory=list)
+
+    # ---------------------------------------------------------------- presentation
+    @property
+    def title(self) -> str:
+        return self.corpus.title or "Career Advisor"
+
+    @property
+    def scope(self) -> str:
+        if self.corpus.scope:
+            return self.corpus.scope
+        names = [self.subjects.label(s) for s in self.subjects.variants][:4]
+        if names:
+            return "what " + _join(names) + " do, the skills they need, their pay and how to choose between them"
+        if self.titles:
+            return "the topics of these articles: " + _join(self.titles[:5])
+        return "nothing yet: add articles with 'python -m ingest' or the page's upload"
+
+    @property
+    def starters(self) -> list[str]:
+        if self.corpus.starters:
+            return self.corpus.starters
+        names = [self.subjects.with_article(s) for s in self.subjects.variants]
+        out = [f"What does {names[0]} do?"] if names else []
+        if len(names) >= 2:
+            out += [f"What is the difference between {names[0]} and {names[1]}?", "Which role pays more?"]
+        out += [f"What do the sources say about {t.lower()}?" for t in self.titles[: max(0, 4 - len(out))]]
+        return out[:4]
+
+    def refusal(self, uncovered: list[str] | None = None) -> str:
+        """The friendly refusal: what is missing, if known, and what these sources do cover."""
+        head = "I can't answer that from my sources."
+        if uncovered:
+            head = f"My sources don't cover {_join(uncovered)}, so I can't answer that."
+        return f"{head} They can help with {self.scope.rstrip('.')}."
+
+    # ---------------------------------------------------------------- storage
+    def to_metadata(self) -> dict:
+        return {"profile_revision": self.revision,
+                "profile": json.dumps({"title": self.corpus.title, "scope": self.corpus.scope,
+                                       "starters": self.corpus.starters, "titles": self.titles}),
+                "subjects": self.subjects.to_json(),
+                "gate": json.dumps(self.gate.as_dict())}
+
+    @classmethod
+    def from_metadata(cls, metadata: dict) -> StoreProfile | None:
+        if "profile_revision" not in metadata:
+            return None
+        data = json.loads(metadata.get("profile") or "{}")
+        return cls(int(metadata["profile_revision"]),
+                   CorpusProfile(data.get("title", ""), data.get("scope", ""), list(data.get("starters", []))),
+                   Subjects.from_json(metadata.get("subjects")),
+                   Calibration(**json.loads(metadata["gate"])) if metadata.get("gate") else DEFAULT,
+                   list(data.get("titles", [])))
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+# ---------------------------------------------------------------- building and reading
+
+_lock = threading.Lock()
+
+
+def build_profile(retriever, corpus: CorpusProfile | None = None) -> StoreProfile:
+    """Find the subjects and calibrate the gate for the store as it is now (a few seconds)."""
+    from advisor import gate
+    from advisor.store import iter_records, revision
+    from advisor.subjects import find_subjects, headings_and_text
+
+    collection = retriever.collection()
+    current = revision(collection)
+    old = StoreProfile.from_metadata(collection.metadata or {})
+    corpus = corpus or (old.corpus if old else CorpusProfile())
+    records = [(text, meta) for _, text, meta in iter_records(collection, include=("documents", "metadatas"))]
+    subjects = find_subjects(headings_and_text(records))
+    titles = sorted({m.get("title", "") for _, m in records if m.get("title")})
+    index = retriever.keyword_index()
+    names = [subjects.with_article(s) for s in subjects.variants]
+    calibration = gate.calibrate(retriever.gate_features, records, names, index.idf, current) \
+        if records else DEFAULT
+    return StoreProfile(current, corpus, subjects, calibration, titles)
+
+
+def save_profile(collection, profile: StoreProfile) -> None:
+    metadata = dict(collection.metadata or {})
+    metadata.update(profile.to_metadata())
+    collection.modify(metadata=metadata)
+
+
+def refresh_profile(retriever, corpus: CorpusProfile | None = None) -> StoreProfile:
+    """Rebuild and save the profile now (ingest calls this after every change)."""
+    with _lock:
+        profile = build_profile(retriever, corpus)
+        save_profile(retriever.collection(), profile)
+        return profile
+
+
+def current_profile(retriever) -> StoreProfile:
+    """The store's saved profile, rebuilt first if the store changed since it was made."""
+    from advisor.store import revision
+
+    collection = retriever.collection()
+    saved = StoreProfile.from_metadata(collection.metadata or {})
+    if saved is not None and saved.revision == revision(collection):
+        return saved
+    return refresh_profile(retriever)

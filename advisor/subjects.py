@@ -1,0 +1,296 @@
+"""The subjects a corpus compares (job titles such as "registered nurse"), found in its documents.
+
+Grounding protects subjects: a figure stays tied to its subject, a sentence may
+not say of one subject what a passage says of another, and figures for the same
+subject are compared for disagreement. Which subjects exist is never written in
+code: :func:`find_subjects` reads them from the documents at ingest, and the
+result is kept with the store.
+
+A subject is a noun phrase of one to three words that
+- is used in the singular after "a"/"an" and in the plural,
+- appears where text talks about a person's work ("a ... who", "become a ...",
+  "the ... role", "... earn") — career words, not words of any one field,
+- and is named in a title or heading, or across several documents.
+Abbreviations defined in the text ("nurse practitioner (NP)") and initialisms
+of a subject's modifier ("ML" for "machine learning") become variants of it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from advisor.text import STOPWORDS, content_words, split_sentences, strip_citations
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9+#-]*")
+# Phrases in which a noun phrase names a kind of worker. Generic career language.
+_ROLE_CONTEXT_BEFORE = re.compile(
+    r"\b(?:as|become|becoming|became|hire|hiring|hired|aspiring|junior|senior|experienced|practising|practicing)"
+    r"\s+(?:an?\s+)?$", re.I)
+_ROLE_CONTEXT_AFTER = re.compile(
+    r"^(?:'s|s'|s)?\s+(?:who|whose|role|roles|career|careers|salary|salaries|earn|earns|earned|"
+    r"position|positions|title|titles)\b", re.I)
+_HEADINGISH = re.compile(r"^\s*#{1,6}\s+(.+)$", re.M)
+_ABBREVIATION = re.compile(r"\b((?:[A-Za-z][A-Za-z-]*\s+){0,3}[A-Za-z][A-Za-z-]*)\s+\(([A-Z][A-Za-z]{1,6})\)")
+MAX_SUBJECTS = 12
+
+
+def _plural(word: str) -> str:
+    if word.endswith("y") and len(word) > 2 and word[-2] not in "aeiou":
+        return word[:-1] + "ies"
+    if word.endswith(("s", "x", "ch", "sh")):
+        return word + "es"
+    return word + "s"
+
+
+@dataclass
+class Subjects:
+    """Canonical subject name -> its variants (lower case, singular). Matching is case-insensitive."""
+
+    variants: dict[str, list[str]] = field(default_factory=dict)
+    display: dict[str, str] = field(default_factory=dict)  # subject -> as the documents write it ("ML engineer")
+
+    # ---------------------------------------------------------------- matching
+    @cached_property
+    def _pattern(self) -> re.Pattern | None:
+        forms: dict[str, str] = {}
+        for name, names in self.variants.items():
+            for v in {name, *names}:
+                words = v.split()
+                forms[v] = name
+                forms[" ".join([*words[:-1], _plural(words[-1])])] = name
+        if not forms:
+            return None
+        self._forms = forms
+        alternatives = sorted(forms, key=len, reverse=True)
+        body = "|".join(r"[\s-]+".join(re.escape(w) for w in a.split()) for a in alternatives)
+        return re.compile(r"(?<![\w-])(" + body + r")(?:'s|')?(?![\w-])", re.I)
+
+    def _subject_of(self, matched: str) -> str:
+        return self._forms[" ".join(re.split(r"[\s-]+", matched.lower()))]
+
+    def mentions(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, subject) of every mention, longest variant first."""
+        if self._pattern is None:
+            return []
+        return [(m.start(), m.end(), self._subject_of(m.group(1))) for m in self._pattern.finditer(text)]
+
+    def find(self, text: str) -> set[str]:
+        return {s for _, _, s in self.mentions(text)}
+
+    def normalize(self, text: str) -> str:
+        """The text with every variant replaced by its subject's name ("NPs" -> "nurse practitioner")."""
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(lambda m: self._subject_of(m.group(1)), text)
+
+    def __bool__(self) -> bool:
+        return bool(self.variants)
+
+    # ---------------------------------------------------------------- ties
+    _CLAUSE_BREAK = re.compile(r"[,.!?](?=\s)|;|\band\b|\bwhile\b|\bwhereas\b|\bbut\b|\bcompared with\b|\bversus\b|\bvs\b")
+    _CONTRAST = re.compile(r";|\bwhile\b|\bwhereas\b|\bbut\b|\bcompared with\b|\bversus\b|\bvs\b|\bunlike\b")
+
+    def near(self, text: str, position: int, window: int = 80) -> str | None:
+        """The subject a figure at ``position`` is about: the one named in its clause, else the nearest.
+
+        "£105k for one role and £75k for the other" binds each figure to the role in
+        its own clause although the other may be closer in characters.
+        """
+        starts = [0] + [m.end() for m in self._CLAUSE_BREAK.finditer(text)] + [len(text)]
+        start = max(s for s in starts if s <= position)
+        end = min((s for s in starts if s > position), default=len(text))
+        in_clause = self.find(text[start:end])
+        if len(in_clause) == 1:
+            return next(iter(in_clause))
+        best, best_distance = None, window + 1
+        for m_start, m_end, subject in self.mentions(text):
+            distance = min(abs(m_start - position), abs(m_end - position))
+            if distance < best_distance:
+                best, best_distance = subject, distance
+        return best
+
+    def clauses(self, text: str) -> list[tuple[set[str], set[str]]]:
+        """(subjects named, content words) of every clause naming a subject; contrasting clauses kept apart."""
+        out = []
+        for sentence in split_sentences(strip_citations(text)) or [text]:
+            for clause in self._CONTRAST.split(sentence):
+                found = self.find(clause)
+                if found:
+                    out.append((found, content_words(self._strip(clause))))
+        return out
+
+    def _strip(self, text: str) -> str:
+        return self._pattern.sub(" ", text) if self._pattern is not None else text
+
+    def swapped(self, sentence: str, context_clauses: list[tuple[set[str], set[str]]]) -> bool:
+        """Does a clause say of one subject what the context says only of another?"""
+        for found, words in self.clauses(sentence):
+            if len(found) != 1 or len(words) < 2:
+                continue
+            overlaps = [len(words & other) for _, other in context_clauses]
+            best = max(overlaps, default=0)
+            if best < max(2, 0.4 * len(words)):
+                continue
+            closest = set().union(*(s for (s, _), o in zip(context_clauses, overlaps) if o == best))
+            if not found & closest:
+                return True
+        return False
+
+    # ---------------------------------------------------------------- storage
+    def to_json(self) -> str:
+        return json.dumps({"variants": self.variants, "display": self.display}, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, data: str | None) -> Subjects:
+        if not data:
+            return cls()
+        loaded = json.loads(data)
+        return cls(loaded.get("variants", {}), loaded.get("display", {}))
+
+    def name(self, subject: str) -> str:
+        """The subject as the documents write it ("ML engineer")."""
+        return self.display.get(subject, subject)
+
+    def label(self, subject: str) -> str:
+        """A readable plural for messages ("ML engineers")."""
+        words = self.name(subject).split()
+        return " ".join([*words[:-1], _plural(words[-1])])
+
+    def with_article(self, subject: str) -> str:
+        """"an ML engineer", "a registered nurse"."""
+        written = self.name(subject)
+        first = written.split()[0]
+        vowel_sound = first[0].lower() in "aeio" or (first.isupper() and first[0] in "AEFHILMNORSX") \
+            or (first[0].lower() == "u" and not first.isupper())
+        return f"{'an' if vowel_sound else 'a'} {written}"
+
+
+# ---------------------------------------------------------------- discovery
+
+
+def _words(text: str) -> list[tuple[str, int, int]]:
+    return [(m.group(0), m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+def find_subjects(documents: Iterable[tuple[str, str]]) -> Subjects:
+    """Subjects of a corpus from ``(headings, text)`` pairs (a document's title and headings, its body)."""
+    docs = list(documents)
+    singular_after_article: Counter = Counter()
+    plural: Counter = Counter()
+    role_context: Counter = Counter()
+    in_heading: set[str] = set()
+    doc_count: Counter = Counter()
+    shown: dict[str, Counter] = defaultdict(Counter)  # phrase -> how its modifiers were written
+    abbreviations: dict[str, Counter] = defaultdict(Counter)
+
+    vocabulary = Counter(w.lower() for _, text in docs for w, _, _ in _words(text))
+
+    for headings, text in docs:
+        seen_here: set[str] = set()
+        heading_text = (headings + "\n" + "\n".join(_HEADINGISH.findall(text))).lower()
+        for m in _ABBREVIATION.finditer(text):
+            abbreviations[m.group(2).lower()][m.group(1).lower()] += 1
+        words = _words(text)
+        lower = [w.lower() for w, _, _ in words]
+        for i in range(len(words)):
+            for n in (1, 2, 3):
+                if i + n > len(words):
+                    break
+                gram = lower[i : i + n]
+                if any(g in STOPWORDS or len(g) < 2 for g in gram):
+                    continue
+                # Words of a phrase are adjacent in the text (a space or hyphen apart).
+                if any(words[i + k + 1][1] - words[i + k][2] > 1 for k in range(n - 1)):
+                    continue
+                head = gram[-1]
+                base = None
+                if vocabulary.get(_plural(head)) and not head.endswith("s"):
+                    base = head
+                elif head.endswith("s"):
+                    for candidate in (head[:-1], head[:-2], head[:-3] + "y"):
+                        if candidate and vocabulary.get(candidate) and head == _plural(candidate):
+                            base = candidate
+                            break
+                if base is None:
+                    continue
+                phrase = " ".join([*gram[:-1], base])
+                is_plural = base != head
+                before = text[max(0, words[i][1] - 40) : words[i][1]]
+                after = text[words[i + n - 1][2] : words[i + n - 1][2] + 30]
+                if is_plural:
+                    plural[phrase] += 1
+                elif re.search(r"\ban?\s+$", before, re.I):
+                    singular_after_article[phrase] += 1
+                if _ROLE_CONTEXT_BEFORE.search(before) or _ROLE_CONTEXT_AFTER.match(after):
+                    role_context[phrase] += 1
+                shown[phrase][" ".join(w for w, _, _ in words[i : i + n - 1])] += 1
+                seen_here.add(phrase)
+        for phrase in seen_here:
+            doc_count[phrase] += 1
+            if re.search(r"(?<![\w-])" + re.escape(phrase) + r"|" + re.escape(_plural(phrase)), heading_text):
+                in_heading.add(phrase)
+
+    # Variants first, so that their evidence adds up: an abbreviation defined in the text whose letters
+    # are a phrase's initials ("registered nurse (RN)"), and a phrase whose modifier is written as the
+    # initials of another's ("ML engineer" for "machine learning engineer").
+    phrases = set(plural) | set(singular_after_article)
+    alias: dict[str, str] = {}
+    for abbr, expansions in abbreviations.items():
+        for p in phrases:
+            words = re.split(r"[\s-]+", p)
+            if len(words) >= 2 and "".join(w[0] for w in words) == abbr and abbr in phrases and any(
+                    re.sub(r"-", " ", e).endswith(" ".join(words)) for e in expansions):
+                alias[abbr] = p
+    for p in phrases:
+        words = p.split()
+        written = shown[p].most_common(1)[0][0] if shown[p] else ""
+        if len(words) != 2 or not (written.isupper() and 2 <= len(written) <= 5):
+            continue
+        for q in phrases:
+            q_words = re.split(r"[\s-]+", q)
+            if q != p and q_words[-1] == words[-1] and len(q_words) == len(written) + 1 \
+                    and "".join(w[0] for w in q_words[:-1]) == words[0]:
+                alias[q] = p
+    for variant, subject in alias.items():
+        for counter in (plural, singular_after_article, role_context):
+            counter[subject] += counter[variant]
+        doc_count[subject] = max(doc_count[subject], doc_count[variant])
+        if variant in in_heading:
+            in_heading.add(subject)
+
+    def mass(p: str) -> int:
+        return plural[p] + singular_after_article[p]
+
+    def evidence(p: str) -> bool:
+        needed = 2 if len(p.split()) == 1 else 1  # a single word needs more proof that it names a person's work
+        return (singular_after_article[p] > 0 and plural[p] > 0 and role_context[p] >= needed
+                and (p in in_heading or doc_count[p] >= 2) and mass(p) >= 3)
+
+    candidates = {p for p in plural if p not in alias and evidence(p)}
+    # A one-word candidate inside a longer one ("nurse" in "registered nurse") is too vague to protect;
+    # a longer phrase that extends a candidate ("senior registered nurse") is that candidate.
+    candidates = {p for p in candidates if len(p.split()) > 1 or not any(p in q.split() for q in candidates if q != p)}
+    candidates = {p for p in candidates if not any(q != p and p.endswith(" " + q) and len(q.split()) > 1 for q in candidates)}
+    variants: dict[str, set[str]] = {p: {v for v, s in alias.items() if s == p} for p in candidates}
+
+    ranked = sorted(variants, key=lambda p: (-(p in in_heading), -doc_count[p], -mass(p)))[:MAX_SUBJECTS]
+    display = {p: " ".join([shown[p].most_common(1)[0][0], p.split()[-1]]).strip() if shown[p] else p for p in ranked}
+    return Subjects({p: sorted(variants[p] - {p}) for p in sorted(ranked)}, display)
+
+
+def headings_and_text(records: Sequence[tuple[str, dict]]) -> list[tuple[str, str]]:
+    """Group stored passages into ``(headings, text)`` per source for :func:`find_subjects`."""
+    by_source: dict[str, list[tuple[int, str, dict]]] = defaultdict(list)
+    for text, meta in records:
+        by_source[meta.get("source", "")].append((int(meta.get("chunk_index", 0)), text, meta))
+    out = []
+    for parts in by_source.values():
+        parts.sort(key=lambda p: p[0])
+        headings = {p[2].get("title", "") for p in parts} | {p[2].get("section", "") for p in parts}
+        out.append(("\n".join(h for h in headings if h), "\n\n".join(p[1] for p in parts)))
+    return out

@@ -1,0 +1,90 @@
+"""The one tokenizer of the project: sentences, citation marks, content words.
+
+Retrieval (BM25 and keyword coverage), grounding and the eval metrics all read
+text through these functions, so "a word the corpus uses" means the same thing
+everywhere. Nothing here knows about any career or corpus.
+"""
+
+from __future__ import annotations
+
+import re
+
+_ABBREVIATIONS = ("e.g.", "i.e.", "vs.", "etc.", "approx.", "U.S.", "U.K.", "Dr.", "Mr.", "Ms.", "Mrs.", "St.", "No.")
+_CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9£$€¥₹*-])")
+_LIST_MARK = re.compile(r"^(?:[-*•]\s*|\d+[.)]\s+|#+\s+)")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences and list items of a text, citation marks kept with their sentence."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        line = line.strip()
+        if not line or set(line) <= set("|-: "):
+            continue
+        line = _LIST_MARK.sub("", line)
+        protected = line
+        for i, abbr in enumerate(_ABBREVIATIONS):
+            protected = protected.replace(abbr, f"\x00{i}\x00")
+        for part in _SENTENCE_END.split(protected):
+            for i, abbr in enumerate(_ABBREVIATIONS):
+                part = part.replace(f"\x00{i}\x00", abbr)
+            part = part.strip()
+            # Citation marks that open a part close the sentence before it.
+            lead = re.match(r"^(?:\[\d+(?:\s*,\s*\d+)*\]\s*)+", part)
+            if lead and out:
+                out[-1] = f"{out[-1]} {lead.group(0).strip()}"
+                part = part[lead.end():].strip()
+            if part:
+                out.append(part)
+    return out
+
+
+def citations_in(sentence: str) -> list[int]:
+    found: list[int] = []
+    for group in _CITATION.findall(sentence):
+        for n in group.split(","):
+            if int(n) not in found:
+                found.append(int(n))
+    return found
+
+
+def strip_citations(sentence: str) -> str:
+    text = _CITATION.sub("", sentence)
+    return re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"\s{2,}", " ", text)).strip()
+
+
+# English function words, question words and words that say how to answer rather
+# than what about. Deliberately nothing about any field of work.
+STOPWORDS = frozenset(
+    """a an the and or but if of to in on at by for with from as is are was were be been being it its this that
+    these those they them their there here he she his her we you your i me my our us do does did done have has had
+    can could should would will shall may might must not no so than then too very also just about into over under
+    more most less such which who whom whose what when where why how all any both each few other some own same only
+    up down out off again further once while during before after above below between through because until against
+    one get got like well many much often usually according typically really actually thing things something
+    explain tell describe please give show list summarise summarize know want need let lets say says said""".split()
+)
+_WORD = re.compile(r"[a-z0-9][a-z0-9+#.-]*[a-z0-9+#]|[a-z0-9]")
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper: enough to match "salaries"/"salary", "skills"/"skill"."""
+    for suffix in ("ing", "ies", "es", "s", "ed"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+    return word
+
+
+def tokens(text: str) -> list[str]:
+    """Stemmed content words in order, repeats kept (the BM25 index and query use this)."""
+    out = []
+    for w in _WORD.findall(strip_citations(text).lower()):
+        if w in STOPWORDS or w.isdigit():
+            continue
+        out.append(stem(w))
+    return out
+
+
+def content_words(text: str) -> set[str]:
+    return set(tokens(text))
