@@ -35,16 +35,16 @@ from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableGenerator, RunnableLambda
 from pydantic import BaseModel, Field
 
-from advisor import gate
+from advisor import gate, safety
 from advisor.answer import Answer, AnswerChunk, Citation
 from advisor.config import Settings, get_settings
 from advisor.engines import ChatEngine, ExtractiveEngine, make_engine, resolve_engine
-from advisor.figures import asks_about_pay, countries_named, country_mentions
+from advisor.figures import asks_about_pay, countries_named, country_mentions, country_of, figures_in
 from advisor.grounding import Grounder, conflicting_figures, ground_sentence
 from advisor.llm import EngineUnavailable, describe_llm_error
 from advisor.profile import StoreProfile, current_profile
 from advisor.subjects import Subjects
-from advisor.text import content_words, split_sentences, strip_citations
+from advisor.text import STOPWORDS, content_words, split_sentences, strip_citations
 
 History = Sequence[tuple[str, str]] | Sequence[dict]
 
@@ -121,39 +121,60 @@ def acceptable_rewrite(rewritten: str | None, question: str, turns: list[tuple[s
 # ------------------------------------------------------------------ what a question names
 
 _CAPITALISED = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][a-z]{2,}(?:\s+[A-Z][a-z]{2,})*)\b")
-_ARTICLE_PHRASE = re.compile(r"\b(?:an?|as an?|become an?)\s+((?:[A-Za-z-]+\s+){0,2}[A-Za-z-]+)", re.I)
+_ARTICLE = re.compile(r"\b(?:an?|as an?|become an?)\s+", re.I)
+_PHRASE_END = frozenset("do does did earn earns make makes need needs work works get gets have has use uses "
+                        "become becomes pay pays spend spends".split())
+_PERSON = re.compile(r"(?:ist|ian|ant|eer|ee|man|woman|person)s?$")  # endings of words for people
 
 
-def uncovered_terms(question: str, docs: Sequence[Document], subjects: Subjects) -> list[str]:
+def _phrase_after_article(text: str, start: int) -> str:
+    """The noun phrase that follows an article, up to the verb or function word that ends it (at most 3 words)."""
+    words = []
+    for word in re.findall(r"[A-Za-z][A-Za-z-]*", text[start:])[:4]:
+        if word.lower() in STOPWORDS or word.lower() in _PHRASE_END:
+            break
+        words.append(word)
+    return " ".join(words[:3])
+
+
+def uncovered_terms(question: str, docs: Sequence[Document], subjects: Subjects,
+                    vocabulary: dict[str, float] | None = None) -> list[str]:
     """Subjects, countries and named things the question asks about that no retrieved passage mentions.
 
     "How much does a pilot earn in Japan?" on a store that never mentions pilots or
     Japan must not be answered with another subject's figures.
     """
     text = " ".join(d.page_content + " " + d.metadata.get("title", "") + " " + d.metadata.get("section", "")
-                    for d in docs).lower()
+                    for d in docs)
+    lowered = text.lower()
     words = content_words(text)
     missing: list[str] = []
-    # Countries and capitalised names (places, employers, titles).
-    passages_countries = countries_named(" ".join(d.page_content for d in docs))
-    missing += [written for written, code in country_mentions(question) if code not in passages_countries]
+    # Countries: named in the passages, or implied by the currency of their figures.
+    covered = countries_named(text) | {country_of(text, f) for f in figures_in(text) if f.is_money}
+    missing += [written for written, code in country_mentions(question) if code not in covered]
+    # Capitalised names (places, employers, qualifications) no passage mentions.
     for m in _CAPITALISED.finditer(question):
         name = m.group(1)
-        if countries_named(name) or subjects.find(name):
+        if country_mentions(name) or subjects.find(name):
             continue
-        if name.lower() not in text and not (content_words(name) <= words):
+        if name.lower() not in lowered and not (content_words(name) <= words):
             missing.append(name)
-    # A person's job named after "a"/"an" ("a pilot", "an air traffic controller") that no passage mentions.
-    if subjects:
-        heads = {s.split()[-1] for s in subjects.variants}
-        for m in _ARTICLE_PHRASE.finditer(subjects.normalize(question)):
-            phrase = m.group(1).lower()
-            tail = phrase.split()
-            if subjects.find(phrase) or not tail:
-                continue
-            if tail[-1] in heads or (content_words(phrase) and not (content_words(phrase) & words)):
-                if not subjects.find(phrase) and phrase not in text and not content_words(phrase) <= words:
-                    missing.append(m.group(1))
+    # Something named after "a"/"an": a word the store never uses ("a pilot"), or a kind of worker
+    # no passage mentions as such ("a physician assistant" where passages only name physicians).
+    heads = {s.split()[-1] for s in subjects.variants}
+    for m in _ARTICLE.finditer(question):
+        phrase = _phrase_after_article(question, m.end())
+        if not phrase:
+            continue
+        mentioned = subjects.mentions(phrase)
+        if mentioned and mentioned[0][0] == 0 and mentioned[0][1] == len(phrase):
+            continue  # exactly a subject of the store
+        head = phrase.split()[-1].lower()
+        unknown = vocabulary is not None and any(w not in vocabulary for w in content_words(head))
+        person = bool(_PERSON.search(head)) or head.rstrip("s") in heads
+        said = re.search(r"(?<![\w-])" + re.escape(phrase.lower()) + r"(?:s|es)?(?![\w-])", lowered)
+        if unknown or (person and len(phrase.split()) > 1 and not said):
+            missing.append(phrase)
     return list(dict.fromkeys(missing))
 
 
@@ -254,7 +275,11 @@ class Pipeline:
             state["notices"].append(f"Your message was cut to its first {limit} characters.")
         turns = normalize_history(data.get("history") or ())
         subjects = state["profile"].subjects
-        state.update(question=question, query=question, rewritten=None)
+        asked, instructed = safety.strip_instructions(question)
+        if instructed:
+            state["notices"].append("Instructions in your message were ignored: I only answer from my sources.")
+        state.update(question=question, query=asked or question, rewritten=None, blocked=instructed and not asked)
+        question = state["query"]
         if needs_rewrite(question, turns, subjects):
             t = time.perf_counter()
             candidate = None
@@ -287,9 +312,11 @@ class Pipeline:
         features = gate.features(state["query"], dense, self.idf())
         state["gate"] = {"best_dense": round(features.best_dense, 4),
                          "keyword_coverage": round(features.keyword_coverage, 4)}
-        uncovered = uncovered_terms(state["question"], docs, profile.subjects) if docs else []
+        uncovered = uncovered_terms(state["query"], docs, profile.subjects, self.idf()) if docs else []
         state["refusal"] = None
-        if not docs or not profile.gate.admits(features) or uncovered:
+        if state["blocked"]:
+            state["refusal"] = safety.INSTRUCTION_REFUSAL
+        elif not docs or not profile.gate.admits(features) or uncovered:
             state["refusal"] = profile.refusal(uncovered)
         return state
 
@@ -318,6 +345,8 @@ class Pipeline:
         seen: set[str] = set()
 
         def grounded(sentence: str) -> Iterator[list]:
+            if safety.is_instruction(sentence):  # never relay an instruction, whoever wrote it
+                return
             result = ground_sentence(self.grounder, sentence, contexts, self.settings.support_threshold, subjects)
             if result is None or result.text.lower() in seen:
                 return

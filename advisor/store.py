@@ -2,11 +2,28 @@
 
 Ingest talks to the raw collection (ids, hashes, upserts); retrieval goes through
 LangChain's ``Chroma`` vector store. Both come from here, so both see one store.
+
+Search must filter. Ingest writes a file's chunks with ``ready: False`` and flips
+them to ``ready: True`` only once all of them are stored, so a killed ingest never
+leaves half a document searchable. Every query and get that serves an answer must
+pass ``where=searchable_where(...)`` (or ``READY_FILTER``); stores built before the
+flag existed are migrated by the next ``python -m ingest`` (or app start).
+
+Other processes' writes. An embedded ``PersistentClient`` keeps index state in
+memory and does not see another process's writes (queries then fail with "Error
+finding id"). Every change made through ingest ends with :func:`mark_changed`, which
+rewrites ``store_dir/REVISION``; :func:`shared_client` compares that file with what
+it saw when it opened its client and reopens the client when it differs. A Chroma
+server (``ADVISOR_CHROMA_URL``) serves every process itself, so nothing is reopened.
 """
 
 from __future__ import annotations
 
+import os
 import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlparse
 
 from advisor.config import Settings, configure_offline, get_settings
@@ -14,6 +31,14 @@ from advisor.config import Settings, configure_offline, get_settings
 
 class StoreUnavailable(RuntimeError):
     """The store cannot be opened or reached; the message says what to do."""
+
+
+READY_FILTER = {"ready": True}
+
+
+def searchable_where(extra: dict | None = None) -> dict:
+    """The ``where=`` of every search: chunks of completely ingested files, and ``extra`` if given."""
+    return {"$and": [READY_FILTER, extra]} if extra else dict(READY_FILTER)
 
 
 def _chroma_settings():
@@ -83,23 +108,107 @@ def bump_revision(collection) -> None:
     collection.modify(metadata=metadata)
 
 
+DEFAULT_MAX_BATCH = 5000
+
+
+def max_batch_size(client) -> int:
+    """How many records one upsert/update/delete may carry (5,461 for the embedded store); writes are split to fit."""
+    try:
+        size = int(client.get_max_batch_size())
+    except Exception:  # a client without the method
+        return DEFAULT_MAX_BATCH
+    return size if size > 0 else DEFAULT_MAX_BATCH  # a server that does not say answers -1
+
+
+def write_batched(method, batch_size: int, ids: list[str], **columns) -> None:
+    """Call ``collection.upsert``/``update``/``delete`` with at most ``batch_size`` ids at a time."""
+    for start in range(0, len(ids), batch_size):
+        end = start + batch_size
+        method(ids=ids[start:end], **{name: values[start:end] for name, values in columns.items()})
+
+
+@dataclass
+class _Shared:
+    client: object
+    marker: str | None  # the REVISION file's content when the client was opened; None for a server
+
+
 _lock = threading.Lock()
-_clients: dict[tuple, object] = {}
+_clients: dict[tuple, _Shared] = {}
 
 
-def shared_client(settings: Settings | None = None):
-    """One client per store for the whole process (the app and the chain reuse it)."""
-    settings = settings or get_settings()
-    key = (settings.chroma_url, str(settings.store_dir.resolve()))
+def _key(settings: Settings) -> tuple:
+    return (settings.chroma_url, str(settings.store_dir.absolute()))
+
+
+def _marker_file(settings: Settings) -> Path:
+    return settings.store_dir / "REVISION"
+
+
+def _read_marker(settings: Settings) -> str | None:
+    if settings.chroma_url:
+        return None
+    try:
+        return _marker_file(settings).read_text()
+    except FileNotFoundError:
+        return ""
+
+
+def mark_changed(settings: Settings) -> None:
+    """Record that the store changed, so other processes' embedded clients reopen (see the module notes)."""
+    if settings.chroma_url:
+        return
+    before = _read_marker(settings)
+    token = f"{time.time_ns()} {os.getpid()}"
+    path = _marker_file(settings)
+    tmp = path.with_name(f".REVISION.{os.getpid()}.{threading.get_ident()}")
+    tmp.write_text(token)
+    os.replace(tmp, path)  # atomic: a reader sees the old token or the new one
     with _lock:
-        if key not in _clients:
-            _clients[key] = open_client(settings)
-        return _clients[key]
+        entry = _clients.get(_key(settings))
+        if entry is not None and entry.marker == before:
+            entry.marker = token  # this process made the change through that client: it is up to date
 
 
-def shared_collection(settings: Settings | None = None):
+def shared_client(settings: Settings | None = None, reopen: bool = False):
+    """One client per store for the whole process, reopened when another process changed the store.
+
+    Costs one small file read per call, so every query can go through it. ``reopen``
+    forces a fresh client (a query that failed while another process was writing).
+    """
     settings = settings or get_settings()
-    return open_collection(settings, client=shared_client(settings))
+    key = _key(settings)
+    marker = _read_marker(settings)  # before opening: a change after this read reopens next time
+    with _lock:
+        entry = _clients.get(key)
+        if entry is not None and entry.marker == marker and not reopen:
+            return entry.client
+        if entry is not None and not settings.chroma_url:
+            _forget_system(entry.client)
+        client = open_client(settings)
+        _clients[key] = _Shared(client, marker)
+        return client
+
+
+def _forget_system(client) -> None:
+    """Make the next ``PersistentClient`` for this path read the store afresh.
+
+    Chroma keeps one System per path per process, and a System never sees another
+    process's writes; dropping it from Chroma's cache is what reopens. It is not
+    stopped: a thread may still be querying through the old client, and the old
+    System is freed once nothing refers to it.
+    """
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    with SharedSystemClient._refcount_lock:
+        SharedSystemClient._identifier_to_system.pop(client._identifier, None)
+        SharedSystemClient._identifier_to_refcount.pop(client._identifier, None)
+
+
+def shared_collection(settings: Settings | None = None, reopen: bool = False):
+    """The collection every query goes through; sees other processes' ingests (see the module notes)."""
+    settings = settings or get_settings()
+    return open_collection(settings, client=shared_client(settings, reopen=reopen))
 
 
 def vector_store(settings: Settings | None = None):
@@ -117,11 +226,11 @@ def vector_store(settings: Settings | None = None):
     )
 
 
-def iter_records(collection, include: tuple[str, ...] = ("metadatas",), page: int = 5000):
-    """Yield ``(id, *fields)`` for every record, paging so large stores stay cheap."""
+def iter_records(collection, include: tuple[str, ...] = ("metadatas",), page: int = 5000, where: dict | None = None):
+    """Yield ``(id, *fields)`` for every record (matching ``where``), paging so large stores stay cheap."""
     offset = 0
     while True:
-        got = collection.get(include=list(include), limit=page, offset=offset)
+        got = collection.get(include=list(include), limit=page, offset=offset, where=where)
         yield from zip(got["ids"], *(got[name] for name in include))
         if len(got["ids"]) < page:
             return

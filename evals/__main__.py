@@ -1,8 +1,11 @@
-"""``python -m evals [--engine E[,E]] [--dataset PATH] [--out DIR] [--compare OLD_REPORT] [--thresholds FILE]
-[--judge openai]``.
+"""``python -m evals [--engine E[,E]] [--corpus NAME[,NAME]] [--dataset PATH] [--out DIR] [--compare OLD_REPORT]
+[--thresholds FILE] [--judge openai]``.
 
-Writes report.json, report.md and scores.png under DIR; exits 1 when an engine
-misses a threshold of evals/thresholds.yaml.
+With ``--corpus``, each named corpus (evals/corpora.py) gets a fresh store of its own,
+built and calibrated as ingest does, and is scored with its own dataset; without it,
+the store under ADVISOR_HOME is scored with ``--dataset``. Writes report.json,
+report.md and scores.png under DIR; exits 1 when any engine on any corpus misses a
+threshold of evals/thresholds.yaml (the same thresholds for every corpus).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from evals.report import write_reports
 
 THRESHOLDS = Path(__file__).resolve().parent / "thresholds.yaml"
 METRICS = ("faithfulness", "answer_relevance", "fact_recall", "context_precision", "context_recall", "citation_validity")
+FORM = ("fragments", "orphans", "duplicates", "off_topic")
 
 
 def _mean(values):
@@ -37,26 +41,28 @@ def summarize(rows: list[dict]) -> dict:
     summary["refusal_accuracy_unanswerable"] = _mean([float(s["refusal_correct"]) for s in unanswerable])
     summary["refusal_accuracy_answerable"] = _mean([float(s["refusal_correct"]) for s in answerable])
     summary["injection_resistance"] = _mean([float(s["injection_resisted"]) for s in scores if s["injection_resisted"] is not None])
+    forms = [s["form"] for s in scores if s.get("form")]
+    sentences = sum(f["sentences"] for f in forms)
+    for name in FORM:
+        summary[f"{name}_rate"] = sum(f[name] for f in forms) / sentences if sentences else None
+    summary["form_defect_rate"] = sum(f[n] for f in forms for n in ("fragments", "orphans", "duplicates")) / sentences \
+        if sentences else None
+    summary["first_sentence_answers"] = _mean([float(f["first_answers"]) for f in forms if f["sentences"]])
     return summary
 
 
-def run_engine(engine: str, cases, threshold_support: float) -> list[dict]:
+def run_engine(engine: str, cases, settings) -> list[dict]:
     from tqdm import tqdm
 
     from advisor.chain import Advisor
     from evals.metrics import score_case
 
-    advisor = Advisor(engine=engine)
-    grounder = advisor.grounder
-    answerable = [c for c in cases if c.answerable]
-    questions = [" ".join([*(t[0] for t in c.history), c.question]) for c in answerable]
-    references = [c.reference_answer or c.question for c in answerable]
+    advisor = Advisor(settings=settings, engine=engine)
     rows = []
     for case in tqdm(cases, desc=f"eval {engine}", unit="case", file=sys.stderr):
         started = time.perf_counter()
         answer = advisor.ask(case.question, case.history)
-        index = answerable.index(case) if case.answerable else -1
-        scores = score_case(grounder, case, answer, index, questions, references, threshold_support)
+        scores = score_case(advisor.grounder, case, answer)
         rows.append({
             "engine": engine, "category": case.category, "question": case.question, "answerable": case.answerable,
             "answer": answer.text, "refused": answer.refused, "answered_by": answer.engine,
@@ -69,17 +75,26 @@ def run_engine(engine: str, cases, threshold_support: float) -> list[dict]:
 
 
 def check(summary: dict, thresholds: dict) -> list[str]:
+    """Thresholds: ``minimum`` scores and ``maximum`` rates (a flat mapping means minimums)."""
+    if "minimum" not in thresholds and "maximum" not in thresholds:
+        thresholds = {"minimum": thresholds}
     misses = []
-    for metric, minimum in thresholds.items():
+    for metric, minimum in (thresholds.get("minimum") or {}).items():
         value = summary.get(metric)
         if value is None or value < minimum:
             misses.append(f"{metric} {value if value is None else round(value, 3)} < {minimum}")
+    for metric, maximum in (thresholds.get("maximum") or {}).items():
+        value = summary.get(metric)
+        if value is not None and value > maximum:
+            misses.append(f"{metric} {round(value, 3)} > {maximum}")
     return misses
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals", description="Score the advisor's answers.")
     parser.add_argument("--engine", default="extractive", help="engine or comma-separated engines")
+    parser.add_argument("--corpus", help="corpus name or comma-separated names (evals/corpora.py); "
+                        "each is scored on a fresh store of its own with its own dataset")
     parser.add_argument("--dataset", type=Path, default=DEFAULT_DATASET)
     parser.add_argument("--out", type=Path, default=Path("reports/evals"))
     parser.add_argument("--compare", type=Path, help="an earlier report.json to print deltas against")
@@ -88,15 +103,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from advisor.config import get_settings
+    from evals.corpora import build_store, get_corpus
     from evals.faithfulness_check import evaluate_metric
 
+    settings = get_settings()
     try:
-        cases = load_cases(args.dataset)
+        targets = [get_corpus(name) for name in args.corpus.split(",")] if args.corpus else [None]
+        datasets = {(c.name if c else "store"): load_cases(c.dataset if c else args.dataset) for c in targets}
+        from advisor.engines import ENGINE_CHOICES
+
+        unknown = [e for e in args.engine.split(",") if e not in ENGINE_CHOICES]
+        if unknown:
+            raise ValueError(f"unknown engine {', '.join(unknown)}: use {', '.join(ENGINE_CHOICES)}")
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     thresholds = yaml.safe_load(args.thresholds.read_text())
-    settings = get_settings()
     if args.judge:
         try:
             require_judge(settings)
@@ -105,47 +127,62 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     from ingest.pipeline import ensure_store
 
-    ensure_store(settings)
     started = time.perf_counter()
-    report: dict = {"dataset": str(args.dataset), "cases": len(cases), "engines": {}, "thresholds": thresholds}
-    for engine in args.engine.split(","):
-        rows = run_engine(engine, cases, settings.support_threshold)
-        summary = summarize(rows)
-        report["engines"][engine] = {"summary": summary, "misses": check(summary, thresholds), "rows": rows}
-        if args.judge:
-            report["engines"][engine]["judge"] = judge_rows(rows, [c.reference_answer for c in cases], settings)
+    report: dict = {"corpora": {}, "thresholds": thresholds}
+    for corpus in targets:
+        name = corpus.name if corpus else "store"
+        if corpus:
+            corpus_settings = build_store(corpus, settings)
+        else:
+            ensure_store(settings)
+            corpus_settings = settings
+        cases = datasets[name]
+        entry = report["corpora"][name] = {"dataset": str(corpus.dataset if corpus else args.dataset),
+                                           "cases": len(cases), "engines": {}}
+        for engine in args.engine.split(","):
+            rows = run_engine(engine, cases, corpus_settings)
+            summary = summarize(rows)
+            entry["engines"][engine] = {"summary": summary, "misses": check(summary, thresholds), "rows": rows}
+            if args.judge:
+                entry["engines"][engine]["judge"] = judge_rows(rows, [c.reference_answer for c in cases], settings)
     report["faithfulness_metric_check"] = evaluate_metric()
     report["seconds"] = round(time.perf_counter() - started, 1)
-
+    failed = False
     args.out.mkdir(parents=True, exist_ok=True)
     write_reports(report, args.out)
     print(f"wrote {args.out / 'report.md'} ({report['seconds']} s)")
-    for engine, data in report["engines"].items():
-        line = ", ".join(f"{k} {v:.3f}" for k, v in data["summary"].items() if v is not None)
-        print(f"{engine}: {line}")
-        if "judge" in data:
-            judged = data["judge"]
-            scores = ", ".join(f"{m} {judged[m]:.3f}" for m in JUDGE_METRICS if judged.get(m) is not None)
-            print(f"{engine}, ragas judge on {judged['cases']} answered cases: {scores or 'no scores'} "
-                  f"({judged['failed_scores']} scores the judge failed to produce; not a CI gate)")
-        for miss in data["misses"]:
-            print(f"  THRESHOLD MISSED: {miss}")
-    check_result = report["faithfulness_metric_check"]
-    print(f"faithfulness metric: ROC AUC {check_result['auc']:.3f}, accuracy {check_result['accuracy']:.3f} "
-          f"at threshold {check_result['threshold']}")
+    for corpus, entry in report["corpora"].items():
+        for engine, data in entry["engines"].items():
+            line = ", ".join(f"{k} {v:.3f}" for k, v in data["summary"].items() if v is not None)
+            print(f"{corpus} / {engine}: {line}")
+            if "judge" in data:
+                judged = data["judge"]
+                scores = ", ".join(f"{m} {judged[m]:.3f}" for m in JUDGE_METRICS if judged.get(m) is not None)
+                print(f"{corpus} / {engine}, ragas judge on {judged['cases']} answered cases: {scores or 'no scores'} "
+                      f"({judged['failed_scores']} scores the judge failed to produce; not a CI gate)")
+            for miss in data["misses"]:
+                print(f"  THRESHOLD MISSED: {miss}")
+                failed = True
+    metric = report["faithfulness_metric_check"]
+    print(f"faithfulness metric (independent of the chain's filter): held-out ROC AUC {metric['held_out_auc']:.3f} "
+          f"on {metric['held_out']} labelled sentences; planted faults ROC AUC {metric['triples_auc']:.3f}")
+    if metric["held_out_auc"] < thresholds.get("faithfulness_metric_auc", 0.0):
+        print(f"  THRESHOLD MISSED: faithfulness metric held-out AUC < {thresholds['faithfulness_metric_auc']}")
+        failed = True
     if args.compare:
         _print_deltas(json.loads(args.compare.read_text()), report)
-    return 1 if any(d["misses"] for d in report["engines"].values()) else 0
+    return 1 if failed else 0
 
 
 def _print_deltas(old: dict, new: dict) -> None:
-    for engine, data in new["engines"].items():
-        before = old.get("engines", {}).get(engine, {}).get("summary", {})
-        parts = []
-        for metric, value in data["summary"].items():
-            if value is not None and before.get(metric) is not None:
-                parts.append(f"{metric} {value - before[metric]:+.3f}")
-        print(f"{engine} vs {old.get('dataset', 'old report')}: " + (", ".join(parts) or "no common metrics"))
+    for corpus, entry in new["corpora"].items():
+        for engine, data in entry["engines"].items():
+            before = old.get("corpora", {}).get(corpus, {}).get("engines", {}).get(engine, {}).get("summary", {})
+            parts = []
+            for metric, value in data["summary"].items():
+                if value is not None and before.get(metric) is not None:
+                    parts.append(f"{metric} {value - before[metric]:+.3f}")
+            print(f"{corpus} / {engine} vs the old report: " + (", ".join(parts) or "no common metrics"))
 
 
 if __name__ == "__main__":

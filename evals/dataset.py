@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-DEFAULT_DATASET = Path(__file__).resolve().parent / "dataset.yaml"
+DEFAULT_DATASET = Path(__file__).resolve().parent / "datasets" / "starter.yaml"
 CATEGORIES = ("factual", "comparison", "advice", "disagreement", "follow-up", "unanswerable", "injection")
 
 

@@ -1,39 +1,90 @@
-"""Offline metrics: no judge model needed. Definitions and their ragas counterparts: evals/README.md."""
+"""Offline metrics, independent of the chain's own filters. Definitions: evals/README.md.
+
+The chain keeps a sentence when ``advisor.grounding.Grounder.support`` says a passage
+supports it; scoring faithfulness with that same function would grade the filter
+with itself. :func:`claim_support` is a different judge: no embeddings, only what a
+careful reader checks — are the sentence's words and word pairs in one place of the
+passage, and is every figure there with its currency? Its quality is measured on
+labelled sentences (evals/labelled_sentences.yaml, tuning and held-out halves).
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from advisor.answer import Answer
-from advisor.grounding import Grounder, citations_in, content_words, split_sentences, strip_citations
+from advisor.figures import figures_in, same_value
+from advisor.text import citations_in, content_words, split_sentences, strip_citations, tokens
 from evals.dataset import Case
 
 FACT_SIMILARITY = 0.75  # a reference fact counts as present above this similarity to an answer sentence
+SUPPORTED = 0.6  # claim_support at or above this counts a sentence as supported (fitted on the tuning half)
+ON_TOPIC = 0.35  # a sentence closer than this to neither the question nor the reference is off-topic
+NEAR_DUPLICATE = 0.9
 
 
-@dataclass
-class CaseScores:
-    faithfulness: float | None = None
-    answer_relevance: float | None = None
-    fact_recall: float | None = None
-    context_precision: float | None = None
-    context_recall: float | None = None
-    citation_validity: float | None = None
-    refused: bool = False
-    refusal_correct: bool = True
-    injection_resisted: bool | None = None
-    failures: list[str] = field(default_factory=list)
+# ---------------------------------------------------------------- faithfulness (independent judge)
 
 
-def faithfulness(grounder: Grounder, answer: Answer, threshold: float) -> float:
-    """Share of the answer's claim sentences that the retrieved context supports."""
-    return grounder.faithfulness(answer.text, answer.contexts, threshold)[0]
+def _bigrams(words: list[str]) -> set[tuple[str, str]]:
+    return set(zip(words, words[1:]))
 
 
-def fact_recall(grounder: Grounder, answer_text: str, facts: Sequence[str]) -> float:
+def claim_support(sentence: str, contexts: Sequence[str]) -> float:
+    """How well the best window of three consecutive passage sentences supports the sentence, in [0, 1].
+
+    0.6 x share of the sentence's content words in the window + 0.4 x share of its word
+    pairs; 0 when a figure of the sentence is missing from the window.
+    """
+    words = tokens(sentence)
+    if not words:
+        return 1.0
+    figures = figures_in(strip_citations(sentence))
+    pairs = _bigrams(words)
+    best = 0.0
+    for context in contexts:
+        sentences = split_sentences(context) or [context]
+        for i in range(len(sentences)):
+            window = " ".join(sentences[max(0, i - 1) : i + 2])
+            window_tokens = tokens(window)
+            window_figures = figures_in(window)
+            if any(not any(same_value(f, g) for g in window_figures) for f in figures):
+                continue
+            unigram = len(set(words) & set(window_tokens)) / len(set(words))
+            bigram = len(pairs & _bigrams(window_tokens)) / len(pairs) if pairs else unigram
+            best = max(best, 0.6 * unigram + 0.4 * bigram)
+    return best
+
+
+def faithfulness(answer: Answer) -> float:
+    """Share of the answer's sentences that :func:`claim_support` finds supported by the retrieved passages."""
+    sentences = [s for s in split_sentences(answer.text) if len(tokens(s)) >= 2]
+    if not sentences:
+        return 1.0
+    return sum(claim_support(s, answer.contexts) >= SUPPORTED for s in sentences) / len(sentences)
+
+
+def citation_validity(answer: Answer) -> float:
+    """Share of [n] marks whose cited passage supports the sentence (the conflict note is checked quote by quote)."""
+    listed = {c.id: c.text for c in answer.citations}
+    marks = valid = 0
+    for sentence in split_sentences(answer.text):
+        parts = [p for p in sentence.split(";") if citations_in(p)] or [sentence]
+        for part in parts:
+            for n in citations_in(part):
+                marks += 1
+                valid += n in listed and claim_support(part, [listed[n]]) >= SUPPORTED
+    return valid / marks if marks else 1.0
+
+
+# ---------------------------------------------------------------- relevance and facts
+
+
+def fact_recall(grounder, answer_text: str, facts: Sequence[str]) -> float:
     """Share of reference facts the answer states: verbatim, by all content words, or by close meaning."""
     if not facts:
         return 1.0
@@ -51,22 +102,73 @@ def fact_recall(grounder: Grounder, answer_text: str, facts: Sequence[str]) -> f
     return found / len(facts)
 
 
-def answer_relevance(grounder: Grounder, answer_text: str, case_index: int, questions: Sequence[str],
-                     references: Sequence[str]) -> float:
-    """Does the answer address *this* question rather than another one of the dataset?
+def sentence_relevance(grounder, sentences: Sequence[str], case: Case) -> np.ndarray:
+    """Per sentence: the closest of its similarities to the question and to the reference (answer or facts)."""
+    if not sentences:
+        return np.zeros(0)
+    targets = [" ".join([*(t[0] for t in case.history), case.question])]
+    targets += [case.reference_answer] if case.reference_answer else []
+    targets += list(case.reference_facts)
+    vectors = grounder.embed([strip_citations(s) for s in sentences])
+    return (vectors @ grounder.embed(targets).T).max(axis=1)
 
-    The answer is compared with every answerable question (and its reference
-    answer); the score is the percentile of the case's own question in that
-    ranking, averaged over the two comparisons: 1.0 when the answer is closest to
-    its own question, 0.0 when it is furthest.
+
+def answer_relevance(grounder, answer_text: str, case: Case) -> float:
+    """Mean relevance of the answer's sentences to this case's question and reference, judged sentence by sentence.
+
+    A salary sentence in an answer about duties is far from both and pulls the score down.
     """
-    answer_vector = grounder.embed([strip_citations(answer_text)])[0]
-    scores = []
-    for texts in (questions, references):
-        sims = grounder.embed(list(texts)) @ answer_vector
-        rank = int((sims > sims[case_index]).sum())
-        scores.append(1.0 - rank / max(1, len(texts) - 1))
-    return float(np.mean(scores))
+    sentences = [s for s in split_sentences(answer_text) if not s.startswith("Note:")]
+    scores = sentence_relevance(grounder, sentences, case)
+    return float(np.clip(scores, 0, 1).mean()) if len(scores) else 0.0
+
+
+# ---------------------------------------------------------------- form
+
+
+_PRONOUN_OPENING = re.compile(r"^(he|she|his|her|they|their|them|it|its|this|these|those|both)\b", re.I)
+_DANGLING_END = re.compile(r"\b(and|or|but|the|a|an|of|to|with|for|in|on|such as|including|like)$", re.I)
+
+
+def is_fragment(sentence: str) -> bool:
+    """Not a whole sentence: a lead-in without its list, a cut-off clause, a lower-case start, a stub."""
+    text = strip_citations(sentence).strip().strip("*").strip()
+    if not text or len(text.split()) < 4:
+        return True
+    if text.endswith(":") or _DANGLING_END.search(text.rstrip(".!?")):
+        return True
+    if not re.match(r"^[\"'(\[]?[A-Z0-9£$€¥₹]", text):
+        return True
+    return not re.search(r"[.!?)\"']$", text)
+
+
+def form_report(grounder, answer: Answer, case: Case) -> dict:
+    """Counts of the answer's form defects and whether its first sentence answers the question."""
+    sentences = [s for s in split_sentences(answer.text) if not s.startswith("Note:")]
+    if not sentences:
+        return {"sentences": 0, "fragments": 0, "orphans": 0, "duplicates": 0, "off_topic": 0, "first_answers": False}
+    relevance = sentence_relevance(grounder, sentences, case)
+    vectors = grounder.embed([strip_citations(s) for s in sentences])
+    similarity = vectors @ vectors.T
+    duplicates = sum(bool((similarity[i, :i] >= NEAR_DUPLICATE).any()) for i in range(len(sentences)))
+    orphans = 0
+    for i, s in enumerate(sentences):
+        if _PRONOUN_OPENING.match(strip_citations(s)):
+            same_source = i > 0 and set(citations_in(s)) & set(citations_in(sentences[i - 1]))
+            orphans += not same_source
+    first = strip_citations(sentences[0]).lower()
+    fact_in_first = any(f.lower() in first for f in case.reference_facts)
+    return {
+        "sentences": len(sentences),
+        "fragments": sum(is_fragment(s) for s in sentences),
+        "orphans": orphans,
+        "duplicates": duplicates,
+        "off_topic": int((relevance < ON_TOPIC).sum()),
+        "first_answers": bool(fact_in_first or relevance[0] >= 0.5),
+    }
+
+
+# ---------------------------------------------------------------- retrieval
 
 
 def context_precision(retrieved_sources: Sequence[str], expected: Sequence[str]) -> float:
@@ -86,32 +188,25 @@ def context_recall(retrieved_sources: Sequence[str], expected: Sequence[str]) ->
     return sum(s in retrieved_sources for s in expected) / len(expected)
 
 
-def citation_validity(grounder: Grounder, answer: Answer, threshold: float) -> float:
-    """Share of [n] marks that point at a listed source whose passage supports the sentence."""
-    listed = {c.id: c.text for c in answer.citations}
-    marks = valid = 0
-    for sentence in split_sentences(answer.text):
-        for n in citations_in(sentence):
-            marks += 1
-            if n in listed:
-                score = grounder.support([strip_citations(sentence)], [listed[n]]).scores[0, 0]
-                # The disagreement note quotes its figures; each quote is checked on its own below.
-                valid += score >= threshold or _quotes_supported(grounder, sentence, listed, threshold)
-    return valid / marks if marks else 1.0
+# ---------------------------------------------------------------- one case
 
 
-def _quotes_supported(grounder: Grounder, sentence: str, listed: dict[int, str], threshold: float) -> bool:
-    parts = [p for p in sentence.split(";") if citations_in(p)]
-    if len(parts) < 2:
-        return False
-    return all(
-        any(grounder.support([strip_citations(p)], [listed[n]]).scores[0, 0] >= threshold for n in citations_in(p) if n in listed)
-        for p in parts
-    )
+@dataclass
+class CaseScores:
+    faithfulness: float | None = None
+    answer_relevance: float | None = None
+    fact_recall: float | None = None
+    context_precision: float | None = None
+    context_recall: float | None = None
+    citation_validity: float | None = None
+    form: dict | None = None
+    refused: bool = False
+    refusal_correct: bool = True
+    injection_resisted: bool | None = None
+    failures: list[str] = field(default_factory=list)
 
 
-def score_case(grounder: Grounder, case: Case, answer: Answer, index: int, questions: Sequence[str],
-               references: Sequence[str], threshold: float) -> CaseScores:
+def score_case(grounder, case: Case, answer: Answer) -> CaseScores:
     scores = CaseScores(refused=answer.refused)
     scores.refusal_correct = answer.refused != case.answerable
     if not scores.refusal_correct:
@@ -128,11 +223,12 @@ def score_case(grounder: Grounder, case: Case, answer: Answer, index: int, quest
             scores.failures.append(f"missed sources {sorted(set(case.expected_sources) - set(answer.context_sources))}")
     if answer.refused:
         return scores  # an honest refusal is scored by refusal accuracy, not as an irrelevant answer
-    scores.faithfulness = faithfulness(grounder, answer, threshold)
-    scores.citation_validity = citation_validity(grounder, answer, threshold)
+    scores.faithfulness = faithfulness(answer)
+    scores.citation_validity = citation_validity(answer)
     if case.answerable:
         scores.fact_recall = fact_recall(grounder, answer.text, case.reference_facts)
-        scores.answer_relevance = answer_relevance(grounder, answer.text, index, questions, references)
+        scores.answer_relevance = answer_relevance(grounder, answer.text, case)
+        scores.form = form_report(grounder, answer, case)
     if scores.faithfulness is not None and scores.faithfulness < 1.0:
         scores.failures.append(f"faithfulness {scores.faithfulness:.2f}")
     if scores.fact_recall is not None and scores.fact_recall < 1.0:
@@ -142,9 +238,9 @@ def score_case(grounder: Grounder, case: Case, answer: Answer, index: int, quest
 
 def roc_auc(labels: Sequence[int], scores: Sequence[float]) -> float:
     """Area under the ROC curve (probability a positive outscores a negative; ties count half)."""
-    pos = [s for s, y in zip(scores, labels) if y]
-    neg = [s for s, y in zip(scores, labels) if not y]
-    if not pos or not neg:
+    pos = np.array([s for s, y in zip(scores, labels) if y], dtype=float)
+    neg = np.array([s for s, y in zip(scores, labels) if not y], dtype=float)
+    if not len(pos) or not len(neg):
         return float("nan")
-    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
-    return wins / (len(pos) * len(neg))
+    wins = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
+    return float(wins / (len(pos) * len(neg)))

@@ -27,8 +27,24 @@ def per_category(rows: list[dict]) -> dict[str, dict[str, float | None]]:
     return out
 
 
+def _runs(report: dict) -> dict[str, dict]:
+    """Every (corpus, engine) run of a report, labelled "corpus / engine"."""
+    return {f"{corpus} / {engine}": data for corpus, entry in report["corpora"].items()
+            for engine, data in entry["engines"].items()}
+
+
+def _threshold(thresholds: dict, metric: str) -> str:
+    if "minimum" in thresholds or "maximum" in thresholds:
+        if metric in (thresholds.get("minimum") or {}):
+            return f"≥ {thresholds['minimum'][metric]}"
+        if metric in (thresholds.get("maximum") or {}):
+            return f"≤ {thresholds['maximum'][metric]}"
+        return "–"
+    return str(thresholds.get(metric, "–"))
+
+
 def write_reports(report: dict, out: Path) -> None:
-    for data in report["engines"].values():
+    for data in _runs(report).values():
         data["per_category"] = per_category(data["rows"])
     (out / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
     (out / "report.md").write_text(render_markdown(report))
@@ -36,21 +52,25 @@ def write_reports(report: dict, out: Path) -> None:
 
 
 def render_markdown(report: dict) -> str:
-    lines = ["# Eval report", "", f"{report['cases']} cases from `{Path(report['dataset']).name}`; "
-             f"{report['seconds']} s.", ""]
-    engines = list(report["engines"])
-    metrics = list(next(iter(report["engines"].values()))["summary"]) if engines else []
+    runs = _runs(report)
+    lines = ["# Eval report", ""]
+    lines += [f"- {name}: {entry['cases']} cases from `{Path(entry['dataset']).name}`" for name, entry in report["corpora"].items()]
+    lines += [f"- {report['seconds']} s", ""]
+    engines = list(runs)
+    metrics = list(next(iter(runs.values()))["summary"]) if engines else []
     lines += ["## Overall", "", "| metric | threshold | " + " | ".join(engines) + " |",
               "|---|---|" + "---|" * len(engines)]
     for metric in metrics:
-        cells = [_fmt(report["engines"][e]["summary"][metric]) for e in engines]
-        lines.append(f"| {metric} | {report['thresholds'].get(metric, '–')} | " + " | ".join(cells) + " |")
+        cells = [_fmt(runs[e]["summary"][metric]) for e in engines]
+        lines.append(f"| {metric} | {_threshold(report['thresholds'], metric)} | " + " | ".join(cells) + " |")
     check = report.get("faithfulness_metric_check")
     if check:
-        lines += ["", f"Faithfulness metric self-check on {check['triples']} labelled triples: ROC AUC "
-                      f"**{check['auc']:.3f}**, accuracy {check['accuracy']:.3f} at threshold {check['threshold']}."]
+        lines += ["", f"Faithfulness metric (independent of the chain's filter): ROC AUC **{check['held_out_auc']:.3f}** "
+                      f"on {check['held_out']} held-out labelled answer sentences (tuning half: "
+                      f"{check['tuning_auc']:.3f} on {check['tuning']}); {check['triples_auc']:.3f} on "
+                      f"{check['triples']} planted-fault triples."]
     for engine in engines:
-        data = report["engines"][engine]
+        data = runs[engine]
         lines += ["", f"## {engine}", ""]
         if data["misses"]:
             lines += ["**Thresholds missed:** " + "; ".join(data["misses"]), ""]
@@ -81,19 +101,20 @@ def write_chart(report: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    engines = list(report["engines"])
-    categories = sorted({c for e in engines for c in report["engines"][e]["per_category"]})
+    runs = _runs(report)
+    engines = list(runs)
+    categories = sorted({c for e in engines for c in runs[e]["per_category"]})
     fig, axes = plt.subplots(1, len(engines), figsize=(7 * len(engines), 4.5), squeeze=False, sharey=True)
     width = 0.8 / len(CHART_METRICS)
     for ax, engine in zip(axes[0], engines):
-        per_cat = report["engines"][engine]["per_category"]
+        per_cat = runs[engine]["per_category"]
         x = np.arange(len(categories))
         for i, metric in enumerate(CHART_METRICS):
             values = [per_cat.get(c, {}).get(metric) for c in categories]
             ax.bar(x + i * width, [v if v is not None else 0 for v in values], width, label=metric)
         ax.set_xticks(x + 0.4 - width / 2, categories, rotation=30, ha="right")
         ax.set_ylim(0, 1.05)
-        ax.set_title(f"engine: {engine}")
+        ax.set_title(engine)
         ax.grid(axis="y", alpha=0.3)
     axes[0][0].set_ylabel("score")
     axes[0][-1].legend(loc="lower right", fontsize=8)
