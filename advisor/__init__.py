@@ -1,4 +1,4 @@
-"""Career advisor: grounded answers about AI and ML engineering careers.
+"""Career advisor: grounded answers to career questions, only from the articles it was given.
 
 ``advisor.ask(question, history=())`` returns an :class:`~advisor.answer.Answer`;
 ``advisor.stream(...)`` yields text deltas and then the ``Answer``. The UI, the

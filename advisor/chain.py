@@ -124,7 +124,7 @@ _CAPITALISED = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][a-z]{2,}(?:\s+[A-Z][a-z]{
 _ARTICLE = re.compile(r"\b(?:an?|as an?|become an?)\s+", re.I)
 _PHRASE_END = frozenset("do does did earn earns make makes need needs work works get gets have has use uses "
                         "become becomes pay pays spend spends".split())
-_PERSON = re.compile(r"(?:ist|ian|ant|eer|ee|man|woman|person)s?$")  # endings of words for people
+_PERSON = re.compile(r"(?:ist|ian|ant|(?<!car)eer|(?<!r)ee|man|woman|person)s?$")  # endings of words for people
 
 
 def _phrase_after_article(text: str, start: int) -> str:
@@ -497,7 +497,7 @@ def shared_grounder() -> Grounder:
 
 
 _grounder: Grounder | None = None
-_components_lock = threading.Lock()
+_components_lock = threading.RLock()  # get_advisor builds an Advisor, which asks for the grounder
 
 
 class Advisor:

@@ -13,6 +13,7 @@ Engines only draft. The pipeline grounds every sentence afterwards, whatever the
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -38,17 +39,53 @@ class ScoredSentence:
     score: float
 
 
-_DEBRIS = re.compile(r"upgrade now|paid users|subscribe|newsletter where|click here|view full resource", re.I)
+_DEBRIS = re.compile(r"upgrade now|subscribe|sign up|click here|log in|cookie", re.I)
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+MAX_LIST_WORDS = 70
+
+
+def join_lists(text: str) -> str:
+    """A list's lead-in and its items as one line ("Lead-in: a; b; c."), so a list is quoted whole or not at all.
+
+    Lists longer than ``MAX_LIST_WORDS`` keep their items apart and lose the lead-in,
+    which says nothing on its own.
+    """
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.rstrip().endswith(":") and not _LIST_ITEM.match(line):
+            items = []
+            j = i + 1
+            while j < len(lines) and (_LIST_ITEM.match(lines[j]) or (not lines[j].strip() and not items)):
+                if lines[j].strip():
+                    items.append(_LIST_ITEM.sub("", lines[j]).strip().rstrip("."))
+                j += 1
+            if items and len(" ".join([line, *items]).split()) <= MAX_LIST_WORDS:
+                out.append(f"{line.strip()} {'; '.join(items)}.")
+                i = j
+                continue
+            if items:  # too long to quote whole: the items stand alone, the lead-in goes
+                i += 1
+                continue
+        out.append(line)
+        i += 1
+    return "\n".join(out)
 
 
 def rank_sentences(grounder: Grounder, question: str, docs: Sequence[Document]) -> list[ScoredSentence]:
-    """Every usable sentence of the passages, scored by how well it answers the question."""
+    """Every usable sentence of the passages, scored by how well it answers the question.
+
+    Word overlap with the question is weighted by how rare each word is among the
+    candidates, so the subjects every passage names count for little.
+    """
     candidates: list[ScoredSentence] = []
     for d, doc in enumerate(docs):
-        for p, sentence in enumerate(split_sentences(doc.page_content)):
+        for p, sentence in enumerate(split_sentences(join_lists(doc.page_content))):
             if len(sentence.split()) < 6 or not is_claim(sentence) or _DEBRIS.search(sentence):
                 continue
-            if sentence.rstrip().endswith(":"):  # a lead-in to a list says nothing on its own
+            if sentence.rstrip().endswith(":") or sentence.lstrip().startswith("|"):  # a bare lead-in, a table row
                 continue
             candidates.append(ScoredSentence(d, p, sentence, 0.0))
     if not candidates:
@@ -56,13 +93,15 @@ def rank_sentences(grounder: Grounder, question: str, docs: Sequence[Document]) 
     vectors = grounder.embed([c.text for c in candidates])
     q_vector = grounder.embed([question])[0]
     q_words = content_words(question)
+    words_of = [content_words(c.text) for c in candidates]
+    weight = {w: math.log((1 + len(candidates)) / (1 + sum(w in ws for ws in words_of))) + 1.0 for w in q_words}
     wants_figures = asks_about_pay(question)
-    for c, v in zip(candidates, vectors):
-        overlap = len(q_words & content_words(c.text)) / len(q_words) if q_words else 0.0
+    for c, v, words in zip(candidates, vectors, words_of):
+        overlap = sum(weight[w] for w in q_words & words) / sum(weight.values()) if q_words else 0.0
         # Earlier passages ranked higher in retrieval: a small prior keeps that order.
         c.score = float(v @ q_vector) + 0.3 * overlap - 0.02 * c.doc
         if len(c.text.split()) < 10:
-            c.score -= 0.15  # short sentences are mostly scene-setting ("In the video, Mark is an ML engineer.")
+            c.score -= 0.15  # short sentences are mostly scene-setting ("In the video, Sam is an analyst.")
         if wants_figures and any(f.is_money for f in figures_in(c.text)):
             c.score += 0.2  # a pay question is answered by the figures, not by talk about them
     return sorted(candidates, key=lambda c: c.score, reverse=True)

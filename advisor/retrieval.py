@@ -1,7 +1,7 @@
 """Hybrid retrieval: dense (Chroma) and keyword (BM25) results, fused and diversified.
 
-Dense search finds paraphrases; BM25 finds exact terms ("MCP", "Levels.fyi",
-"fastai") that a small embedding model scores weakly. Reciprocal rank fusion
+Dense search finds paraphrases; BM25 finds exact terms (a tool's or a website's
+name) that a small embedding model scores weakly. Reciprocal rank fusion
 merges the two lists without calibrating their scores against each other, and
 maximal marginal relevance with a per-source cap keeps one article from filling
 every slot.

@@ -19,6 +19,7 @@ server (``ADVISOR_CHROMA_URL``) serves every process itself, so nothing is reope
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -190,19 +191,29 @@ def shared_client(settings: Settings | None = None, reopen: bool = False):
         return client
 
 
+# A dropped System is stopped this long after it was replaced: a thread may still be
+# querying through the old client, and a System that is never stopped keeps its memory.
+RETIRE_AFTER_S = 60.0
+_retired: list[tuple[float, object]] = []
+
+
 def _forget_system(client) -> None:
-    """Make the next ``PersistentClient`` for this path read the store afresh.
+    """Make the next ``PersistentClient`` for this path read the store afresh (called under ``_lock``).
 
     Chroma keeps one System per path per process, and a System never sees another
-    process's writes; dropping it from Chroma's cache is what reopens. It is not
-    stopped: a thread may still be querying through the old client, and the old
-    System is freed once nothing refers to it.
+    process's writes; dropping it from Chroma's cache is what reopens.
     """
     from chromadb.api.shared_system_client import SharedSystemClient
 
     with SharedSystemClient._refcount_lock:
-        SharedSystemClient._identifier_to_system.pop(client._identifier, None)
+        system = SharedSystemClient._identifier_to_system.pop(client._identifier, None)
         SharedSystemClient._identifier_to_refcount.pop(client._identifier, None)
+    now = time.monotonic()
+    while _retired and now - _retired[0][0] > RETIRE_AFTER_S:
+        with contextlib.suppress(Exception):  # freeing memory must never fail a question
+            _retired.pop(0)[1].stop()
+    if system is not None:
+        _retired.append((now, system))
 
 
 def shared_collection(settings: Settings | None = None, reopen: bool = False):
@@ -235,3 +246,9 @@ def iter_records(collection, include: tuple[str, ...] = ("metadatas",), page: in
         if len(got["ids"]) < page:
             return
         offset += page
+
+
+def reset() -> None:
+    """Forget every shared client (tests and a changed environment)."""
+    with _lock:
+        _clients.clear()

@@ -1,4 +1,4 @@
-"""The subjects a corpus compares (job titles such as "registered nurse"), found in its documents.
+"""The subjects a corpus compares (job titles such as "certified public accountant"), found in its documents.
 
 Grounding protects subjects: a figure stays tied to its subject, a sentence may
 not say of one subject what a passage says of another, and figures for the same
@@ -11,7 +11,7 @@ A subject is a noun phrase of one to three words that
 - appears where text talks about a person's work ("a ... who", "become a ...",
   "the ... role", "... earn") — career words, not words of any one field,
 - and is named in a title or heading, or across several documents.
-Abbreviations defined in the text ("nurse practitioner (NP)") and initialisms
+Abbreviations defined in the text ("certified public accountant (CPA)") and initialisms
 of a subject's modifier ("ML" for "machine learning") become variants of it.
 """
 
@@ -52,7 +52,7 @@ class Subjects:
     """Canonical subject name -> its variants (lower case, singular). Matching is case-insensitive."""
 
     variants: dict[str, list[str]] = field(default_factory=dict)
-    display: dict[str, str] = field(default_factory=dict)  # subject -> as the documents write it ("ML engineer")
+    display: dict[str, str] = field(default_factory=dict)  # subject -> as the documents write it ("UX designer")
 
     # ---------------------------------------------------------------- matching
     @cached_property
@@ -83,7 +83,7 @@ class Subjects:
         return {s for _, _, s in self.mentions(text)}
 
     def normalize(self, text: str) -> str:
-        """The text with every variant replaced by its subject's name ("NPs" -> "nurse practitioner")."""
+        """The text with every variant replaced by its subject's name ("CPAs" -> "certified public accountant")."""
         if self._pattern is None:
             return text
         return self._pattern.sub(lambda m: self._subject_of(m.group(1)), text)
@@ -153,16 +153,16 @@ class Subjects:
         return cls(loaded.get("variants", {}), loaded.get("display", {}))
 
     def name(self, subject: str) -> str:
-        """The subject as the documents write it ("ML engineer")."""
+        """The subject as the documents write it ("UX designer")."""
         return self.display.get(subject, subject)
 
     def label(self, subject: str) -> str:
-        """A readable plural for messages ("ML engineers")."""
+        """A readable plural for messages ("UX designers")."""
         words = self.name(subject).split()
         return " ".join([*words[:-1], _plural(words[-1])])
 
     def with_article(self, subject: str) -> str:
-        """"an ML engineer", "a registered nurse"."""
+        """The subject with its article, by how it sounds: "a UX designer", "an HR manager"."""
         written = self.name(subject)
         first = written.split()[0]
         vowel_sound = first[0].lower() in "aeio" or (first.isupper() and first[0] in "AEFHILMNORSX") \
@@ -236,8 +236,8 @@ def find_subjects(documents: Iterable[tuple[str, str]]) -> Subjects:
                 in_heading.add(phrase)
 
     # Variants first, so that their evidence adds up: an abbreviation defined in the text whose letters
-    # are a phrase's initials ("registered nurse (RN)"), and a phrase whose modifier is written as the
-    # initials of another's ("ML engineer" for "machine learning engineer").
+    # are a phrase's initials ("certified public accountant (CPA)"), and a phrase whose modifier is written as the
+    # initials of another's ("UX designer" for "user experience designer").
     phrases = set(plural) | set(singular_after_article)
     alias: dict[str, str] = {}
     for abbr, expansions in abbreviations.items():
@@ -272,8 +272,8 @@ def find_subjects(documents: Iterable[tuple[str, str]]) -> Subjects:
                 and (p in in_heading or doc_count[p] >= 2) and mass(p) >= 3)
 
     candidates = {p for p in plural if p not in alias and evidence(p)}
-    # A one-word candidate inside a longer one ("nurse" in "registered nurse") is too vague to protect;
-    # a longer phrase that extends a candidate ("senior registered nurse") is that candidate.
+    # A one-word candidate inside a longer one ("accountant" in "tax accountant") is too vague to protect;
+    # a longer phrase that extends a candidate ("senior tax accountant") is that candidate.
     candidates = {p for p in candidates if len(p.split()) > 1 or not any(p in q.split() for q in candidates if q != p)}
     candidates = {p for p in candidates if not any(q != p and p.endswith(" " + q) and len(q.split()) > 1 for q in candidates)}
     variants: dict[str, set[str]] = {p: {v for v, s in alias.items() if s == p} for p in candidates}

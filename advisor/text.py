@@ -13,6 +13,7 @@ _ABBREVIATIONS = ("e.g.", "i.e.", "vs.", "etc.", "approx.", "U.S.", "U.K.", "Dr.
 _CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9£$€¥₹*-])")
 _LIST_MARK = re.compile(r"^(?:[-*•]\s*|\d+[.)]\s+|#+\s+)")
+_EMPHASIS = re.compile(r"\*+|(?<!\w)__|__(?!\w)")  # Markdown emphasis marks
 
 
 def split_sentences(text: str) -> list[str]:
@@ -22,7 +23,7 @@ def split_sentences(text: str) -> list[str]:
         line = line.strip()
         if not line or set(line) <= set("|-: "):
             continue
-        line = _LIST_MARK.sub("", line)
+        line = _EMPHASIS.sub("", _LIST_MARK.sub("", line)).strip()
         protected = line
         for i, abbr in enumerate(_ABBREVIATIONS):
             protected = protected.replace(abbr, f"\x00{i}\x00")
@@ -63,7 +64,8 @@ STOPWORDS = frozenset(
     more most less such which who whom whose what when where why how all any both each few other some own same only
     up down out off again further once while during before after above below between through because until against
     one get got like well many much often usually according typically really actually thing things something
-    explain tell describe please give show list summarise summarize know want need let lets say says said""".split()
+    explain tell describe please give show list summarise summarize know want need let lets say says said
+    advisor assistant""".split()
 )
 _WORD = re.compile(r"[a-z0-9][a-z0-9+#.-]*[a-z0-9+#]|[a-z0-9]")
 

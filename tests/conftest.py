@@ -69,11 +69,9 @@ socket.getaddrinfo = _guarded_getaddrinfo
 
 def _reset_caches() -> None:
     from advisor import chain, store
-    from advisor.config import get_settings
 
-    get_settings.cache_clear()
-    store._clients.clear()
-    chain._advisors.clear()
+    chain.reset()
+    store.reset()
 
 
 @pytest.fixture
@@ -159,3 +157,20 @@ def stop_app(proc) -> None:
         proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="session")
+def nursing_built(tmp_path_factory):
+    """A store built once from corpora/nursing with the real CLI."""
+    home = tmp_path_factory.mktemp("nursing") / "home"
+    result = run_cli("ingest", str(ROOT / "corpora" / "nursing"), "--json", env={"ADVISOR_HOME": str(home)})
+    assert result.returncode == 0, result.stderr
+    return home
+
+
+@pytest.fixture
+def nursing_home(nursing_built, monkeypatch):
+    monkeypatch.setenv("ADVISOR_HOME", str(nursing_built))
+    _reset_caches()
+    yield nursing_built
+    _reset_caches()

@@ -1,16 +1,26 @@
-from advisor.grounding import (
-    citations_in,
-    conflicting_figures,
-    figures_in,
-    figures_supported,
-    role_clauses,
-    roles_swapped,
-    split_sentences,
-    strip_citations,
-)
+"""Grounding rules on real sentences: citations, figures with their currency and subject, conflicts, swaps.
+
+The subjects are found by advisor.subjects in the same way ingest finds them, from text.
+"""
+
+from advisor.figures import figures_in
+from advisor.grounding import conflicting_figures, figures_supported
+from advisor.subjects import find_subjects
+from advisor.text import citations_in, split_sentences, strip_citations
 
 UK = "Egor Howell's newsletter cites Levels.fyi: the average salary is £105k for a machine learning engineer and £75k for an AI engineer in the UK."
 US = "The video summary gives a US median salary of around $250,000 for an ML engineer and around $160,000 for an AI engineer."
+CORPUS = [("The ML engineer role\nThe AI engineer role", """
+An ML engineer builds models. ML engineers who train models need statistics. Machine learning engineers earn well.
+An AI engineer uses models. AI engineers who ship products need APIs. The AI engineer role is new.
+Become an ML engineer or become an AI engineer: AI engineers earn well too, as do ML engineers.
+""")]
+SUBJECTS = find_subjects(CORPUS)
+
+
+def test_subjects_are_found_in_the_documents():
+    assert set(SUBJECTS.variants) == {"ai engineer", "ml engineer"}
+    assert SUBJECTS.find("Machine-learning engineers earn more than AI engineers") == {"ai engineer", "ml engineer"}
 
 
 def test_sentences_keep_their_citation_marks():
@@ -23,29 +33,34 @@ def test_sentences_keep_their_citation_marks():
 
 def test_figures_are_normalised():
     assert [f.value for f in figures_in("£105k, $150,000–$200,000 and 35%")] == [105_000, 150_000, 200_000, 35]
-    assert figures_in("Step 2 of the framework") == []
+    assert [f.currency for f in figures_in("£105k, USD 90,000, $150k-200k")] == ["GBP", "USD", "USD", "USD"]
+    assert figures_in("Step 2 of the framework, in 2024") == []
 
 
-def test_a_figure_must_appear_tied_to_the_same_role():
-    assert figures_supported("AI engineers in the UK average £75k.", UK)
-    assert not figures_supported("AI engineers in the UK average £105k.", UK)  # swapped roles
-    assert not figures_supported("ML engineers in the UK average £125k.", UK)  # wrong figure
-    assert figures_supported("ML engineers earn around $250,000 in the US.", US)
-    assert not figures_supported("ML engineers earn around $160,000 in the US.", US)
+def test_a_figure_must_appear_tied_to_the_same_subject():
+    assert figures_supported("AI engineers in the UK average £75k.", UK, SUBJECTS)
+    assert not figures_supported("AI engineers in the UK average £105k.", UK, SUBJECTS)  # swapped
+    assert not figures_supported("ML engineers in the UK average £125k.", UK, SUBJECTS)  # wrong figure
+    assert not figures_supported("ML engineers in the UK average $105k.", UK, SUBJECTS)  # wrong currency
+    assert figures_supported("ML engineers earn around $250,000 in the US.", US, SUBJECTS)
+    assert not figures_supported("ML engineers earn around $160,000 in the US.", US, SUBJECTS)
 
 
-def test_conflicting_salary_figures_are_found_across_passages():
-    statements = conflicting_figures([UK, US, "AI engineering roles are growing rapidly."])
+def test_conflicts_need_the_same_subject_currency_and_country():
+    other_us = "The TDS guide gives an ML engineer $150,000 and an AI engineer $170,000 in the US."
+    statements = conflicting_figures([US, other_us, "AI engineering roles are growing rapidly."], SUBJECTS)
     assert {s.context for s in statements} == {0, 1}
-    assert conflicting_figures([UK]) == []
+    # A UK figure in pounds and a US figure in dollars are not a disagreement.
+    assert conflicting_figures([UK, US], SUBJECTS) == []
+    assert conflicting_figures([UK], SUBJECTS) == []
 
 
-def test_a_contrast_with_the_roles_swapped_is_caught():
+def test_a_contrast_with_the_subjects_swapped_is_caught():
     context = ("ML engineers build algorithms, often from scratch, for specific tasks. AI engineers integrate "
                "existing foundation models into software products through APIs and automation.")
-    clauses = role_clauses(context)
+    clauses = SUBJECTS.clauses(context)
     right = "AI engineers integrate foundation models into products, while ML engineers build algorithms from scratch."
     swapped = "ML engineers integrate foundation models into products, while AI engineers build algorithms from scratch."
-    assert not roles_swapped(right, clauses)
-    assert roles_swapped(swapped, clauses)
-    assert not roles_swapped("Both roles use Python every day.", clauses)
+    assert not SUBJECTS.swapped(right, clauses)
+    assert SUBJECTS.swapped(swapped, clauses)
+    assert not SUBJECTS.swapped("Both roles use Python every day.", clauses)

@@ -8,7 +8,7 @@ import pytest
 from conftest import ROOT, free_port, run_cli, wait_for_http
 
 from advisor.config import Settings
-from advisor.grounding import citations_in, split_sentences
+from advisor.text import citations_in, split_sentences
 from advisor.llm import DEFAULT_MODEL_SHA256, LlamaCppChatModel, ensure_local_model
 
 pytestmark = pytest.mark.slow
@@ -34,12 +34,24 @@ def test_assembly_is_verified(gguf):
 
 
 def assert_well_cited(data: dict) -> None:
+    """Numbered citations 1..n, every sentence cited, and every cited passage supports its sentence.
+
+    Support is judged by the eval's own metric (evals.metrics.claim_support), not by the
+    chain's filter, so an answer that cites the wrong passage fails here.
+    """
+    from evals.metrics import SUPPORTED, claim_support
+
     ids = {c["id"] for c in data["citations"]}
+    texts = {c["id"]: c["text"] for c in data["citations"]}
     assert ids == set(range(1, len(ids) + 1))
     for sentence in split_sentences(data["answer"]):
         marks = citations_in(sentence)
         assert marks, f"uncited sentence: {sentence}"
         assert set(marks) <= ids
+        parts = [p for p in sentence.split(";") if citations_in(p)] or [sentence]
+        for part in parts:
+            assert max(claim_support(part, [texts[n]]) for n in citations_in(part)) >= SUPPORTED, \
+                f"the cited passage does not support: {part}"
 
 
 def test_local_engine_answers_with_valid_citations(corpus_home, gguf):
@@ -71,7 +83,7 @@ def llama_server(gguf):
 
 def ask_openai(home, base_url, key, question="What skills does an ML engineer need?"):
     env = {"ADVISOR_HOME": str(home), "OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": key,
-           "OPENAI_MODEL": "qwen-local", "ADVISOR_OPENAI_TIMEOUT_S": "60"}
+           "OPENAI_MODEL": "qwen-local", "ADVISOR_LLM_TIMEOUT_S": "60"}
     result = run_cli("advisor", "ask", question, "--engine", "openai", "--json", env=env)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
@@ -111,13 +123,13 @@ def test_ragas_judge_plumbing_through_the_local_server(corpus_home, llama_server
         "  reference_facts: [statistics]\n  expected_sources: [skills-compared.md]\n"
     )
     env = {"ADVISOR_HOME": str(corpus_home), "OPENAI_BASE_URL": llama_server, "OPENAI_API_KEY": "test-key",
-           "OPENAI_MODEL": "qwen-local", "ADVISOR_OPENAI_TIMEOUT_S": "120", "ADVISOR_JUDGE_TIMEOUT_S": "120",
+           "OPENAI_MODEL": "qwen-local", "ADVISOR_LLM_TIMEOUT_S": "120", "ADVISOR_JUDGE_TIMEOUT_S": "120",
            "ADVISOR_JUDGE_MAX_TOKENS": "256"}
     out = tmp_path / "out"
     result = run_cli("evals", "--engine", "extractive", "--dataset", str(dataset), "--out", str(out),
                      "--judge", "openai", env=env)
     assert "Traceback" not in result.stderr, result.stderr[-2000:]
-    judged = json.loads((out / "report.json").read_text())["engines"]["extractive"]["judge"]
+    judged = json.loads((out / "report.json").read_text())["corpora"]["store"]["engines"]["extractive"]["judge"]
     assert judged["cases"] == 1
     metrics = ["faithfulness", "answer_relevancy", "llm_context_precision_with_reference", "context_recall"]
     assert set(metrics) <= set(judged)
@@ -127,7 +139,7 @@ def test_ragas_judge_plumbing_through_the_local_server(corpus_home, llama_server
 
 
 def test_judge_without_a_configured_model_says_so(corpus_home, tmp_path):
-    result = run_cli("evals", "--engine", "extractive", "--dataset", str(ROOT / "evals" / "dataset.yaml"),
+    result = run_cli("evals", "--engine", "extractive", "--dataset", str(ROOT / "evals" / "datasets" / "starter.yaml"),
                      "--out", str(tmp_path / "out"), "--judge", "openai", env={"ADVISOR_HOME": str(corpus_home)})
     assert result.returncode == 2
     assert "needs OPENAI_API_KEY" in result.stderr and "Traceback" not in result.stderr
@@ -146,3 +158,22 @@ def test_two_chat_models_on_one_file_take_turns(gguf):
     with ThreadPoolExecutor(max_workers=2) as pool:
         replies = list(pool.map(lambda pair: pair[0].invoke(pair[1]).content, zip(models, prompts)))
     assert all(reply.strip() for reply in replies), replies
+
+
+def test_a_provider_string_reaches_the_local_compatible_server(corpus_home, llama_server):
+    """ADVISOR_LLM=openai:MODEL goes through LangChain's init_chat_model to the configured server."""
+    env = {"ADVISOR_HOME": str(corpus_home), "ADVISOR_LLM": "openai:qwen-local", "OPENAI_BASE_URL": llama_server,
+           "OPENAI_API_KEY": "test-key", "ADVISOR_LLM_TIMEOUT_S": "60"}
+    result = run_cli("advisor", "ask", "What skills does an ML engineer need?", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["notice"] is None, data["notice"]
+    assert data["engine"].startswith("openai:qwen-local") and not data["refused"]
+    assert_well_cited(data)
+
+
+def test_an_unknown_provider_is_a_clear_error(corpus_home):
+    result = run_cli("advisor", "ask", "What is RAG?", "--engine", "llm", "--json",
+                     env={"ADVISOR_HOME": str(corpus_home), "ADVISOR_LLM": "nosuchprovider:model"})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "nosuchprovider:model" in result.stderr
