@@ -1,4 +1,4 @@
-"""The eval harness as CI uses it, and the relevance gate's calibration."""
+"""The eval harness as CI uses it, its metrics on answers they must fail, and the gate's calibration."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import json
 import numpy as np
 import yaml
 
-from evals.calibrate_gate import best_threshold, fit, roc_auc
 from conftest import run_cli
+
+from advisor.gate import best_threshold, fit
+from evals.metrics import roc_auc
 
 
 def test_threshold_search_separates_and_prefers_the_widest_margin():
@@ -17,8 +19,8 @@ def test_threshold_search_separates_and_prefers_the_widest_margin():
     threshold, accuracy, margin = best_threshold(scores, labels)
     assert accuracy == 1.0
     assert abs(threshold - 0.5) < 1e-9 and abs(margin - 0.2) < 1e-9
-    assert roc_auc(scores, labels) == 1.0
-    assert roc_auc(scores, 1 - labels) == 0.0
+    assert roc_auc(labels, scores) == 1.0
+    assert roc_auc(1 - labels, scores) == 0.0
 
 
 def test_fit_finds_the_weight_that_keyword_evidence_needs():
@@ -29,12 +31,13 @@ def test_fit_finds_the_weight_that_keyword_evidence_needs():
     assert result.weight == 0.5 and result.balanced_accuracy == 1.0
 
 
-def test_configured_gate_matches_its_calibration(corpus_home):
-    """The shipped weight and threshold must still be (near) the best fit on the labelled questions."""
+def test_automatic_gate_is_near_the_labelled_best_fit(corpus_home):
+    """The gate calibrated with no labels must come close to a fit on 142 labelled questions."""
     result = run_cli("evals.calibrate_gate", "--check", "--json")
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout)
-    assert report["configured"]["balanced_accuracy"] >= 0.95, report["misjudged_by_configured_gate"]
+    assert report["automatic"]["method"] == "auto"
+    assert report["automatic"]["balanced_accuracy"] >= 0.93, report["misjudged_by_automatic_gate"]
     assert report["questions"]["answer"] >= 50 and report["questions"]["refuse"] >= 50
 
 
@@ -50,8 +53,8 @@ def test_eval_runner_writes_reports_and_fails_on_a_missed_threshold(corpus_home,
     out = tmp_path / "out"
     first = run_cli("evals", "--engine", "extractive", "--dataset", str(dataset), "--out", str(out))
     report = json.loads((out / "report.json").read_text())
-    summary = report["engines"]["extractive"]["summary"]
-    misses = report["engines"]["extractive"]["misses"]
+    summary = report["corpora"]["store"]["engines"]["extractive"]["summary"]
+    misses = report["corpora"]["store"]["engines"]["extractive"]["misses"]
     assert first.returncode == (1 if misses else 0), first.stdout + first.stderr
     assert summary["refusal_accuracy_unanswerable"] == 1.0
     assert summary["refusal_accuracy_answerable"] == 1.0
@@ -60,11 +63,12 @@ def test_eval_runner_writes_reports_and_fails_on_a_missed_threshold(corpus_home,
 
     # A threshold nothing can reach must fail the run.
     thresholds = tmp_path / "thresholds.yaml"
-    thresholds.write_text("faithfulness: 1.01\n")
+    thresholds.write_text("minimum:\n  faithfulness: 1.01\nmaximum:\n  form_defect_rate: -1\n")
     strict = run_cli("evals", "--engine", "extractive", "--dataset", str(dataset), "--out", str(tmp_path / "o2"),
                      "--thresholds", str(thresholds), "--compare", str(out / "report.json"))
     assert strict.returncode == 1
     assert "THRESHOLD MISSED: faithfulness" in strict.stdout
+    assert "THRESHOLD MISSED: form_defect_rate" in strict.stdout
     assert "faithfulness +0.000" in strict.stdout  # same cases, deterministic engine: no change
 
 
@@ -74,3 +78,51 @@ def test_eval_runner_rejects_a_bad_dataset(tmp_path):
     result = run_cli("evals", "--dataset", str(bad), "--out", str(tmp_path / "out"))
     assert result.returncode == 2
     assert "error:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_unknown_corpus_is_a_usage_error(tmp_path):
+    result = run_cli("evals", "--corpus", "no-such-corpus", "--out", str(tmp_path / "out"))
+    assert result.returncode == 2 and "unknown corpus" in result.stderr and "Traceback" not in result.stderr
+
+
+# ------------------------------------------------------------------ metrics that can fail
+
+from advisor.answer import Answer, Citation  # noqa: E402
+from evals.dataset import Case  # noqa: E402
+from evals.metrics import citation_validity, claim_support, faithfulness, form_report, is_fragment  # noqa: E402
+
+PASSAGE = ("The BLS says registered nurses earned a median of $86,070 in May 2023. Most work in hospitals. "
+           "Nurse practitioners earned a median of $126,260.")
+
+
+def test_faithfulness_fails_an_invented_figure_and_claim():
+    good = Answer(text="Registered nurses earned a median of $86,070 in May 2023 [1].", contexts=[PASSAGE])
+    wrong_figure = Answer(text="Registered nurses earned a median of $96,070 in May 2023 [1].", contexts=[PASSAGE])
+    invented = Answer(text="Registered nurses mostly work night shifts on cruise ships [1].", contexts=[PASSAGE])
+    assert faithfulness(good) == 1.0
+    assert faithfulness(wrong_figure) == 0.0
+    assert faithfulness(invented) == 0.0
+    assert claim_support("Most work in hospitals.", [PASSAGE]) > claim_support("Most work on ships.", [PASSAGE])
+
+
+def test_citation_validity_fails_a_citation_of_the_wrong_passage():
+    other = "Pilots fly aircraft for airlines."
+    answer = Answer(text="Registered nurses earned a median of $86,070 in May 2023 [2].", contexts=[PASSAGE, other],
+                    citations=[Citation(1, "a.md", "A", PASSAGE, 1.0), Citation(2, "b.md", "B", other, 1.0)])
+    assert citation_validity(answer) == 0.0
+
+
+def test_form_metrics_catch_fragments_orphans_duplicates_and_off_topic(corpus_home):
+    from advisor.chain import shared_grounder
+
+    case = Case(question="What do registered nurses earn?", category="factual",
+                reference_answer="A median of $86,070 in May 2023 (BLS).", reference_facts=["$86,070"],
+                expected_sources=["a.md"])
+    answer = Answer(text=("She works in hospitals [1].\nThe main duties are: [1]\n"
+                          "Registered nurses earned a median of $86,070 in May 2023 [1].\n"
+                          "Registered nurses earned a median of $86,070 in May 2023, the BLS says [1].\n"
+                          "Volcanoes form where tectonic plates meet [1]."), contexts=[PASSAGE])
+    form = form_report(shared_grounder(), answer, case)
+    assert form["orphans"] == 1 and form["fragments"] >= 1 and form["duplicates"] == 1 and form["off_topic"] >= 1
+    assert not form["first_answers"]
+    assert is_fragment("Both roles share Python, data handling, ML [4]") and not is_fragment("Both roles use Python.")
