@@ -77,8 +77,11 @@ def respond(message: str, chat: list, records: list):
     if len(message) > limit:
         message = message[:limit]
         notice = f"_Your message was long, so only its first {limit} characters were used._\n\n"
-    history = [(r["question"], r["answer"]) for r in records]
+    history = [(r["question"], r["answer"]) for r in records if r["answer_obj"] is not None]
     chat = chat + [{"role": "user", "content": html.escape(message)}, {"role": "assistant", "content": notice}]
+    # Every reply gets a record that names its place in the chat, so a rating always lands on the
+    # reply that was rated, also after error replies.
+    place = len(chat) - 1
     yield chat, "", gr.update(), records
     text = ""
     try:
@@ -87,7 +90,7 @@ def respond(message: str, chat: list, records: list):
                 badge = f"\n\n<span class='engine-badge'>answered by {html.escape(item.engine)}</span>"
                 extra = f"\n\n_{html.escape(item.notice)}_" if item.notice else ""
                 chat[-1] = {"role": "assistant", "content": notice + html.escape(item.text) + extra + badge}
-                records = records + [{"question": message, "answer": item.text, "answer_obj": item}]
+                records = records + [{"index": place, "question": message, "answer": item.text, "answer_obj": item}]
                 yield chat, "", render_sources(item), records
             else:
                 text += item
@@ -95,19 +98,22 @@ def respond(message: str, chat: list, records: list):
                 yield chat, "", gr.update(), records
     except (EngineUnavailable, StoreUnavailable) as exc:
         chat[-1] = {"role": "assistant", "content": f"Sorry, I can't answer right now: {html.escape(str(exc))}"}
-        yield chat, "", gr.update(), records
+        yield chat, "", gr.update(), records + [{"index": place, "question": message, "answer": None, "answer_obj": None}]
     except Exception as exc:  # never show a stack trace in the chat
         print(f"error while answering: {exc!r}", file=sys.stderr)
         chat[-1] = {"role": "assistant", "content": "Sorry, something went wrong while answering. Please try again."}
-        yield chat, "", gr.update(), records
+        yield chat, "", gr.update(), records + [{"index": place, "question": message, "answer": None, "answer_obj": None}]
 
 
 def on_like(data: gr.LikeData, records: list):
-    """Store a thumbs up/down for the rated answer."""
-    answer_number = data.index // 2 if isinstance(data.index, int) else data.index[0] // 2
-    if data.liked is None or not (0 <= answer_number < len(records)):
+    """Store a thumbs up/down for the reply that was rated (found by its place in the chat)."""
+    index = data.index if isinstance(data.index, int) else data.index[0]
+    record = next((r for r in records if r.get("index") == index), None)
+    if data.liked is None or record is None:
         return gr.update()
-    record_feedback(records[answer_number]["answer_obj"], liked=bool(data.liked))
+    if record["answer_obj"] is None:
+        return gr.update(value="That reply was an error message, so there is nothing to rate.")
+    record_feedback(record["answer_obj"], liked=bool(data.liked))
     return gr.update(value=f"Thanks — your {'👍' if data.liked else '👎'} was saved.")
 
 

@@ -218,17 +218,21 @@ ENGINE_CHOICES = ("auto", *ENGINES)
 
 def resolve_engine(name: str, settings: Settings) -> tuple[str, str]:
     """(engine name, why) for a configured name; ``auto`` checks what is set up and reachable."""
-    from advisor.llm import local_model_available, openai_configured
+    from advisor.llm import local_model_available, openai_configured, openai_reachable
 
     if name != "auto":
         return name, "chosen in the settings"
     if settings.llm:
         return "llm", f"ADVISOR_LLM is set ({settings.llm})"
+    skipped = ""
     if openai_configured(settings):
-        return "openai", "OPENAI_API_KEY or OPENAI_BASE_URL is set"
+        problem = openai_reachable(settings)  # checked once, when the engine is chosen
+        if problem is None:
+            return "openai", "OPENAI_API_KEY or OPENAI_BASE_URL is set and the server answers"
+        skipped = f"OpenAI is configured but {problem}; "
     if local_model_available(settings):
-        return "local", "the local model is installed"
-    return "extractive", "no language model is configured or installed"
+        return "local", skipped + "the local model is installed"
+    return "extractive", skipped + "no language model is configured or installed"
 
 
 def make_engine(name: str, settings: Settings, grounder: Grounder):

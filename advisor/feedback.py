@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from advisor.answer import Answer
@@ -25,12 +27,18 @@ CREATE TABLE IF NOT EXISTS feedback (
 """
 
 
-def _connect(settings: Settings) -> sqlite3.Connection:
+@contextmanager
+def _connect(settings: Settings) -> Iterator[sqlite3.Connection]:
+    """A connection in one transaction, always closed (``with sqlite3.connect`` only commits)."""
     settings.home.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(settings.feedback_db, timeout=10)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute(_SCHEMA)
-    return conn
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(_SCHEMA)
+        with conn:
+            yield conn
+    finally:
+        conn.close()
 
 
 def record_feedback(answer: Answer, liked: bool, settings: Settings | None = None) -> int:
@@ -59,23 +67,32 @@ def all_feedback(settings: Settings | None = None) -> list[dict]:
 def export_cases(path: str | Path, settings: Settings | None = None) -> int:
     """Write ratings as eval cases (JSONL, the dataset's fields); returns how many.
 
-    A liked answer becomes a case whose reference is that answer and whose expected
-    sources are the ones it cited; a disliked one keeps the question for a person
-    to write the reference (its reference fields stay empty, ``rating`` says why).
+    A liked answer becomes a case: its reference is that answer, its facts are the
+    answer's sentences and its expected sources the ones it cited (a liked refusal is
+    an ``unanswerable`` case). A disliked one becomes a case marked ``review: true``
+    with what was answered and cited, for a person to correct; it is never turned
+    into a "must refuse" case.
     """
+    from advisor.text import split_sentences, strip_citations
+
     rows = all_feedback(settings)
     with Path(path).open("w", encoding="utf-8") as out:
         for row in rows:
             liked = row["rating"] == 1
-            sources = sorted({c["source"] for c in json.loads(row["citations"])}) if liked else []
+            citations = json.loads(row["citations"])
+            sources = sorted({c["source"] for c in citations})
+            answered = not row["refused"]
             case = {
                 "question": row["rewritten_question"] or row["question"],
-                "category": "unanswerable" if row["refused"] and liked else "factual",
-                "reference_answer": row["answer"] if liked and not row["refused"] else "",
-                "reference_facts": [],
+                "category": "factual" if answered or not liked else "unanswerable",
+                "reference_answer": row["answer"] if answered else "",
+                "reference_facts": [strip_citations(s) for s in split_sentences(row["answer"])][:3]
+                if liked and answered else [],
                 "expected_sources": sources,
                 "rating": row["rating"],
                 "engine": row["engine"],
             }
+            if not liked:
+                case.update(review=True, answer=row["answer"], citations=citations)
             out.write(json.dumps(case, ensure_ascii=False) + "\n")
     return len(rows)

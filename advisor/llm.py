@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
+import queue
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -150,19 +151,38 @@ class LlamaCppChatModel(BaseChatModel):
 
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        """Stream tokens; the context's lock is held by a generating thread only while it generates.
+
+        The caller grounds each sentence between tokens; holding the lock through that work
+        would make every other visitor wait for it too.
+        """
         llama, lock = _load_llama(self.model_path, self.n_ctx, self.n_threads)
-        with lock:  # one generation at a time per llama.cpp context
-            for part in llama.create_chat_completion(
-                messages=self._messages(messages), stream=True, stop=stop,
-                max_tokens=kwargs.get("max_tokens", self.max_tokens), temperature=self.temperature,
-                repeat_penalty=1.1,
-            ):
-                delta = part["choices"][0]["delta"].get("content")
-                if delta:
-                    chunk = ChatGenerationChunk(message=AIMessageChunk(content=delta))
-                    if run_manager:
-                        run_manager.on_llm_new_token(delta, chunk=chunk)
-                    yield chunk
+        tokens: queue.Queue = queue.Queue()
+        done = object()
+
+        def generate() -> None:
+            try:
+                with lock:  # one generation at a time per llama.cpp context
+                    for part in llama.create_chat_completion(
+                        messages=self._messages(messages), stream=True, stop=stop,
+                        max_tokens=kwargs.get("max_tokens", self.max_tokens), temperature=self.temperature,
+                        repeat_penalty=1.1,
+                    ):
+                        delta = part["choices"][0]["delta"].get("content")
+                        if delta:
+                            tokens.put(delta)
+                tokens.put(done)
+            except BaseException as exc:  # handed to the reading side
+                tokens.put(exc)
+
+        threading.Thread(target=generate, daemon=True, name="llama-generate").start()
+        while (item := tokens.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            chunk = ChatGenerationChunk(message=AIMessageChunk(content=item))
+            if run_manager:
+                run_manager.on_llm_new_token(item, chunk=chunk)
+            yield chunk
 
 
 def local_chat_model(settings: Settings | None = None) -> LlamaCppChatModel:
@@ -185,6 +205,22 @@ def local_chat_model(settings: Settings | None = None) -> LlamaCppChatModel:
 def openai_configured(settings: Settings | None = None) -> bool:
     settings = settings or get_settings()
     return bool(settings.openai_api_key or settings.openai_base_url)
+
+
+def openai_reachable(settings: Settings, timeout: float = 5.0) -> str | None:
+    """None if the configured OpenAI-compatible server answers; otherwise why not, for the user."""
+    import urllib.error
+    import urllib.request
+
+    base = (settings.openai_base_url or "https://api.openai.com/v1").rstrip("/")
+    request = urllib.request.Request(f"{base}/models", headers={"Authorization": f"Bearer {settings.openai_api_key or ''}"})
+    try:
+        urllib.request.urlopen(request, timeout=timeout).close()
+        return None
+    except urllib.error.HTTPError as exc:
+        return None if exc.code not in (401, 403) else f"the server at {base} rejected the API key"
+    except Exception as exc:  # unreachable, refused, timed out
+        return f"the server at {base} cannot be reached ({type(exc).__name__})"
 
 
 def provider_chat_model(settings: Settings | None = None, model: str | None = None) -> BaseChatModel:

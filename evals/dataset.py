@@ -36,6 +36,8 @@ def load_cases(path: Path | str | None = None) -> list[Case]:
         raw = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     cases = []
     for i, item in enumerate(raw):
+        if item.get("review"):  # a disliked answer exported for a person to correct: not a case yet
+            continue
         if not item.get("question") or item.get("category") not in CATEGORIES:
             raise ValueError(f"{path}: case {i + 1} needs a question and a category in {CATEGORIES}")
         cases.append(Case(
