@@ -154,14 +154,14 @@ def answerable_probes(passages: Sequence[tuple[str, dict]], subject_names: Seque
     return probes[: 2 * limit]
 
 
-def calibrate(features_of: Callable[[str], GateFeatures], passages: Sequence[tuple[str, dict]],
+def calibrate(features_of: Callable[[list[str]], list[GateFeatures]], passages: Sequence[tuple[str, dict]],
               subject_names: Sequence[str], idf: dict[str, float], revision: int) -> Calibration:
     """Fit the gate for one store revision, with no hand labels (see the module docstring)."""
     positives = answerable_probes(passages, subject_names, idf)
     negatives = unanswerable_probes()
     if not positives:
         return DEFAULT
-    rows = [features_of(q) for q in positives + negatives]
+    rows = features_of(positives + negatives)
     matrix = np.array([(f.best_dense, f.keyword_coverage) for f in rows], dtype=float)
     labels = np.array([1] * len(positives) + [0] * len(negatives))
     best = fit(matrix, labels)

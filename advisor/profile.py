@@ -117,19 +117,20 @@ _lock = threading.Lock()
 def build_profile(retriever, corpus: CorpusProfile | None = None) -> StoreProfile:
     """Find the subjects and calibrate the gate for the store as it is now (a few seconds)."""
     from advisor import gate
-    from advisor.store import iter_records, revision
+    from advisor.store import iter_records, revision, searchable_where
     from advisor.subjects import find_subjects, headings_and_text
 
     collection = retriever.collection()
     current = revision(collection)
     old = StoreProfile.from_metadata(collection.metadata or {})
     corpus = corpus or (old.corpus if old else CorpusProfile())
-    records = [(text, meta) for _, text, meta in iter_records(collection, include=("documents", "metadatas"))]
+    records = [(text, meta) for _, text, meta in iter_records(collection, include=("documents", "metadatas"),
+                                                              where=searchable_where())]
     subjects = find_subjects(headings_and_text(records))
     titles = sorted({m.get("title", "") for _, m in records if m.get("title")})
     index = retriever.keyword_index()
     names = [subjects.with_article(s) for s in subjects.variants]
-    calibration = gate.calibrate(retriever.gate_features, records, names, index.idf, current) \
+    calibration = gate.calibrate(retriever.gate_features_many, records, names, index.idf, current) \
         if records else DEFAULT
     return StoreProfile(current, corpus, subjects, calibration, titles)
 
@@ -157,3 +158,11 @@ def current_profile(retriever) -> StoreProfile:
     if saved is not None and saved.revision == revision(collection):
         return saved
     return refresh_profile(retriever)
+
+
+def refresh_after_ingest(settings, folders) -> StoreProfile:
+    """Ingest's last step: the profile of the first folder that has one, subjects and gate for the new store."""
+    from advisor.retrieval import get_retriever
+
+    corpus = next((p for p in (CorpusProfile.load(Path(f)) for f in folders if Path(f).is_dir()) if p), None)
+    return refresh_profile(get_retriever(settings), corpus)

@@ -20,7 +20,7 @@ from pydantic import ConfigDict, PrivateAttr
 
 from advisor import gate
 from advisor.config import Settings, get_settings
-from advisor.store import iter_records, revision, shared_collection
+from advisor.store import iter_records, revision, searchable_where, shared_collection
 from advisor.text import tokens
 
 RRF_K = 60
@@ -72,6 +72,7 @@ class HybridRetriever(BaseRetriever):
         dense = collection.query(
             query_embeddings=[query_vector],
             n_results=n,
+            where=searchable_where(),  # a file still being ingested stays invisible
             include=["documents", "metadatas", "distances", "embeddings"],
         )
         candidates: dict[str, dict] = {}
@@ -120,8 +121,24 @@ class HybridRetriever(BaseRetriever):
 
     def gate_features(self, query: str) -> gate.GateFeatures:
         """The relevance gate's features for ``query`` as this retriever sees the store."""
-        docs = self.search(query)
-        return gate.features(query, [d.metadata.get("best_dense", -1.0) for d in docs], self.keyword_index().idf)
+        return self.gate_features_many([query])[0]
+
+    def gate_features_many(self, queries: list[str]) -> list[gate.GateFeatures]:
+        """Gate features of many questions in one encode and one query (calibration scores hundreds).
+
+        The best dense cosine among a search's candidates is the nearest passage's, so one
+        nearest neighbour per question gives the same feature as a full search.
+        """
+        from advisor.embeddings import get_embeddings
+
+        collection = self.collection()
+        idf = self.keyword_index().idf
+        if collection.count() == 0 or not queries:
+            return [gate.GateFeatures(-1.0, 0.0) for _ in queries]
+        vectors = get_embeddings().encode(list(queries))
+        nearest = collection.query(query_embeddings=vectors, n_results=1, where=searchable_where(),
+                                   include=["distances"])
+        return [gate.features(q, [1.0 - float(d[0])] if d else [], idf) for q, d in zip(queries, nearest["distances"])]
 
     def _diversify(self, candidates: dict[str, dict], k: int) -> list[str]:
         """MMR over the fused scores, with at most ``max_chunks_per_source`` chunks per source."""
@@ -158,7 +175,8 @@ class HybridRetriever(BaseRetriever):
             import bm25s
 
             ids, texts, metas = [], [], []
-            for cid, text, meta in iter_records(collection, include=("documents", "metadatas")):
+            for cid, text, meta in iter_records(collection, include=("documents", "metadatas"),
+                                                where=searchable_where()):
                 ids.append(cid)
                 texts.append(text)
                 metas.append(meta)

@@ -65,7 +65,7 @@ STOPWORDS = frozenset(
     up down out off again further once while during before after above below between through because until against
     one get got like well many much often usually according typically really actually thing things something
     explain tell describe please give show list summarise summarize know want need let lets say says said
-    advisor assistant""".split()
+    advisor""".split()
 )
 _WORD = re.compile(r"[a-z0-9][a-z0-9+#.-]*[a-z0-9+#]|[a-z0-9]")
 

@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     advisor = Advisor(settings=settings, engine="extractive")
     auto = advisor.profile().gate
     questions, labels = load_questions(path)
-    rows = [advisor.store_retriever.gate_features(q) for q in questions]
+    rows = advisor.store_retriever.gate_features_many(questions)
     features = np.array([(r.best_dense, r.keyword_coverage) for r in rows], dtype=float)
     best = fit(features, labels)
     auto_scores = features[:, 0] + auto.weight * features[:, 1]

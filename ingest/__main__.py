@@ -1,6 +1,7 @@
 """``python -m ingest [PATH ...]`` — see DESIGN.md for the contract.
 
-Exit status: 0 on success, 1 if some files failed, 2 on bad usage.
+Exit status: 0 on success, 1 if some files failed or the store itself failed (one
+``error:`` line on stderr, never a traceback), 2 on bad usage.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import sys
 from pathlib import Path
 
 from advisor.store import StoreUnavailable
+from ingest.lock import IngestBusy
 from ingest.pipeline import UsageError, ingest_paths, list_sources, remove_source
 
 
@@ -23,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--reset", action="store_true", help="empty the store first")
     parser.add_argument("--prune", action="store_true", help="drop sources no longer on disk under the given directories")
     parser.add_argument("--list", action="store_true", help="list the sources in the store and exit")
-    parser.add_argument("--remove", metavar="SOURCE", help="delete one source from the store and exit")
+    parser.add_argument("--remove", metavar="SOURCE", help="delete one source (its id as --list shows it) and exit")
     parser.add_argument("--json", action="store_true", help="print one JSON summary object on stdout")
     return parser
 
@@ -57,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(json.dumps(rows, indent=2))
             else:
                 for row in rows:
-                    print(f"{row['source']}\t{row['chunks']} chunks\t{row['title']}")
+                    incomplete = "" if row["ready"] else "\t(incomplete: not searchable until the next ingest)"
+                    print(f"{row['source']}\t{row['chunks']} chunks\t{row['title']}{incomplete}")
                 print(f"{len(rows)} sources", file=sys.stderr)
             return 0
         if args.remove:
@@ -72,8 +75,14 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except StoreUnavailable as exc:
+    except KeyboardInterrupt:
+        print("interrupted: files not finished stay unsearchable until the next run", file=sys.stderr)
+        return 130
+    except (StoreUnavailable, IngestBusy) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # the store itself failed (a file's failure is in the report): no traceback
+        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
 
     for source, error in report.failed:

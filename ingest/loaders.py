@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf")
-MAX_FILE_BYTES = 50 * 1024 * 1024
 
 
 class LoadError(Exception):
@@ -27,15 +26,21 @@ class LoadedDocument:
     metadata: dict[str, str] = field(default_factory=dict)
 
 
-def read_bytes(path: Path) -> bytes:
-    """The raw bytes of a supported file, or a :class:`LoadError` saying why not."""
+def read_bytes(path: Path, max_bytes: int | None = None) -> bytes:
+    """The raw bytes of a supported file, or a :class:`LoadError` saying why not.
+
+    ``max_bytes`` is the caller's limit (ingest passes ``Settings.max_file_bytes``);
+    the size is checked before reading, so a huge file costs nothing.
+    """
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoadError(f"unsupported file type '{suffix or path.name}' (supported: {', '.join(SUPPORTED_SUFFIXES)})")
     try:
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise LoadError(f"file is too large ({size // (1024 * 1024)} MiB; the limit is {MAX_FILE_BYTES // (1024 * 1024)} MiB)")
+        if max_bytes is not None and size > max_bytes:
+            raise LoadError(
+                f"file is too large ({_size(size)}; the limit is {_size(max_bytes)}, set by ADVISOR_MAX_FILE_BYTES)"
+            )
         return path.read_bytes()
     except PermissionError:
         raise LoadError("permission denied: the file cannot be read") from None
@@ -43,8 +48,15 @@ def read_bytes(path: Path) -> bytes:
         raise LoadError(f"cannot read the file: {exc.strerror or exc}") from None
 
 
+def _size(n: int) -> str:
+    for unit, scale in (("MiB", 1024 * 1024), ("KiB", 1024)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} bytes"
+
+
 def load_file(path: Path, data: bytes | None = None) -> LoadedDocument:
-    """Text and metadata of one file; ``data`` saves a second read when the caller has the bytes."""
+    """Text and metadata of one file; ``data`` saves a second read when the caller has the bytes (and checked its size)."""
     if data is None:
         data = read_bytes(path)
     suffix = path.suffix.lower()
@@ -110,10 +122,29 @@ def _load_html(text: str) -> LoadedDocument:
     if not extracted or not extracted.strip():
         # Short pages fall below trafilatura's thresholds; take the plain text then.
         extracted = trafilatura.html2txt(text)
+    if extracted and extracted.strip() and not _has_prose(extracted):
+        raise LoadError("no article text found (the page looks like navigation only)")
     meta = trafilatura.extract_metadata(text)
     title = (meta.title if meta and meta.title else "") or ""
     url = meta.url if meta and meta.url else ""
     return LoadedDocument(text=extracted or "", title=title, metadata={"url": url} if url else {})
+
+
+# Menus, footers and cookie banners are runs of short, capitalised items ("Home | About |
+# Log in"); an article has at least one sentence of this many different words, some of
+# them in lower case.
+MIN_SENTENCE_WORDS = 8
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n|\s[|·•»›/]\s")
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+
+
+def _has_prose(text: str) -> bool:
+    """True when the text has one real sentence, so it is more than navigation debris."""
+    for sentence in _SENTENCE_BREAK.split(text):
+        words = _WORD.findall(sentence)
+        if len({w.lower() for w in words}) >= MIN_SENTENCE_WORDS and sum(w[0].islower() for w in words) * 4 >= len(words):
+            return True
+    return False
 
 
 def _load_pdf(data: bytes) -> LoadedDocument:

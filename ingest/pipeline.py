@@ -1,28 +1,75 @@
 """Incremental, idempotent ingest of files into the Chroma store.
 
+Source ids. Every file is stored under a source id, the name ``--list`` shows and
+``--remove`` takes:
+
+- a file found under a directory argument: its path relative to that directory
+  (``python -m ingest corpus/`` stores ``corpus/ai-engineer-role.md`` as
+  ``ai-engineer-role.md``);
+- a file given directly: its path relative to the current directory when it lies
+  inside it (``notes/a.md``), else its file name;
+- a file already in the store keeps its id, whatever the arguments (each chunk
+  records the file's resolved ``path``), so ids are stable across runs;
+- an id held by another file that still exists, in the store or earlier in the same
+  run, is never taken over: the new file's id grows by parent directories
+  (``b/notes.md``, then ``x/b/notes.md``, ...) until it is free. An id whose file is
+  gone is taken over (the file moved).
+
+A file named twice (``x.md x.md``, ``dir/ dir/x.md``) is ingested once, under the
+id its first mention gives it. A caller may name files itself (``ingest_paths(...,
+names=...)``): the page's upload names each file by its original name, so uploading
+a new ``notes.md`` replaces the old one.
+
 Chunk ids are derived from (source, position, content), so re-running on an
 unchanged corpus embeds nothing. New chunks are written before stale ones are
 deleted, and a file counts as complete only when all of its chunks carry its
 hash: a run killed half-way leaves a store the next run completes without
-duplicates or gaps.
+duplicates or gaps (a file whose chunks were all written is only flipped, not
+embedded again).
+
+Complete or invisible. New chunks are written with ``ready: False``; once all of a
+file's chunks are stored they are flipped to ``ready: True`` (a metadata update, no
+embedding), and search filters on it (``advisor.store.searchable_where``). While a
+changed file is re-ingested its previous version stays searchable. Chunks written
+before the flag existed are marked ready at the start of every run.
+
+Failures. Anything wrong with one file (reading, chunking, limits, embedding,
+writing) is reported in ``IngestReport.failed`` and the run goes on; an error of the
+store itself (opening, listing, pruning) propagates to the caller.
+
+One ingest at a time per ``ADVISOR_HOME``: see :mod:`ingest.lock`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from advisor.config import Settings, get_settings
-from advisor.store import bump_revision, iter_records, open_client, open_collection
+from advisor.store import (
+    bump_revision,
+    iter_records,
+    mark_changed,
+    max_batch_size,
+    open_collection,
+    revision,
+    shared_client,
+    shared_collection,
+    write_batched,
+)
 from ingest.chunking import Chunk, chunk_document, chunker_signature
 from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, load_file, read_bytes
+from ingest.lock import IngestBusy, ingest_lock
 
 # (done, total, message) — the CLI draws a progress bar from it, the UI a status line.
 ProgressCallback = Callable[[int, int, str], None]
+
+# Collection metadata key: every chunk of this store carries the ``ready`` flag.
+READY_FLAGS = "ready_flags"
 
 
 class UsageError(Exception):
@@ -70,29 +117,71 @@ class IngestReport:
 
 @dataclass
 class _SourceFile:
-    path: Path
-    source: str  # path relative to the ingested directory, or the file name
-    origin: str  # the directory it was found under, for --prune
+    path: Path  # resolved
+    natural: str  # the id the path rules give it, before collisions are resolved
+    origin: str  # the directory argument it was found under, or its parent directory
+    source: str = ""  # the id it is stored under (see the module notes)
 
 
 @dataclass
+class _Stored:
+    """What the store holds for one source."""
+
+    ids: set[str] = field(default_factory=set)
+    hashes: set = field(default_factory=set)
+    counts: set = field(default_factory=set)
+    ready: bool = True  # every chunk flipped
+    origin: str = ""
+    path: str = ""
+
+    def is_current(self, file_hash: str, path: Path) -> bool:
+        """Complete, searchable and recorded at this path: nothing to do."""
+        complete = self.hashes == {file_hash} and self.counts == {len(self.ids)}
+        return complete and self.ready and self.path == str(path)
+
+
+@dataclass(eq=False)  # hashed by identity: the writer counts pending chunks per plan
 class _Plan:
     file: _SourceFile
-    file_hash: str
-    title: str
-    chunks: list[Chunk]
     ids: list[str]
+    chunks: list[Chunk]
     metadatas: list[dict]
     existing_ids: set[str]
 
 
+class _Writer:
+    """The collection's writes, split to the store's batch limit and announced to other processes."""
+
+    def __init__(self, settings: Settings, client, collection) -> None:
+        self.settings = settings
+        self.collection = collection
+        self.batch = max_batch_size(client)
+
+    def upsert(self, ids: list[str], **columns) -> None:
+        self._run(self.collection.upsert, ids, columns)
+
+    def update(self, ids: list[str], **columns) -> None:
+        self._run(self.collection.update, ids, columns)
+
+    def delete(self, ids: list[str]) -> None:
+        self._run(self.collection.delete, ids, {})
+
+    def _run(self, method, ids: list[str], columns: dict) -> None:
+        write_batched(method, self.batch, ids, **columns)
+        mark_changed(self.settings)
+
+
+# ------------------------------------------------------------------ files and source ids
+
 def collect_files(paths: Iterable[Path]) -> tuple[list[_SourceFile], list[str]]:
-    """Files to ingest (directories recursively) and the directories they came from."""
-    files: list[_SourceFile] = []
-    roots: list[str] = []
+    """Files to ingest (directories recursively, each file once) and the directories given."""
+    paths = list(paths)
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise UsageError(f"no such file or directory: {', '.join(missing)}")
+    cwd = Path.cwd().resolve()
+    files: dict[Path, _SourceFile] = {}  # by resolved path: the first mention wins
+    roots: list[str] = []
     for path in paths:
         path = path.resolve()
         if path.is_dir():
@@ -102,10 +191,41 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[_SourceFile], list[str]]:
                 if any(part.startswith(".") for part in rel.parts):
                     continue
                 if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES:
-                    files.append(_SourceFile(f, rel.as_posix(), str(path)))
+                    files.setdefault(f.resolve(), _SourceFile(f.resolve(), rel.as_posix(), str(path)))
         else:
-            files.append(_SourceFile(path, path.name, str(path.parent)))
-    return files, roots
+            natural = path.relative_to(cwd).as_posix() if path.is_relative_to(cwd) else path.name
+            files.setdefault(path, _SourceFile(path, natural, str(path.parent)))
+    return list(files.values()), roots
+
+
+def _assign_sources(files: list[_SourceFile], stored: dict[str, _Stored], names: dict[Path, str]) -> None:
+    """Give every file its source id: stable across runs, never shared by two files in a run."""
+    known = {entry.path: source for source, entry in stored.items() if entry.path}
+    taken: dict[str, Path] = {}
+    for f in files:
+        named = names.get(f.path)
+        if named and named not in taken:
+            f.source = named  # the caller's name wins, replacing whatever the store holds under it
+        else:
+            f.source = next(c for c in _candidate_ids(f, known) if _is_free(c, f.path, stored, taken))
+        taken[f.source] = f.path
+
+
+def _candidate_ids(f: _SourceFile, known: dict[str, str]):
+    if str(f.path) in known:
+        yield known[str(f.path)]
+    yield f.natural
+    parts = f.path.parts[1:]  # without the filesystem root
+    for length in range(len(Path(f.natural).parts) + 1, len(parts) + 1):
+        yield "/".join(parts[-length:])
+    yield f"{'/'.join(parts)}#{hashlib.sha256(str(f.path).encode()).hexdigest()[:8]}"
+
+
+def _is_free(source: str, path: Path, stored: dict[str, _Stored], taken: dict[str, Path]) -> bool:
+    if source in taken:
+        return taken[source] == path
+    holder = stored[source].path if source in stored else ""
+    return not holder or holder == str(path) or not Path(holder).exists()
 
 
 def chunk_id(source: str, chunk: Chunk) -> str:
@@ -113,23 +233,41 @@ def chunk_id(source: str, chunk: Chunk) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
-def _existing_index(collection) -> dict[str, dict]:
-    """source -> {ids, hashes, count, origin}, read in pages from the store."""
-    index: dict[str, dict] = defaultdict(lambda: {"ids": set(), "hashes": set(), "counts": set(), "origin": ""})
+# ------------------------------------------------------------------ the store's side
+
+def _open_store(settings: Settings, reset: bool = False) -> tuple[_Writer, dict[str, _Stored]]:
+    """The store's writer and what it holds per source; chunks from before the ``ready`` flag are marked ready."""
+    client = shared_client(settings)
+    if reset and settings.collection in {getattr(c, "name", c) for c in client.list_collections()}:
+        client.delete_collection(settings.collection)
+        mark_changed(settings)
+    collection = open_collection(settings, client=client)
+    writer = _Writer(settings, client, collection)
+    stored: dict[str, _Stored] = defaultdict(_Stored)
+    legacy: list[str] = []
     for cid, meta in iter_records(collection):
-        entry = index[meta.get("source", "")]
-        entry["ids"].add(cid)
-        entry["hashes"].add(meta.get("file_hash"))
-        entry["counts"].add(meta.get("chunk_count"))
-        entry["origin"] = meta.get("origin", "")
-    return dict(index)
+        source = meta.get("source", "")
+        entry = stored[source]
+        entry.ids.add(cid)
+        entry.hashes.add(meta.get("file_hash"))
+        entry.counts.add(meta.get("chunk_count"))
+        entry.origin = meta.get("origin", "")
+        # Chunks from before ``path`` was recorded name their file relative to their origin.
+        entry.path = meta.get("path") or (str(Path(entry.origin) / source) if entry.origin else "")
+        if "ready" not in meta:
+            legacy.append(cid)
+        elif not meta["ready"]:
+            entry.ready = False
+    if legacy:  # an update merges into the chunk's metadata
+        writer.update(legacy, metadatas=[{"ready": True}] * len(legacy))
+    if legacy or not (collection.metadata or {}).get(READY_FLAGS):
+        collection.modify(metadata={**(collection.metadata or {}), READY_FLAGS: 1})
+        bump_revision(collection)  # what search sees may have changed: caches rebuild
+        mark_changed(settings)
+    return writer, dict(stored)
 
 
-def _is_complete(entry: dict | None, file_hash: str) -> bool:
-    if not entry or entry["hashes"] != {file_hash} or len(entry["counts"]) != 1:
-        return False
-    return next(iter(entry["counts"])) == len(entry["ids"])
-
+# ------------------------------------------------------------------ ingest
 
 def ingest_paths(
     paths: Iterable[Path | str] | None = None,
@@ -138,142 +276,234 @@ def ingest_paths(
     reset: bool = False,
     prune: bool = False,
     progress: ProgressCallback | None = None,
+    names: dict[Path | str, str] | None = None,
 ) -> IngestReport:
-    """Bring the store up to date with the given files and directories (default: ``corpus/``)."""
+    """Bring the store up to date with the given files and directories (default: ``corpus/``).
+
+    ``names`` maps files to the source ids they must have (see the module notes).
+    """
     settings = settings or get_settings()
     started = time.perf_counter()
-    path_list = [Path(p) for p in (paths or [settings.corpus_dir])]
-    files, roots = collect_files(path_list)
-
-    client = open_client(settings)
-    if reset:
-        try:
-            client.delete_collection(settings.collection)
-        except Exception:  # nothing to reset
-            pass
-    collection = open_collection(settings, client=client)
-    existing = _existing_index(collection)
-    signature = chunker_signature(settings)
+    files, roots = collect_files([Path(p) for p in (paths or [settings.corpus_dir])])
     report = IngestReport()
-
-    plans: list[_Plan] = []
-    for i, f in enumerate(files):
-        if progress:
-            progress(i, len(files), f"reading {f.source}")
-        try:
-            data = read_bytes(f.path)
-            file_hash = hashlib.sha256(data + signature.encode()).hexdigest()
-            entry = existing.get(f.source)
-            if _is_complete(entry, file_hash):
-                report.skipped.append(f.source)
+    with ingest_lock(settings, on_wait=(lambda message: progress(0, 0, message)) if progress else None):
+        writer, stored = _open_store(settings, reset=reset)
+        _assign_sources(files, stored, {Path(p).resolve(): name for p, name in (names or {}).items()})
+        signature = chunker_signature(settings)
+        plans: list[_Plan] = []
+        for i, f in enumerate(files):
+            if progress:
+                progress(i, len(files), f"reading {f.source}")
+            try:
+                plan = _plan(f, stored.get(f.source), settings, signature)
+            except Exception as exc:
+                report.failed.append((f.source, _describe(exc)))
                 continue
-            doc = load_file(f.path, data)
-            chunks = chunk_document(doc, settings)
-            if not chunks:
-                raise LoadError("no text to index")
-        except LoadError as exc:
-            report.failed.append((f.source, str(exc)))
-            continue
-        ids = [chunk_id(f.source, c) for c in chunks]
-        base = {
-            "source": f.source,
-            "origin": f.origin,
-            "title": doc.title,
-            "file_hash": file_hash,
-            "chunk_count": len(chunks),
-            **{k: v for k, v in doc.metadata.items() if k in ("publication", "url", "author", "date")},
-        }
-        metadatas = [
-            {**base, "section": c.section, "chunk_index": c.chunk_index, "content_hash": c.content_hash}
-            for c in chunks
-        ]
-        plans.append(_Plan(f, file_hash, doc.title, chunks, ids, metadatas, set(entry["ids"]) if entry else set()))
+            if plan is None:
+                report.skipped.append(f.source)
+            else:
+                plans.append(plan)
 
-    _write(collection, plans, settings, report, progress)
+        _write(writer, plans, settings, report, progress)
 
-    changed = bool(report.chunks or report.updated or report.added)
-    if prune:
-        on_disk = {f.source for f in files}
-        for source, entry in existing.items():
-            if entry["origin"] in roots and source not in on_disk:
-                collection.delete(ids=sorted(entry["ids"]))
-                report.deleted.append(source)
-                changed = True
-    if changed:
-        bump_revision(collection)
-    report.total_chunks = collection.count()
+        if prune:
+            in_use = {f.source for f in files}
+            for source, entry in stored.items():
+                gone = entry.path and not Path(entry.path).exists()
+                if source not in in_use and gone and any(Path(entry.path).is_relative_to(r) for r in roots):
+                    writer.delete(sorted(entry.ids))
+                    report.deleted.append(source)
+        if report.added or report.updated or report.deleted:
+            bump_revision(writer.collection)
+            mark_changed(settings)
+        report.total_chunks = writer.collection.count()
+        _refresh_profile(settings, writer.collection, roots, changed=bool(report.added or report.updated or report.deleted),
+                         progress=progress)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _write(collection, plans: list[_Plan], settings: Settings, report: IngestReport, progress) -> None:
-    """Embed the chunks that are not in the store yet, then retire stale ones."""
-    from advisor.embeddings import get_embeddings
+def _refresh_profile(settings: Settings, collection, roots: list, *, changed: bool, progress=None) -> None:
+    """The store's subjects and gate follow every change (advisor/profile.py); a stale or missing
+    profile, or a folder with a profile.yaml, is refreshed even when no file changed."""
+    from advisor.profile import PROFILE_FILE, StoreProfile, refresh_after_ingest
 
-    pending = [(p, i) for p in plans for i, cid in enumerate(p.ids) if cid not in p.existing_ids]
-    total = len(pending)
-    if total:
-        embeddings = get_embeddings()
+    saved = StoreProfile.from_metadata(collection.metadata or {})
+    stale = saved is None or saved.revision != revision(collection)
+    if collection.count() and (changed or stale or any((Path(r) / PROFILE_FILE).is_file() for r in roots)):
         if progress:
-            progress(0, total, "embedding")
-        t0 = time.perf_counter()
-        batch = max(1, settings.embed_batch_size)
-        # Similar lengths share a batch, so little of each batch is padding; a crash
-        # mid-way still leaves every file either complete or re-embedded next run.
-        pending.sort(key=lambda item: len(item[0].chunks[item[1]].embed_text))
-        group = batch * 8
-        for start in range(0, total, group):
-            part = pending[start : start + group]
-            vectors = embeddings.encode([p.chunks[i].embed_text for p, i in part], batch_size=batch)
-            collection.upsert(
-                ids=[p.ids[i] for p, i in part],
-                embeddings=vectors,
-                documents=[p.chunks[i].text for p, i in part],
-                metadatas=[p.metadatas[i] for p, i in part],
-            )
-            report.chunks += len(part)
-            if progress:
-                progress(report.chunks, total, "embedding")
-        report.embed_seconds = time.perf_counter() - t0
+            progress(0, 0, "calibrating the relevance gate for this store")
+        refresh_after_ingest(settings, roots)
 
-    for plan in plans:
-        kept = [i for i, cid in enumerate(plan.ids) if cid in plan.existing_ids]
-        if kept:  # unchanged chunks of a changed file: refresh the file hash, no embedding
-            collection.update(ids=[plan.ids[i] for i in kept], metadatas=[plan.metadatas[i] for i in kept])
-        stale = plan.existing_ids - set(plan.ids)
-        if stale:
-            collection.delete(ids=sorted(stale))
+
+def _describe(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, LoadError) else f"{type(exc).__name__}: {exc}"
+
+
+def _plan(f: _SourceFile, entry: _Stored | None, settings: Settings, signature: str) -> _Plan | None:
+    """What to write for one file, or None when the store already has it; raises on a bad file."""
+    data = read_bytes(f.path, settings.max_file_bytes)
+    file_hash = hashlib.sha256(data + signature.encode()).hexdigest()
+    if entry and entry.is_current(file_hash, f.path):
+        return None
+    doc = load_file(f.path, data)
+    chunks = chunk_document(doc, settings)
+    if not chunks:
+        raise LoadError("no text to index")
+    if len(chunks) > settings.max_passages_per_file:
+        raise LoadError(
+            f"too many passages ({len(chunks):,}; the limit is {settings.max_passages_per_file:,} per file, "
+            "set by ADVISOR_MAX_PASSAGES_PER_FILE)"
+        )
+    base = {
+        "source": f.source,
+        "origin": f.origin,
+        "path": str(f.path),
+        "title": doc.title,
+        "file_hash": file_hash,
+        "chunk_count": len(chunks),
+        "ready": False,
+        **{k: v for k, v in doc.metadata.items() if k in ("publication", "url", "author", "date")},
+    }
+    metadatas = [
+        {**base, "section": c.section, "chunk_index": c.chunk_index, "content_hash": c.content_hash} for c in chunks
+    ]
+    ids = [chunk_id(f.source, c) for c in chunks]
+    return _Plan(f, ids, chunks, metadatas, set(entry.ids) if entry else set())
+
+
+def _write(writer: _Writer, plans: list[_Plan], settings: Settings, report: IngestReport, progress) -> None:
+    """Embed the chunks that are not in the store yet; finish each file as soon as its last chunk is in."""
+    pending = [(p, i) for p in plans for i, cid in enumerate(p.ids) if cid not in p.existing_ids]
+    left = Counter(p for p, _ in pending)
+    failed: set[_Plan] = set()
+
+    def fail(plan: _Plan, exc: Exception) -> None:
+        failed.add(plan)
+        report.failed.append((plan.file.source, _describe(exc)))
+
+    def finish(plan: _Plan) -> None:
+        try:
+            _finish(writer, plan)
+        except Exception as exc:
+            fail(plan, exc)
+            return
         (report.updated if plan.existing_ids else report.added).append(plan.file.source)
 
+    for plan in plans:
+        if not left[plan]:  # every chunk is stored already: flip or refresh metadata only
+            finish(plan)
+    total = len(pending)
+    if not total:
+        return
+
+    from advisor.embeddings import get_embeddings
+
+    embeddings = get_embeddings()
+    if progress:
+        progress(0, total, "embedding")
+    t0 = time.perf_counter()
+    batch = max(1, settings.embed_batch_size)
+    # Similar lengths share a batch, so little of each batch is padding; each file is
+    # flipped to ready as soon as its last chunk is stored.
+    pending.sort(key=lambda item: len(item[0].chunks[item[1]].embed_text))
+
+    def store(items: list[tuple[_Plan, int]]) -> None:
+        vectors = embeddings.encode([p.chunks[i].embed_text for p, i in items], batch_size=batch)
+        writer.upsert(
+            [p.ids[i] for p, i in items],
+            embeddings=vectors,
+            documents=[p.chunks[i].text for p, i in items],
+            metadatas=[p.metadatas[i] for p, i in items],
+        )
+
+    group = min(batch * 8, writer.batch)
+    for start in range(0, total, group):
+        part = [item for item in pending[start : start + group] if item[0] not in failed]
+        by_plan: dict[_Plan, list[tuple[_Plan, int]]] = defaultdict(list)
+        for item in part:
+            by_plan[item[0]].append(item)
+        try:
+            store(part)
+        except Exception:  # find the file at fault: store this group one file at a time
+            for plan, items in by_plan.items():
+                try:
+                    store(items)
+                except Exception as exc:
+                    fail(plan, exc)
+        for plan, items in by_plan.items():
+            if plan in failed:
+                continue
+            report.chunks += len(items)
+            left[plan] -= len(items)
+            if not left[plan]:
+                finish(plan)
+        if progress:
+            progress(min(start + group, total), total, "embedding")
+    report.embed_seconds = time.perf_counter() - t0
+
+
+def _finish(writer: _Writer, plan: _Plan) -> None:
+    """All chunks of the file are stored: make them searchable, then retire the previous version's."""
+    writer.update(plan.ids, metadatas=[{**meta, "ready": True} for meta in plan.metadatas])
+    stale = plan.existing_ids - set(plan.ids)
+    if stale:
+        writer.delete(sorted(stale))
+
+
+# ------------------------------------------------------------------ list, remove, first start
 
 def list_sources(settings: Settings | None = None) -> list[dict]:
-    """One row per ingested source: title, chunk count, publication."""
-    collection = open_collection(settings or get_settings())
+    """One row per ingested source: title, chunk count, publication, and whether it is searchable."""
+    collection = shared_collection(settings or get_settings())
     rows: dict[str, dict] = {}
     for _, meta in iter_records(collection):
         source = meta.get("source", "")
         row = rows.setdefault(
             source,
-            {"source": source, "title": meta.get("title", ""), "chunks": 0, "publication": meta.get("publication", "")},
+            {
+                "source": source,
+                "title": meta.get("title", ""),
+                "chunks": 0,
+                "publication": meta.get("publication", ""),
+                "ready": True,
+            },
         )
         row["chunks"] += 1
+        row["ready"] = row["ready"] and meta.get("ready", True)
     return sorted(rows.values(), key=lambda r: r["source"])
 
 
 def remove_source(source: str, settings: Settings | None = None) -> int:
     """Delete every chunk of one source; returns how many were removed."""
-    collection = open_collection(settings or get_settings())
-    ids = collection.get(where={"source": source}, include=[])["ids"]
-    if not ids:
-        raise UsageError(f"no source named '{source}' in the store (see --list)")
-    collection.delete(ids=ids)
-    bump_revision(collection)
+    settings = settings or get_settings()
+    with ingest_lock(settings):
+        client = shared_client(settings)
+        collection = open_collection(settings, client=client)
+        ids = [cid for cid, in iter_records(collection, include=(), where={"source": source})]
+        if not ids:
+            raise UsageError(f"no source named '{source}' in the store (see --list)")
+        _Writer(settings, client, collection).delete(ids)
+        bump_revision(collection)
+        mark_changed(settings)
+        _refresh_profile(settings, collection, [], changed=True)
     return len(ids)
 
 
 def ensure_store(settings: Settings | None = None, progress: ProgressCallback | None = None) -> IngestReport | None:
-    """Build the store from ``corpus/`` when it is empty (first start of the app or the evals)."""
+    """Build the store from ``corpus/`` when it is empty (first start of the app or the evals).
+
+    A store built before chunks carried the ``ready`` flag is migrated once, so search
+    (which filters on the flag) keeps finding its chunks.
+    """
     settings = settings or get_settings()
-    if open_collection(settings).count() > 0:
-        return None
-    return ingest_paths([settings.corpus_dir], settings=settings, progress=progress)
+    collection = shared_collection(settings)
+    if collection.count() == 0:
+        return ingest_paths([settings.corpus_dir], settings=settings, progress=progress)
+    if not (collection.metadata or {}).get(READY_FLAGS):
+        try:
+            with ingest_lock(settings, wait_s=0):
+                _open_store(settings)
+        except IngestBusy:
+            pass  # the ingest that holds the lock migrates the store itself
+    return None

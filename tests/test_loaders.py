@@ -24,6 +24,31 @@ def test_html_keeps_the_article_and_drops_navigation_debris():
         assert debris not in doc.text
 
 
+@pytest.mark.parametrize(
+    "html",
+    [
+        (DATA / "navigation-only.html").read_text(),
+        "<html><body>Home | About | Login Menu Menu Menu</body></html>",
+        "<html><body><ul><li>Home</li><li>About us</li><li>Careers</li><li>Press</li><li>Blog</li>"
+        "<li>Contact</li><li>Help</li><li>Log in</li><li>Sign up</li></ul></body></html>",
+    ],
+)
+def test_a_page_of_navigation_only_is_reported_not_stored(tmp_path: Path, html: str):
+    path = tmp_path / "page.html"
+    path.write_text(html)
+    with pytest.raises(LoadError, match=r"no article text found \(the page looks like navigation only\)"):
+        load_file(path)
+
+
+def test_a_short_real_html_article_is_kept(tmp_path: Path):
+    path = tmp_path / "short.html"
+    path.write_text("<html><head><title>Data engineers</title></head><body><nav>Home | Blog</nav><article>"
+                    "<p>Data engineers build the pipelines that feed analytics and machine learning.</p>"
+                    "</article></body></html>")
+    doc = load_file(path)
+    assert doc.text == "Data engineers build the pipelines that feed analytics and machine learning."
+
+
 def test_pdf_text_is_extracted(tmp_path: Path):
     from fpdf import FPDF
 
