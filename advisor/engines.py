@@ -26,6 +26,7 @@ from advisor import prompts
 from advisor.config import Settings
 from advisor.figures import asks_about_pay, figures_in
 from advisor.grounding import Grounder, is_claim
+from advisor.safety import is_instruction
 from advisor.text import content_words, split_sentences
 
 # ------------------------------------------------------------------ sentence selection
@@ -144,10 +145,6 @@ class ExtractiveEngine:
     def rewrite(self, question: str, history_text: str, config=None) -> str | None:
         return None
 
-_INJECTION = re.compile(
-    r"(ignore|disregard|forget)\b.{0,40}\b(instructions|rules|prompt)|system prompt|you are now|jailbreak", re.I
-)
-
 
 def format_sources(grounder: Grounder, question: str, docs: Sequence[Document], per_doc: int = 2) -> str:
     """Numbered sources for the prompt: the few most relevant sentences of each passage.
@@ -159,7 +156,7 @@ def format_sources(grounder: Grounder, question: str, docs: Sequence[Document], 
     lines = []
     for d, doc in enumerate(docs):
         best = sorted([s for s in ranked if s.doc == d][:per_doc], key=lambda s: s.position)
-        text = " ".join(s.text for s in best if not _INJECTION.search(s.text))
+        text = " ".join(s.text for s in best if not is_instruction(s.text))
         if text:
             lines.append(f"[{d + 1}] {text}")
     return "\n".join(lines)

@@ -1,7 +1,7 @@
 """The Chroma vector store: embedded on disk by default, a Chroma server when configured.
 
-Ingest talks to the raw collection (ids, hashes, upserts); retrieval goes through
-LangChain's ``Chroma`` vector store. Both come from here, so both see one store.
+Ingest and retrieval both talk to the raw collection (ids, hashes, upserts, queries
+with our own vectors); both get it from here, so both see one store.
 
 Search must filter. Ingest writes a file's chunks with ``ready: False`` and flips
 them to ``ready: True`` only once all of them are stored, so a killed ingest never
@@ -220,21 +220,6 @@ def shared_collection(settings: Settings | None = None, reopen: bool = False):
     """The collection every query goes through; sees other processes' ingests (see the module notes)."""
     settings = settings or get_settings()
     return open_collection(settings, client=shared_client(settings, reopen=reopen))
-
-
-def vector_store(settings: Settings | None = None):
-    """LangChain's ``Chroma`` over the project's collection with our embeddings."""
-    from langchain_chroma import Chroma
-
-    from advisor.embeddings import get_embeddings
-
-    settings = settings or get_settings()
-    shared_collection(settings)  # created with our configuration before LangChain sees it
-    return Chroma(
-        client=shared_client(settings),
-        collection_name=settings.collection,
-        embedding_function=get_embeddings(),
-    )
 
 
 def iter_records(collection, include: tuple[str, ...] = ("metadatas",), page: int = 5000, where: dict | None = None):
