@@ -43,6 +43,8 @@ class ScoredSentence:
 _DEBRIS = re.compile(r"upgrade now|subscribe|sign up|click here|log in|cookie", re.I)
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 MAX_LIST_WORDS = 70
+_ASKS_NUMBER = re.compile(r"\bhow (many|much|long|often|fast)\b|\bwhat (share|percentage|proportion)\b|"
+                          r"\bnumber of\b|\bmost common\b|\bgrowth\b|\boutlook\b", re.I)
 
 
 def join_lists(text: str) -> str:
@@ -97,18 +99,22 @@ def rank_sentences(grounder: Grounder, question: str, docs: Sequence[Document]) 
     words_of = [content_words(c.text) for c in candidates]
     weight = {w: math.log((1 + len(candidates)) / (1 + sum(w in ws for ws in words_of))) + 1.0 for w in q_words}
     wants_figures = asks_about_pay(question)
+    wants_number = bool(_ASKS_NUMBER.search(question))
     for c, v, words in zip(candidates, vectors, words_of):
         overlap = sum(weight[w] for w in q_words & words) / sum(weight.values()) if q_words else 0.0
         # Earlier passages ranked higher in retrieval: a small prior keeps that order.
         c.score = float(v @ q_vector) + 0.3 * overlap - 0.02 * c.doc
         if len(c.text.split()) < 10:
             c.score -= 0.15  # short sentences are mostly scene-setting ("In the video, Sam is an analyst.")
-        if wants_figures and any(f.is_money for f in figures_in(c.text)):
+        figures = figures_in(c.text)
+        if wants_figures and any(f.is_money for f in figures):
             c.score += 0.2  # a pay question is answered by the figures, not by talk about them
+        elif wants_number and figures:
+            c.score += 0.15  # "how many", "what share": a sentence with the number answers it
     return sorted(candidates, key=lambda c: c.score, reverse=True)
 
 
-def select_sentences(grounder: Grounder, question: str, docs: Sequence[Document], limit: int = 4,
+def select_sentences(grounder: Grounder, question: str, docs: Sequence[Document], limit: int = 5,
                      redundancy: float = 0.8) -> list[ScoredSentence]:
     """The best non-redundant sentences, in reading order (passage, then position)."""
     ranked = rank_sentences(grounder, question, docs)
@@ -116,7 +122,7 @@ def select_sentences(grounder: Grounder, question: str, docs: Sequence[Document]
         return []
     vectors = dict(zip((id(c) for c in ranked), grounder.embed([c.text for c in ranked])))
     chosen: list[ScoredSentence] = []
-    floor = ranked[0].score * 0.6
+    floor = ranked[0].score * 0.5
     for c in ranked:
         if len(chosen) >= limit or c.score < floor:
             break
