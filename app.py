@@ -121,6 +121,9 @@ def upload(files, progress=gr.Progress()):
     """Ingest uploaded files; report each failure by name."""
     if not files:
         return "No files selected."
+    limit = get_settings().max_upload_files
+    if len(files) > limit:
+        return f"Too many files at once ({len(files)}); the limit is {limit}. Nothing was added."
     paths = [f if isinstance(f, str) else f.name for f in files]
 
     def on_progress(done: int, total: int, message: str) -> None:

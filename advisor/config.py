@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     max_passages_per_file: int = 5000
     # How long `python -m ingest` waits for another ingest of the same ADVISOR_HOME.
     ingest_lock_wait_s: float = 60.0
+    # The page's upload: at most this many files at once.
+    max_upload_files: int = 20
 
     @property
     def store_dir(self) -> Path:
