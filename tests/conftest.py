@@ -84,21 +84,30 @@ def advisor_home(tmp_path, monkeypatch):
     _reset_caches()
 
 
-@pytest.fixture(scope="session")
-def built_home(tmp_path_factory):
-    """A store built once from corpus/ for the behaviour tests (read-only for them)."""
-    home = tmp_path_factory.mktemp("built") / "home"
-    result = run_cli("ingest", "--json", env={"ADVISOR_HOME": str(home)})
+def _build(tmp_path_factory, name: str, *paths: str) -> Path:
+    """A store built with the real CLI, as a user would (read-only for the tests that use it)."""
+    home = tmp_path_factory.mktemp(name) / "home"
+    result = run_cli("ingest", *paths, "--json", env={"ADVISOR_HOME": str(home)})
     assert result.returncode == 0, result.stderr
     return home
 
 
+def _use(home: Path, monkeypatch):
+    monkeypatch.setenv("ADVISOR_HOME", str(home))
+    _reset_caches()
+    yield home
+    _reset_caches()
+
+
+@pytest.fixture(scope="session")
+def built_home(tmp_path_factory):
+    """The starter corpus (corpus/), built once."""
+    return _build(tmp_path_factory, "built")
+
+
 @pytest.fixture
 def corpus_home(built_home, monkeypatch):
-    monkeypatch.setenv("ADVISOR_HOME", str(built_home))
-    _reset_caches()
-    yield built_home
-    _reset_caches()
+    yield from _use(built_home, monkeypatch)
 
 
 @pytest.fixture
@@ -161,16 +170,10 @@ def stop_app(proc) -> None:
 
 @pytest.fixture(scope="session")
 def nursing_built(tmp_path_factory):
-    """A store built once from corpora/nursing with the real CLI."""
-    home = tmp_path_factory.mktemp("nursing") / "home"
-    result = run_cli("ingest", str(ROOT / "corpora" / "nursing"), "--json", env={"ADVISOR_HOME": str(home)})
-    assert result.returncode == 0, result.stderr
-    return home
+    """The second corpus (corpora/nursing), built once."""
+    return _build(tmp_path_factory, "nursing", str(ROOT / "corpora" / "nursing"))
 
 
 @pytest.fixture
 def nursing_home(nursing_built, monkeypatch):
-    monkeypatch.setenv("ADVISOR_HOME", str(nursing_built))
-    _reset_caches()
-    yield nursing_built
-    _reset_caches()
+    yield from _use(nursing_built, monkeypatch)
