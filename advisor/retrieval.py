@@ -55,7 +55,14 @@ class HybridRetriever(BaseRetriever):
         return shared_collection(self.settings)
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        return self.search(query)
+        try:
+            return self.search(query)
+        except Exception as exc:
+            # Another process may have written between its write and its change marker: reopen once.
+            if type(exc).__name__ != "InternalError":
+                raise
+            shared_collection(self.settings, reopen=True)
+            return self.search(query)
 
     # ------------------------------------------------------------------ search
     def search(self, query: str, k: int | None = None) -> list[Document]:
