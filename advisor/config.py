@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     # Grounding: a sentence needs this support score from some retrieved chunk.
     support_threshold: float = 0.55
     # An LLM draft shorter than this is completed with the passages' best sentences.
-    min_answer_sentences: int = 4
+    min_answer_sentences: int = 5
 
     # Local engine.
     local_context_tokens: int = 2048

@@ -9,6 +9,9 @@ draft (before grounding), which is where unsupported sentences come from.
 Hand-labelled results go to evals/labelled_sentences.yaml (see its header).
 
     python -m evals.collect_sentences [OUT.json]    # default: sentences.json in the temp dir
+
+The file is rewritten after every question, and a rerun skips the (corpus, engine,
+question) triples already in it, so an interrupted run resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -60,9 +63,10 @@ def draft_sentences(advisor: Advisor, query: str) -> list[tuple[str, list[str]]]
     return out
 
 
-def collect() -> list[dict]:
+def collect(out: Path) -> list[dict]:
     configure_offline()
-    rows: list[dict] = []
+    rows: list[dict] = json.loads(out.read_text(encoding="utf-8")) if out.is_file() else []
+    done = {(r["corpus"], r["engine"], r["question"]) for r in rows}
     for name in CORPORA:
         corpus = get_corpus(name)
         settings = build_store(corpus, get_settings())
@@ -71,15 +75,19 @@ def collect() -> list[dict]:
             advisor = Advisor(settings=settings, engine=engine)
             started = time.perf_counter()
             for case in cases:
+                if (name, engine, case.question) in done:
+                    continue
                 answer = advisor.ask(case.question, case.history)
                 base = {"corpus": name, "engine": engine, "question": case.question}
-                if not answer.refused:
-                    for sentence, passages in answer_sentences(answer):
-                        rows.append({**base, "origin": "answer", "sentence": sentence, "passages": passages})
+                if answer.refused:  # refused answers have no sentences, and the model drafted nothing
+                    continue
+                for sentence, passages in answer_sentences(answer):
+                    rows.append({**base, "origin": "answer", "sentence": sentence, "passages": passages})
                 if engine == "local":
                     query = answer.rewritten_question or case.question
                     for sentence, passages in draft_sentences(advisor, query):
                         rows.append({**base, "origin": "raw-draft", "sentence": sentence, "passages": passages})
+                out.write_text(json.dumps(rows, indent=1, ensure_ascii=False), encoding="utf-8")
             print(f"{name}/{engine}: {len(cases)} questions in {time.perf_counter() - started:.0f}s, "
                   f"{len(rows)} sentences so far", flush=True)
     return rows
@@ -88,7 +96,7 @@ def collect() -> list[dict]:
 def main(argv: list[str]) -> None:
     out = Path(argv[0]) if argv else Path(tempfile.gettempdir()) / "sentences.json"
     started = time.perf_counter()
-    rows = collect()
+    rows = collect(out)
     out.write_text(json.dumps(rows, indent=1, ensure_ascii=False), encoding="utf-8")
     print(f"{len(rows)} sentences written to {out} in {time.perf_counter() - started:.0f}s")
 
