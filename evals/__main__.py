@@ -165,7 +165,8 @@ def main(argv: list[str] | None = None) -> int:
                 failed = True
     metric = report["faithfulness_metric_check"]
     print(f"faithfulness metric (independent of the chain's filter): held-out ROC AUC {metric['held_out_auc']:.3f} "
-          f"on {metric['held_out']} labelled sentences; planted faults ROC AUC {metric['triples_auc']:.3f}")
+          f"on {metric['held_out']} labelled sentences (supported vs unsupported only: "
+          f"{metric['held_out_auc_unsupported']:.3f}); planted faults ROC AUC {metric['triples_auc']:.3f}")
     if metric["held_out_auc"] < thresholds.get("faithfulness_metric_auc", 0.0):
         print(f"  THRESHOLD MISSED: faithfulness metric held-out AUC < {thresholds['faithfulness_metric_auc']}")
         failed = True

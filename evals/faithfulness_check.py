@@ -40,6 +40,10 @@ def evaluate_metric(triples_path: Path = TRIPLES, labelled_path: Path = LABELLED
         result[f"{key}_auc"] = roc_auc(labels, scores) if part else float("nan")
         result[f"{key}_accuracy"] = (sum((s >= SUPPORTED) == bool(y) for s, y in zip(scores, labels)) / len(part)
                                      if part else float("nan"))
+        # Faithfulness proper: supported against unsupported (fragments and off-topic sentences are
+        # what the form and relevance metrics are for).
+        pairs = [(y, s) for r, y, s in zip(part, labels, scores) if r["label"] in ("supported", "unsupported")]
+        result[f"{key}_auc_unsupported"] = roc_auc([y for y, _ in pairs], [s for _, s in pairs]) if pairs else float("nan")
     return result
 
 
@@ -55,3 +59,5 @@ if __name__ == "__main__":
     print(f"labelled answer sentences: tuning {r['tuning']} (AUC {r['tuning_auc']:.3f}, accuracy "
           f"{r['tuning_accuracy']:.3f}), held-out {r['held_out']} (AUC {r['held_out_auc']:.3f}, accuracy "
           f"{r['held_out_accuracy']:.3f}) at threshold {r['threshold']}")
+    print(f"supported against unsupported only: tuning AUC {r['tuning_auc_unsupported']:.3f}, "
+          f"held-out AUC {r['held_out_auc_unsupported']:.3f}")
