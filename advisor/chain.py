@@ -309,10 +309,11 @@ class Pipeline:
         if docs and not dense:  # a retriever of another kind: measure the passages ourselves
             vectors = self.grounder.embed([state["query"]] + [d.page_content for d in docs])
             dense = list(vectors[1:] @ vectors[0])
-        features = gate.features(state["query"], dense, self.idf())
+        idf = self.idf()  # one read of the store's vocabulary for both checks below
+        features = gate.features(state["query"], dense, idf)
         state["gate"] = {"best_dense": round(features.best_dense, 4),
                          "keyword_coverage": round(features.keyword_coverage, 4)}
-        uncovered = uncovered_terms(state["query"], docs, profile.subjects, self.idf()) if docs else []
+        uncovered = uncovered_terms(state["query"], docs, profile.subjects, idf) if docs else []
         state["refusal"] = None
         if state["blocked"]:
             state["refusal"] = safety.INSTRUCTION_REFUSAL
@@ -576,7 +577,6 @@ def get_advisor(engine: str | None = None) -> Advisor:
 
 def reset() -> None:
     """Forget shared advisors and settings (tests and a changed environment)."""
-    global _grounder
     with _components_lock:
         _advisors.clear()
     get_settings.cache_clear()
