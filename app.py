@@ -10,6 +10,7 @@ import html
 import sys
 import threading
 import time
+from pathlib import Path
 
 from advisor.config import configure_offline, get_settings
 
@@ -23,7 +24,7 @@ from advisor.feedback import record_feedback  # noqa: E402
 from advisor.llm import EngineUnavailable  # noqa: E402
 from advisor.store import StoreUnavailable  # noqa: E402
 from ingest.loaders import SUPPORTED_SUFFIXES  # noqa: E402
-from ingest.pipeline import ensure_store, ingest_paths  # noqa: E402
+from ingest.pipeline import ensure_store, ingest_uploads, remove_uploads  # noqa: E402
 
 EMPTY_SOURCES = "<div class='sources-empty'>Sources for the latest answer appear here.</div>"
 
@@ -66,7 +67,12 @@ def _as_text(content) -> str:
     return str(content or "")
 
 
-def respond(message: str, chat: list, records: list):
+def session_of(request: gr.Request | None) -> str | None:
+    """The visitor's page session: its uploads answer it alone."""
+    return getattr(request, "session_hash", None) or None
+
+
+def respond(message: str, chat: list, records: list, request: gr.Request = None):
     """Stream one grounded answer into the chat; update the sources panel at the end."""
     message = (message or "").strip()
     if not message:  # nothing to answer: leave the chat as it was
@@ -85,7 +91,7 @@ def respond(message: str, chat: list, records: list):
     yield chat, "", gr.update(), records
     text = ""
     try:
-        for item in get_advisor().stream(message, history):
+        for item in get_advisor().stream(message, history, session=session_of(request)):
             if isinstance(item, Answer):
                 badge = f"\n\n<span class='engine-badge'>answered by {html.escape(item.engine)}</span>"
                 extra = f"\n\n_{html.escape(item.notice)}_" if item.notice else ""
@@ -117,29 +123,57 @@ def on_like(data: gr.LikeData, records: list):
     return gr.update(value=f"Thanks — your {'👍' if data.liked else '👎'} was saved.")
 
 
-def upload(files, progress=gr.Progress()):
-    """Ingest uploaded files; report each failure by name."""
+def upload(files, request: gr.Request = None, progress=gr.Progress()):
+    """Ingest uploaded files for this visitor (see ingest.pipeline.ingest_uploads); report each failure by name."""
     if not files:
         return "No files selected."
-    limit = get_settings().max_upload_files
-    if len(files) > limit:
-        return f"Too many files at once ({len(files)}); the limit is {limit}. Nothing was added."
+    settings = get_settings()
+    if len(files) > settings.max_upload_files:
+        return f"Too many files at once ({len(files)}); the limit is {settings.max_upload_files}. Nothing was added."
     paths = [f if isinstance(f, str) else f.name for f in files]
 
     def on_progress(done: int, total: int, message: str) -> None:
         progress((done, max(total, 1)), desc=message)
 
     try:
-        report = ingest_paths(paths, progress=on_progress)
+        # The saved copy keeps the file's name as uploaded.
+        report = ingest_uploads([(p, Path(p).name) for p in paths], session_of(request), progress=on_progress)
     except Exception as exc:
         return f"Upload failed: {html.escape(str(exc))}"
     lines = [f"Added {len(report.added) + len(report.updated)} file(s), {report.chunks} passages; "
              f"{len(report.skipped)} already known."]
     for source, error in report.failed:
-        lines.append(f"- **{html.escape(source)}**: {html.escape(error)}")
+        lines.append(f"- **{html.escape(source.rsplit('/', 1)[-1])}**: {html.escape(error)}")
     if report.added or report.updated:
-        lines.append("You can ask about them now.")
+        if settings.publish_uploads:
+            lines.append("You can ask about them now; they are part of the shared library for everyone.")
+        else:
+            lines.append(f"You can ask about them now. Only you see them, in this tab; they are deleted when "
+                         f"you close it or after {settings.upload_ttl_minutes:g} minutes.")
     return "\n".join(lines)
+
+
+def end_session(request: gr.Request = None) -> None:
+    """The tab was closed: its private uploads go with it."""
+    session = session_of(request)
+    if session and not get_settings().publish_uploads:
+        removed = remove_uploads(owner=session)
+        if removed:
+            print(f"session ended: {removed} uploaded passages removed", file=sys.stderr)
+
+
+def _sweep_uploads() -> None:
+    """Delete private uploads older than the TTL, now and then, for sessions that never said goodbye."""
+    settings = get_settings()
+    ttl_s = settings.upload_ttl_minutes * 60
+    while True:
+        try:
+            removed = remove_uploads(older_than_s=ttl_s)
+            if removed:
+                print(f"expired uploads: {removed} passages removed", file=sys.stderr)
+        except Exception as exc:  # a failed sweep is retried next time; it must not end the thread
+            print(f"upload sweep failed: {exc!r}", file=sys.stderr)
+        time.sleep(min(max(ttl_s / 4, 5.0), 300.0))
 
 
 def build_ui() -> gr.Blocks:
@@ -180,6 +214,7 @@ def build_ui() -> gr.Blocks:
             button.click(respond, [button, chatbot, records], outputs, api_visibility="private")
         chatbot.like(on_like, [records], [status], api_visibility="private")
         files.upload(upload, [files], [upload_status], api_name="upload")
+        demo.unload(end_session)
     return demo
 
 
@@ -208,10 +243,12 @@ def main(argv: list[str] | None = None) -> None:
     if report is not None:
         print(f"\n{report.summary_line()}", file=sys.stderr)
     threading.Thread(target=_warm_up, daemon=True).start()
+    threading.Thread(target=_sweep_uploads, daemon=True).start()
     demo = build_ui()
     demo.queue(default_concurrency_limit=4)
     demo.launch(server_name=args.host, server_port=args.port, css=CSS, theme=gr.themes.Soft(),
-                show_error=False, prevent_thread_lock=True, quiet=True)
+                show_error=False, prevent_thread_lock=True, quiet=True,
+                max_file_size=get_settings().max_file_bytes)
     print(f"Career Advisor ready at http://{args.host}:{args.port} ({time.perf_counter() - started:.1f} s)", flush=True)
     demo.block_thread()
 

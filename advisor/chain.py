@@ -13,7 +13,8 @@
 
 ``build_pipeline(...)`` returns the Runnable: ``.invoke``, ``.stream``, ``.batch`` and
 ``.astream`` work, callbacks and tracers see every step by name. Its input is
-``{"question": str, "history": [...]}``; its output chunks are :class:`AnswerChunk`
+``{"question": str, "history": [...], "session": str | None}`` (a page session, whose
+private uploads are searched too); its output chunks are :class:`AnswerChunk`
 (text deltas, the last one carrying the :class:`Answer`).
 """
 
@@ -54,6 +55,7 @@ class AdvisorInput(BaseModel):
 
     question: str
     history: list = Field(default_factory=list)
+    session: str | None = None  # a page session: its private uploads are searched as well
 
 
 # ------------------------------------------------------------------ follow-up questions
@@ -242,7 +244,7 @@ class Pipeline:
     """The steps of the answer pipeline, bound to its components (settings, retriever, engine, grounder)."""
 
     def __init__(self, settings: Settings, retriever: BaseRetriever, engine, grounder: Grounder,
-                 profile: Callable[[], StoreProfile], idf: Callable[[], dict[str, float]]) -> None:
+                 profile: Callable[[], StoreProfile], idf: Callable[[str | None], dict[str, float]]) -> None:
         self.settings = settings
         self.retriever = retriever
         self.engine = engine
@@ -265,7 +267,7 @@ class Pipeline:
     def condense(self, data: dict | AdvisorInput, config: RunnableConfig) -> dict:
         data = data.model_dump() if isinstance(data, BaseModel) else dict(data)
         state: dict[str, Any] = {"started": time.perf_counter(), "timings": {}, "notices": [],
-                                 "profile": self.profile()}
+                                 "profile": self.profile(), "session": data.get("session")}
         question = " ".join(str(data.get("question") or "").split())
         if not question:
             raise ValueError("The question is empty.")
@@ -298,7 +300,8 @@ class Pipeline:
     # ---------------------------------------------------------------- retrieve
     def retrieve(self, state: dict, config: RunnableConfig) -> dict:
         t = time.perf_counter()
-        state["docs"] = list(self.retriever.invoke(state["query"], config=config))
+        # A retriever that takes no ``session`` ignores it (BaseRetriever passes only what it accepts).
+        state["docs"] = list(self.retriever.invoke(state["query"], config=config, session=state["session"]))
         state["timings"]["retrieval_ms"] = (time.perf_counter() - t) * 1000
         return state
 
@@ -309,7 +312,7 @@ class Pipeline:
         if docs and not dense:  # a retriever of another kind: measure the passages ourselves
             vectors = self.grounder.embed([state["query"]] + [d.page_content for d in docs])
             dense = list(vectors[1:] @ vectors[0])
-        idf = self.idf()  # one read of the store's vocabulary for both checks below
+        idf = self.idf(state["session"])  # one read of the vocabulary this session sees, for both checks below
         features = gate.features(state["query"], dense, idf)
         state["gate"] = {"best_dense": round(features.best_dense, 4),
                          "keyword_coverage": round(features.keyword_coverage, 4)}
@@ -547,16 +550,20 @@ class Advisor:
         if self._pipeline is None:
             engine = self.engine
             self._pipeline = Pipeline(self.settings, self.retriever, engine, self.grounder, self.profile,
-                                      lambda: self.store_retriever.keyword_index().idf).runnable()
+                                      lambda session: self.store_retriever.keyword_index(session).idf).runnable()
         return self._pipeline
 
-    def ask(self, question: str, history: History = (), config: RunnableConfig | None = None) -> Answer:
-        return self.pipeline.invoke({"question": question, "history": list(history or ())}, config=config).answer
+    def ask(self, question: str, history: History = (), config: RunnableConfig | None = None,
+            session: str | None = None) -> Answer:
+        """The grounded answer; ``session`` names a page session whose private uploads count too."""
+        inputs = {"question": question, "history": list(history or ()), "session": session}
+        return self.pipeline.invoke(inputs, config=config).answer
 
-    def stream(self, question: str, history: History = (), config: RunnableConfig | None = None
-               ) -> Iterator[str | Answer]:
+    def stream(self, question: str, history: History = (), config: RunnableConfig | None = None,
+               session: str | None = None) -> Iterator[str | Answer]:
         """Yield text deltas of the grounded answer, then the final :class:`Answer`."""
-        for chunk in self.pipeline.stream({"question": question, "history": list(history or ())}, config=config):
+        inputs = {"question": question, "history": list(history or ()), "session": session}
+        for chunk in self.pipeline.stream(inputs, config=config):
             if chunk.text:
                 yield chunk.text
             if chunk.answer is not None:

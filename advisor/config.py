@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     ingest_lock_wait_s: float = 60.0
     # The page's upload: at most this many files at once.
     max_upload_files: int = 20
+    # Uploads answer only the visitor's session and are deleted when it ends or after this
+    # long; true puts them in the shared store for everyone (a single-user or admin deployment).
+    publish_uploads: bool = False
+    upload_ttl_minutes: float = 120.0
 
     @property
     def store_dir(self) -> Path:

@@ -5,6 +5,10 @@ name) that a small embedding model scores weakly. Reciprocal rank fusion
 merges the two lists without calibrating their scores against each other, and
 maximal marginal relevance with a per-source cap keeps one article from filling
 every slot.
+
+A page session's private uploads (advisor/store.py) are searched only for that
+session: ``retriever.invoke(question, session=...)``. Its keyword index is the shared
+store plus its own files, built when it first asks after an upload.
 """
 
 from __future__ import annotations
@@ -20,15 +24,17 @@ from pydantic import ConfigDict, PrivateAttr
 
 from advisor import gate
 from advisor.config import Settings, get_settings
-from advisor.store import iter_records, revision, searchable_where, shared_collection
+from advisor.store import iter_records, revision, searchable_where, shared_collection, uploads_revision
 from advisor.text import tokens
 
 RRF_K = 60
+# Keyword indexes kept for sessions with uploads (the shared one is always kept).
+MAX_SESSION_INDEXES = 8
 
 
 @dataclass
 class _KeywordIndex:
-    revision: int
+    revision: tuple[int, int]  # (shared revision, uploads revision; 0 for the shared index)
     ids: list[str]
     texts: list[str]
     metadatas: list[dict]
@@ -48,24 +54,26 @@ class HybridRetriever(BaseRetriever):
     model_config = ConfigDict(arbitrary_types_allowed=True)
     settings: Settings
 
-    _index: _KeywordIndex | None = PrivateAttr(default=None)
+    _indexes: dict[str | None, _KeywordIndex] = PrivateAttr(default_factory=dict)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     def collection(self):
         return shared_collection(self.settings)
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
+                                session: str | None = None) -> list[Document]:
         try:
-            return self.search(query)
+            return self.search(query, session=session)
         except Exception as exc:
             # Another process may have written between its write and its change marker: reopen once.
             if type(exc).__name__ != "InternalError":
                 raise
             shared_collection(self.settings, reopen=True)
-            return self.search(query)
+            return self.search(query, session=session)
 
     # ------------------------------------------------------------------ search
-    def search(self, query: str, k: int | None = None) -> list[Document]:
+    def search(self, query: str, k: int | None = None, session: str | None = None) -> list[Document]:
+        """The ``k`` best passages for ``query`` from the shared store and ``session``'s uploads."""
         from advisor.embeddings import get_embeddings
 
         settings = self.settings
@@ -79,7 +87,7 @@ class HybridRetriever(BaseRetriever):
         dense = collection.query(
             query_embeddings=[query_vector],
             n_results=n,
-            where=searchable_where(),  # a file still being ingested stays invisible
+            where=searchable_where(owner=session),  # also: a file still being ingested stays invisible
             include=["documents", "metadatas", "distances", "embeddings"],
         )
         candidates: dict[str, dict] = {}
@@ -92,7 +100,7 @@ class HybridRetriever(BaseRetriever):
             }
         best_dense = max((c["dense"] for c in candidates.values()), default=-1.0)
 
-        index = self._keyword_index(collection)
+        index = self._keyword_index(collection, session)
         keyword_only: list[str] = []
         for rank, (cid, text, meta) in enumerate(self._keyword_hits(index, query, n)):
             entry = candidates.get(cid)
@@ -123,8 +131,8 @@ class HybridRetriever(BaseRetriever):
             docs.append(Document(id=cid, page_content=c["text"], metadata=meta))
         return docs
 
-    def keyword_index(self) -> _KeywordIndex:
-        return self._keyword_index(self.collection())
+    def keyword_index(self, session: str | None = None) -> _KeywordIndex:
+        return self._keyword_index(self.collection(), session)
 
     def gate_features(self, query: str) -> gate.GateFeatures:
         """The relevance gate's features for ``query`` as this retriever sees the store."""
@@ -173,17 +181,20 @@ class HybridRetriever(BaseRetriever):
         return chosen
 
     # ------------------------------------------------------------------ keyword index
-    def _keyword_index(self, collection) -> _KeywordIndex:
-        """The BM25 index, rebuilt only when ingest has changed the store."""
-        current = revision(collection)
+    def _keyword_index(self, collection, session: str | None = None) -> _KeywordIndex:
+        """The BM25 index of what ``session`` may see, rebuilt only when that has changed."""
+        if session and not self._has_uploads(collection, session):
+            session = None  # the shared index serves it
+        current = (revision(collection), uploads_revision(collection) if session else 0)
         with self._lock:
-            if self._index is not None and self._index.revision == current:
-                return self._index
+            index = self._indexes.get(session)
+            if index is not None and index.revision == current:
+                return index
             import bm25s
 
             ids, texts, metas = [], [], []
             for cid, text, meta in iter_records(collection, include=("documents", "metadatas"),
-                                                where=searchable_where()):
+                                                where=searchable_where(owner=session)):
                 ids.append(cid)
                 texts.append(text)
                 metas.append(meta)
@@ -198,8 +209,18 @@ class HybridRetriever(BaseRetriever):
                     for w in set(doc_tokens):
                         df[w] = df.get(w, 0) + 1
                 idf = {w: float(np.log((1 + len(texts)) / (1 + n))) + 1.0 for w, n in df.items() if w != "\x00"}
-            self._index = _KeywordIndex(current, ids, texts, metas, bm25, idf)
-            return self._index
+            self._indexes.pop(session, None)  # re-inserted last: the most recently built
+            index = self._indexes[session] = _KeywordIndex(current, ids, texts, metas, bm25, idf)
+            sessions = [s for s in self._indexes if s is not None]
+            for stale in sessions[:-MAX_SESSION_INDEXES]:
+                del self._indexes[stale]
+            return index
+
+    @staticmethod
+    def _has_uploads(collection, session: str) -> bool:
+        if not uploads_revision(collection):
+            return False  # nobody ever uploaded privately: no query needed
+        return bool(collection.get(where={"owner": session}, limit=1, include=[])["ids"])
 
     @staticmethod
     def _keyword_hits(index: _KeywordIndex, query: str, n: int):

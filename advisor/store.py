@@ -5,9 +5,11 @@ with our own vectors); both get it from here, so both see one store.
 
 Search must filter. Ingest writes a file's chunks with ``ready: False`` and flips
 them to ``ready: True`` only once all of them are stored, so a killed ingest never
-leaves half a document searchable. Every query and get that serves an answer must
-pass ``where=searchable_where(...)`` (or ``READY_FILTER``); stores built before the
-flag existed are migrated by the next ``python -m ingest`` (or app start).
+leaves half a document searchable. A visitor's upload on the page is stored with
+``private: True`` and its session's ``owner`` id: it answers that session only. Every
+query and get that serves an answer must pass ``where=searchable_where(...)``, which
+says both rules; stores built before the ``ready`` flag existed are migrated by the
+next ``python -m ingest`` (or app start).
 
 Other processes' writes. An embedded ``PersistentClient`` keeps index state in
 memory and does not see another process's writes (queries then fail with "Error
@@ -35,11 +37,21 @@ class StoreUnavailable(RuntimeError):
 
 
 READY_FILTER = {"ready": True}
+# Shared chunks carry no ``private`` key (``$ne`` matches a missing key), so stores from
+# before private uploads need no migration.
+SHARED_FILTER = {"private": {"$ne": True}}
 
 
-def searchable_where(extra: dict | None = None) -> dict:
-    """The ``where=`` of every search: chunks of completely ingested files, and ``extra`` if given."""
-    return {"$and": [READY_FILTER, extra]} if extra else dict(READY_FILTER)
+def searchable_where(extra: dict | None = None, owner: str | None = None) -> dict:
+    """The ``where=`` of every search: chunks of completely ingested files that the shared store
+    holds, or that ``owner`` (a page session) uploaded; and ``extra`` if given."""
+    visible = {"$or": [SHARED_FILTER, {"owner": owner}]} if owner else SHARED_FILTER
+    return {"$and": [READY_FILTER, visible] + ([extra] if extra else [])}
+
+
+def uploads_revision(collection) -> int:
+    """A counter bumped whenever a visitor's private uploads change (they leave the shared ``revision`` alone)."""
+    return int((collection.metadata or {}).get("uploads_revision", 0))
 
 
 def _chroma_settings():
@@ -103,9 +115,9 @@ def revision(collection) -> int:
     return int((collection.metadata or {}).get("revision", 0))
 
 
-def bump_revision(collection) -> None:
+def bump_revision(collection, key: str = "revision") -> None:
     metadata = dict(collection.metadata or {})
-    metadata["revision"] = revision(collection) + 1
+    metadata[key] = int(metadata.get(key, 0)) + 1
     collection.modify(metadata=metadata)
 
 

@@ -60,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 for row in rows:
                     incomplete = "" if row["ready"] else "\t(incomplete: not searchable until the next ingest)"
-                    print(f"{row['source']}\t{row['chunks']} chunks\t{row['title']}{incomplete}")
+                    private = "\t(a visitor's private upload)" if row["private"] else ""
+                    print(f"{row['source']}\t{row['chunks']} chunks\t{row['title']}{incomplete}{private}")
                 print(f"{len(rows)} sources", file=sys.stderr)
             return 0
         if args.remove:

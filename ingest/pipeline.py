@@ -17,8 +17,15 @@ Source ids. Every file is stored under a source id, the name ``--list`` shows an
 
 A file named twice (``x.md x.md``, ``dir/ dir/x.md``) is ingested once, under the
 id its first mention gives it. A caller may name files itself (``ingest_paths(...,
-names=...)``): the page's upload names each file by its original name, so uploading
-a new ``notes.md`` replaces the old one.
+names=...)``).
+
+Uploads from the page (:func:`ingest_uploads`) are private by default: stored under
+``uploads/<session>/<file name>`` with ``private: True`` and the session as ``owner``,
+so they answer that session only (advisor/store.py) and never replace another
+visitor's file or a corpus file. They leave the shared revision, profile and gate
+alone, and are deleted when the session ends or after ``ADVISOR_UPLOAD_TTL_MINUTES``
+(:func:`remove_uploads`). With ``ADVISOR_PUBLISH_UPLOADS=true`` (a single-user or
+admin deployment) they join the shared store as ``uploads/<file name>``.
 
 Chunk ids are derived from (source, position, content), so re-running on an
 unchanged corpus embeds nothing. New chunks are written before stale ones are
@@ -58,6 +65,7 @@ from advisor.store import (
     open_collection,
     revision,
     shared_client,
+    uploads_revision,
     shared_collection,
     write_batched,
 )
@@ -277,10 +285,12 @@ def ingest_paths(
     prune: bool = False,
     progress: ProgressCallback | None = None,
     names: dict[Path | str, str] | None = None,
+    owner: str | None = None,
 ) -> IngestReport:
     """Bring the store up to date with the given files and directories (default: ``corpus/``).
 
-    ``names`` maps files to the source ids they must have (see the module notes).
+    ``names`` maps files to the source ids they must have; ``owner`` stores them as that
+    page session's private files (see the module notes).
     """
     settings = settings or get_settings()
     started = time.perf_counter()
@@ -295,7 +305,7 @@ def ingest_paths(
             if progress:
                 progress(i, len(files), f"reading {f.source}")
             try:
-                plan = _plan(f, stored.get(f.source), settings, signature)
+                plan = _plan(f, stored.get(f.source), settings, signature, owner)
             except Exception as exc:
                 report.failed.append((f.source, _describe(exc)))
                 continue
@@ -313,10 +323,15 @@ def ingest_paths(
                 if source not in in_use and gone and any(Path(entry.path).is_relative_to(r) for r in roots):
                     writer.delete(sorted(entry.ids))
                     report.deleted.append(source)
-        if report.added or report.updated or report.deleted:
+        if (report.added or report.updated or report.deleted) and owner:
+            bump_revision(writer.collection, "uploads_revision")  # the shared store is unchanged
+        elif report.added or report.updated or report.deleted:
             bump_revision(writer.collection)
             mark_changed(settings)
         report.total_chunks = writer.collection.count()
+        if owner:
+            report.seconds = time.perf_counter() - started
+            return report
         _refresh_profile(settings, writer.collection, roots, changed=bool(report.added or report.updated or report.deleted),
                          progress=progress)
     report.seconds = time.perf_counter() - started
@@ -340,7 +355,8 @@ def _describe(exc: Exception) -> str:
     return str(exc) if isinstance(exc, LoadError) else f"{type(exc).__name__}: {exc}"
 
 
-def _plan(f: _SourceFile, entry: _Stored | None, settings: Settings, signature: str) -> _Plan | None:
+def _plan(f: _SourceFile, entry: _Stored | None, settings: Settings, signature: str,
+          owner: str | None = None) -> _Plan | None:
     """What to write for one file, or None when the store already has it; raises on a bad file."""
     data = read_bytes(f.path, settings.max_file_bytes)
     file_hash = hashlib.sha256(data + signature.encode()).hexdigest()
@@ -365,6 +381,8 @@ def _plan(f: _SourceFile, entry: _Stored | None, settings: Settings, signature: 
         "ready": False,
         **{k: v for k, v in doc.metadata.items() if k in ("publication", "url", "author", "date")},
     }
+    if owner:
+        base.update(private=True, owner=owner, uploaded_at=time.time())
     metadatas = [
         {**base, "section": c.section, "chunk_index": c.chunk_index, "content_hash": c.content_hash} for c in chunks
     ]
@@ -470,6 +488,7 @@ def list_sources(settings: Settings | None = None) -> list[dict]:
             },
         )
         row["chunks"] += 1
+        row["private"] = bool(meta.get("private"))
         row["ready"] = row["ready"] and meta.get("ready", True)
     return sorted(rows.values(), key=lambda r: r["source"])
 
@@ -488,6 +507,68 @@ def remove_source(source: str, settings: Settings | None = None) -> int:
         mark_changed(settings)
         _refresh_profile(settings, collection, [], changed=True)
     return len(ids)
+
+
+def ingest_uploads(
+    files: Iterable[tuple[Path | str, str]],
+    session: str | None,
+    *,
+    settings: Settings | None = None,
+    progress: ProgressCallback | None = None,
+) -> IngestReport:
+    """Ingest the page's uploads, given as (saved path, file name as uploaded).
+
+    Private to ``session`` unless ``ADVISOR_PUBLISH_UPLOADS`` is set (see the module notes).
+    Uploads are embedded in small batches, so the encoder is free for other visitors'
+    questions between them.
+    """
+    settings = settings or get_settings()
+    owner = None if settings.publish_uploads else session
+    if not settings.publish_uploads and not session:
+        raise UsageError("a private upload needs the session it belongs to")
+    folder = f"uploads/{_safe_part(owner)}" if owner else "uploads"
+    names = {Path(path): f"{folder}/{_safe_part(Path(name).name)}" for path, name in files}
+    small = settings.model_copy(update={"embed_batch_size": min(settings.embed_batch_size, UPLOAD_EMBED_BATCH)})
+    return ingest_paths(list(names), settings=small, progress=progress, names=names, owner=owner)
+
+
+# Chunks embedded per encoder call for uploads: a question waits for at most one such call.
+UPLOAD_EMBED_BATCH = 8
+
+
+def _safe_part(name: str) -> str:
+    """A path part that cannot climb out of its folder or hide ("../x" -> "x")."""
+    cleaned = "".join(c if c.isalnum() or c in "._- " else "_" for c in name).strip(" .")
+    return cleaned or "upload"
+
+
+def remove_uploads(settings: Settings | None = None, *, owner: str | None = None,
+                   older_than_s: float | None = None, wait_s: float = 5.0) -> int:
+    """Delete private uploads: one session's (``owner``), those older than ``older_than_s``, or all.
+
+    Returns how many passages were removed; 0 when another ingest holds the store (the
+    next sweep tries again).
+    """
+    settings = settings or get_settings()
+    conditions: list[dict] = [{"private": True}]
+    if owner:
+        conditions.append({"owner": owner})
+    if older_than_s is not None:
+        conditions.append({"uploaded_at": {"$lt": time.time() - older_than_s}})
+    where = {"$and": conditions} if len(conditions) > 1 else conditions[0]
+    try:
+        with ingest_lock(settings, wait_s=wait_s):
+            client = shared_client(settings)
+            collection = open_collection(settings, client=client)
+            if not uploads_revision(collection):
+                return 0  # nothing was ever uploaded privately
+            ids = [cid for cid, in iter_records(collection, include=(), where=where)]
+            if ids:
+                _Writer(settings, client, collection).delete(ids)
+                bump_revision(collection, "uploads_revision")
+            return len(ids)
+    except IngestBusy:
+        return 0
 
 
 def ensure_store(settings: Settings | None = None, progress: ProgressCallback | None = None) -> IngestReport | None:

@@ -177,3 +177,19 @@ def nursing_built(tmp_path_factory):
 @pytest.fixture
 def nursing_home(nursing_built, monkeypatch):
     yield from _use(nursing_built, monkeypatch)
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    """A real ``chroma run`` on a free loopback port; yields its URL."""
+    port = free_port()
+    chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
+    proc = subprocess.Popen(
+        [chroma, "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    wait_for_http(f"{url}/api/v2/heartbeat", proc, timeout=60)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)

@@ -1,28 +1,6 @@
 """Server mode: ingest into a real ``chroma run`` on 127.0.0.1 and read the chunks back."""
 
-import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
-
-import pytest
-from conftest import free_port, run_cli, wait_for_http
-
-
-@pytest.fixture
-def chroma_server(tmp_path):
-    port = free_port()
-    chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
-    proc = subprocess.Popen(
-        [chroma, "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-    )
-    url = f"http://127.0.0.1:{port}"
-    wait_for_http(f"{url}/api/v2/heartbeat", proc, timeout=60)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
+from conftest import free_port, run_cli
 
 
 def test_ingest_into_a_chroma_server_and_read_back(tmp_path, corpus_copy, chroma_server):
