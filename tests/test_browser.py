@@ -101,3 +101,67 @@ def test_empty_message_does_nothing(page):
     page.click("#ask")
     time.sleep(1.5)
     assert page.locator('#chat [data-testid="user"]').count() == 0
+
+
+def _chroma(path: Path, port: int):
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import wait_for_http
+
+    chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
+    proc = subprocess.Popen([chroma, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
+    wait_for_http(f"http://127.0.0.1:{port}/api/v2/heartbeat", proc, timeout=60)
+    return proc
+
+
+def test_a_rating_lands_on_the_reply_that_was_rated_after_an_error_reply(tmp_path):
+    """Answer, error reply (the Chroma server stops), answer (it is back): each rating finds its own reply."""
+    from conftest import free_port, run_cli
+
+    port, data, home = free_port(), tmp_path / "chroma-data", tmp_path / "home"
+    env = {"ADVISOR_HOME": str(home), "ADVISOR_CHROMA_URL": f"http://127.0.0.1:{port}"}
+    server = _chroma(data, port)
+    app = None
+    try:
+        assert run_cli("ingest", env=env).returncode == 0
+        url, app = start_app(home, ADVISOR_CHROMA_URL=env["ADVISOR_CHROMA_URL"])
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            page = browser.new_page()
+            page.goto(url, wait_until="domcontentloaded")
+            page.wait_for_selector("#question textarea", timeout=60_000)
+            ask(page, "Which skills does an ML engineer need?", 0)
+
+            server.terminate()
+            server.wait(timeout=30)
+            page.fill("#question textarea", "What does an AI engineer do?")
+            page.click("#ask")
+            page.wait_for_function("() => { const b = document.querySelectorAll('#chat [data-testid=\"bot\"]');"
+                                   " return b.length > 1 && b[1].innerText.includes('Sorry'); }", timeout=120_000)
+
+            server = _chroma(data, port)
+            ask(page, "How much does an AI engineer earn?", 2)
+            likes = page.locator('#chat [aria-label="Like"]')
+            dislikes = page.locator('#chat [aria-label="Dislike"]')
+            assert likes.count() == 3
+            dislikes.nth(1).click()
+            page.wait_for_function("() => document.querySelector('#status').innerText.includes('error message')",
+                                   timeout=30_000)
+            likes.nth(2).click()
+            page.wait_for_function("() => document.querySelector('#status').innerText.includes('saved')",
+                                   timeout=30_000)
+            browser.close()
+        with sqlite3.connect(home / "feedback.sqlite3") as conn:
+            rows = conn.execute("SELECT rating, question FROM feedback").fetchall()
+        assert rows == [(1, "How much does an AI engineer earn?")]
+    finally:
+        if app is not None:
+            stop_app(app)
+        server.terminate()
