@@ -1,15 +1,27 @@
-"""How good is the faithfulness metric? ``python -m evals.faithfulness_check``.
+"""How good are the faithfulness metrics? ``python -m evals.faithfulness_check [--fit] [--json]``.
 
-The metric (evals.metrics.claim_support) is judged on answer sentences that people
-labelled by reading the passages they cite (evals/labelled_sentences.yaml): every
-sentence is ``supported`` or not (``unsupported``, ``fragment``, ``off-topic``), and
-belongs to the ``tuning`` half (its threshold was chosen there) or the ``held-out``
-half (frozen before any tuning; the AUC that counts). The planted-fault triples of
-evals/faithfulness_triples.yaml are a second check.
+Two scores are judged on answer sentences that people labelled by reading the passages
+they cite (evals/labelled_sentences.yaml): every sentence is ``supported`` or not
+(``unsupported``, ``fragment``, ``off-topic``), and belongs to the ``tuning`` half (the
+scores' thresholds and ramps were chosen there) or the ``held-out`` half (frozen
+before any tuning; the AUC that counts).
+
+- ``claim_support`` (evals.metrics): are the sentence's claims in the cited passages?
+  Judged on supported against unsupported, and also against all three negatives.
+- ``sentence_quality`` (evals.sentence_quality): support x completeness x relevance
+  to the question, "is this a good, supported answer sentence for this question?".
+  Judged against all three negatives (the 4-label AUC, ``faithfulness_auc_heldout``,
+  gated in evals/thresholds.yaml) and on supported against unsupported.
+
+The planted-fault triples of evals/faithfulness_triples.yaml are a second check of
+claim_support. ``--fit`` refits the sentence-quality ramps on the tuning half and
+prints them (copy them into evals/sentence_quality.py).
 """
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
 import yaml
@@ -17,33 +29,47 @@ import yaml
 HERE = Path(__file__).resolve().parent
 TRIPLES = HERE / "faithfulness_triples.yaml"
 LABELLED = HERE / "labelled_sentences.yaml"
+SPLITS = (("tuning", "tuning"), ("held-out", "held_out"))
 
 
-def _labelled(path: Path) -> list[dict]:
-    return yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else []
+def _auc_pairs(part: list[dict], scores: list[float], negatives: tuple[str, ...]) -> float:
+    from evals.metrics import roc_auc
+
+    pairs = [(int(r["label"] == "supported"), s) for r, s in zip(part, scores) if r["label"] in ("supported", *negatives)]
+    return roc_auc([y for y, _ in pairs], [s for _, s in pairs]) if pairs else float("nan")
 
 
-def evaluate_metric(triples_path: Path = TRIPLES, labelled_path: Path = LABELLED) -> dict:
+def evaluate_metric(triples_path: Path = TRIPLES, labelled_path: Path = LABELLED, embed=None) -> dict:
     from evals.metrics import SUPPORTED, claim_support, roc_auc
+    from evals.sentence_quality import GOOD, labelled_rows, score_rows
 
     triples = yaml.safe_load(triples_path.read_text())
     t_scores = [min((claim_support(s, [t["context"]]) for s in _sentences(t["answer"])), default=1.0) for t in triples]
     t_labels = [int(t["label"]) for t in triples]
-    result = {"triples": len(triples), "triples_auc": roc_auc(t_labels, t_scores), "threshold": SUPPORTED}
-    rows = _labelled(labelled_path)
-    for split in ("tuning", "held-out"):
+    result = {"triples": len(triples), "triples_auc": roc_auc(t_labels, t_scores), "threshold": SUPPORTED,
+              "quality_threshold": GOOD}
+    rows = labelled_rows(labelled_path)
+    quality = dict(zip(map(id, rows), score_rows(rows, embed))) if rows else {}
+    for split, key in SPLITS:
         part = [r for r in rows if r.get("split") == split]
         labels = [int(r["label"] == "supported") for r in part]
-        scores = [claim_support(r["sentence"], r["passages"]) for r in part]
-        key = "held_out" if split == "held-out" else "tuning"
         result[key] = len(part)
+        # claim_support alone: faithfulness proper is supported against unsupported; against all three
+        # negatives it cannot see fragments or off-topic sentences.
+        scores = [claim_support(r["sentence"], r["passages"]) for r in part]
         result[f"{key}_auc"] = roc_auc(labels, scores) if part else float("nan")
         result[f"{key}_accuracy"] = (sum((s >= SUPPORTED) == bool(y) for s, y in zip(scores, labels)) / len(part)
                                      if part else float("nan"))
-        # Faithfulness proper: supported against unsupported (fragments and off-topic sentences are
-        # what the form and relevance metrics are for).
-        pairs = [(y, s) for r, y, s in zip(part, labels, scores) if r["label"] in ("supported", "unsupported")]
-        result[f"{key}_auc_unsupported"] = roc_auc([y for y, _ in pairs], [s for _, s in pairs]) if pairs else float("nan")
+        result[f"{key}_auc_unsupported"] = _auc_pairs(part, scores, ("unsupported",))
+        # The sentence-quality score: supported against unsupported, fragment and off-topic (the 4-label AUC).
+        q = [quality[id(r)].score for r in part]
+        result[f"quality_{key}_auc"] = roc_auc(labels, q) if part else float("nan")
+        result[f"quality_{key}_accuracy"] = (sum((s >= GOOD) == bool(y) for s, y in zip(q, labels)) / len(part)
+                                             if part else float("nan"))
+        result[f"quality_{key}_auc_unsupported"] = _auc_pairs(part, q, ("unsupported",))
+        for negative in ("fragment", "off-topic"):
+            result[f"quality_{key}_auc_{negative.replace('-', '_')}"] = _auc_pairs(part, q, (negative,))
+    result["faithfulness_auc_heldout"] = result["quality_held_out_auc"]
     return result
 
 
@@ -53,11 +79,37 @@ def _sentences(text: str) -> list[str]:
     return split_sentences(text)
 
 
-if __name__ == "__main__":
+def summary_lines(r: dict) -> list[str]:
+    return [
+        f"sentence quality (support x completeness x relevance), supported against unsupported, fragment and "
+        f"off-topic: tuning AUC {r['quality_tuning_auc']:.3f} on {r['tuning']}, held-out AUC "
+        f"{r['quality_held_out_auc']:.3f} on {r['held_out']} (accuracy at {r['quality_threshold']}: tuning "
+        f"{r['quality_tuning_accuracy']:.3f}, held-out {r['quality_held_out_accuracy']:.3f})",
+        f"  by negative, held-out: unsupported {r['quality_held_out_auc_unsupported']:.3f}, fragment "
+        f"{r['quality_held_out_auc_fragment']:.3f}, off-topic {r['quality_held_out_auc_off_topic']:.3f} "
+        f"(tuning: {r['quality_tuning_auc_unsupported']:.3f}, {r['quality_tuning_auc_fragment']:.3f}, "
+        f"{r['quality_tuning_auc_off_topic']:.3f})",
+        f"claim support alone, supported against unsupported only: tuning AUC {r['tuning_auc_unsupported']:.3f}, "
+        f"held-out AUC {r['held_out_auc_unsupported']:.3f}; against all three negatives: tuning AUC "
+        f"{r['tuning_auc']:.3f}, held-out AUC {r['held_out_auc']:.3f} (accuracy at {r['threshold']}: "
+        f"{r['tuning_accuracy']:.3f}, {r['held_out_accuracy']:.3f})",
+        f"planted faults: {r['triples']} triples, claim support ROC AUC {r['triples_auc']:.3f}",
+    ]
+
+
+def main(argv: list[str]) -> int:
+    if "--fit" in argv:
+        from evals.sentence_quality import fit, labelled_rows
+
+        print(json.dumps(fit(labelled_rows(LABELLED)), indent=2))
+        return 0
     r = evaluate_metric()
-    print(f"planted faults: {r['triples']} triples, ROC AUC {r['triples_auc']:.3f}")
-    print(f"labelled answer sentences: tuning {r['tuning']} (AUC {r['tuning_auc']:.3f}, accuracy "
-          f"{r['tuning_accuracy']:.3f}), held-out {r['held_out']} (AUC {r['held_out_auc']:.3f}, accuracy "
-          f"{r['held_out_accuracy']:.3f}) at threshold {r['threshold']}")
-    print(f"supported against unsupported only: tuning AUC {r['tuning_auc_unsupported']:.3f}, "
-          f"held-out AUC {r['held_out_auc_unsupported']:.3f}")
+    if "--json" in argv:
+        print(json.dumps(r, indent=2))
+    else:
+        print("\n".join(summary_lines(r)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

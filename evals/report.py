@@ -65,10 +65,22 @@ def render_markdown(report: dict) -> str:
         lines.append(f"| {metric} | {_threshold(report['thresholds'], metric)} | " + " | ".join(cells) + " |")
     check = report.get("faithfulness_metric_check")
     if check:
-        lines += ["", f"Faithfulness metric (independent of the chain's filter): ROC AUC **{check['held_out_auc']:.3f}** "
-                      f"on {check['held_out']} held-out labelled answer sentences (tuning half: "
-                      f"{check['tuning_auc']:.3f} on {check['tuning']}); {check['triples_auc']:.3f} on "
-                      f"{check['triples']} planted-fault triples."]
+        lines += ["", "## Faithfulness metrics on labelled sentences", "",
+                  f"{check['held_out']} held-out labelled answer sentences (tuning half: {check['tuning']}); "
+                  "ROC AUC of each score for telling supported sentences from the others "
+                  "(`python -m evals.faithfulness_check`).", "",
+                  "| score | negatives | held-out AUC | tuning AUC | threshold |", "|---|---|---|---|---|",
+                  f"| sentence quality | unsupported, fragment, off-topic | **{check['faithfulness_auc_heldout']:.3f}** | "
+                  f"{check['quality_tuning_auc']:.3f} | {_threshold(report['thresholds'], 'faithfulness_auc_heldout')} |",
+                  f"| sentence quality | unsupported | {check['quality_held_out_auc_unsupported']:.3f} | "
+                  f"{check['quality_tuning_auc_unsupported']:.3f} | – |",
+                  f"| claim support | unsupported | {check['held_out_auc_unsupported']:.3f} | "
+                  f"{check['tuning_auc_unsupported']:.3f} | – |",
+                  f"| claim support | unsupported, fragment, off-topic | {check['held_out_auc']:.3f} | "
+                  f"{check['tuning_auc']:.3f} | – |", "",
+                  f"Claim support on {check['triples']} planted-fault triples: {check['triples_auc']:.3f}."]
+        if report.get("faithfulness_metric_misses"):
+            lines += ["", "**Thresholds missed:** " + "; ".join(report["faithfulness_metric_misses"])]
     for engine in engines:
         data = runs[engine]
         lines += ["", f"## {engine}", ""]

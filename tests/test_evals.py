@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import yaml
@@ -126,3 +127,53 @@ def test_form_metrics_catch_fragments_orphans_duplicates_and_off_topic(corpus_ho
     assert form["orphans"] == 1 and form["fragments"] >= 1 and form["duplicates"] == 1 and form["off_topic"] >= 1
     assert not form["first_answers"]
     assert is_fragment("Both roles share Python, data handling, ML [4]") and not is_fragment("Both roles use Python.")
+
+
+# ------------------------------------------------------------------ sentence quality (issue #12)
+
+from evals.sentence_quality import completeness, sentence_quality  # noqa: E402
+
+
+def test_completeness_fails_fragments_and_passes_whole_sentences():
+    whole = ["Registered nurses earned a median of $86,070 in May 2023 [1].", "Both roles use Python.",
+             "[1] Nurse practitioners in clinics usually keep normal business hours. [2]"]
+    broken = ["The BLS says registered nurses earned a median of [1]",  # cut off on a function word
+              "Registered nurses earned a median of $86,",  # cut off inside a figure
+              "The main duties are: [1]",  # a lead-in whose list never came
+              "more than 355,000 NPs are licensed in the US.",  # starts mid-sentence
+              "Kubernetes", "[1] [2] [3]", "ML platform engineer [1]",  # a bare item, citation marks, a stub
+              "[1] California, Florida, Georgia, Texas and Virginia.",  # a bare list of names
+              "Skills On Point, [2] Graduates take the NCLEX-RN exam.",  # a citation spliced into the middle
+              "The video summary gives a US median salary of around $250,000 for an ML"]  # no end at all
+    assert all(completeness(s) == 1.0 for s in whole), [(s, completeness(s)) for s in whole]
+    assert all(completeness(s) <= 0.1 for s in broken), [(s, completeness(s)) for s in broken]
+    assert completeness("He considers it easier to get into.") < 1.0  # orphan pronoun opening
+    assert completeness("**Salary** | $86,070 |") < 0.5  # Markdown debris
+
+
+def test_sentence_quality_fails_cut_off_off_topic_and_unsupported_sentences():
+    question, reference, facts = "What do registered nurses earn?", "A median of $86,070 in May 2023 (BLS).", ["$86,070"]
+
+    def score(sentence: str) -> float:
+        return sentence_quality(sentence, [PASSAGE], question, reference, facts).score
+
+    good = score("Registered nurses earned a median of $86,070 in May 2023 [1].")
+    assert good >= 0.5
+    assert score("The BLS says registered nurses earned a median of [1]") < 0.05  # cut off
+    assert score("Most registered nurses work in hospitals [1].") < 0.3  # supported, but not about pay
+    assert score("Registered nurses earned a median of $96,070 in May 2023 [1].") < 0.1  # wrong figure
+    assert score("Registered nurses mostly work night shifts on cruise ships [1].") < 0.1  # invented
+    # A "how much" question is not answered by a sentence without a figure, however close its words.
+    assert sentence_quality("Registered nurses are paid well [1].", [PASSAGE], "How much do registered nurses earn?").relevance < 0.2
+
+
+def test_faithfulness_check_reports_the_four_label_auc_on_both_halves():
+    from evals.faithfulness_check import evaluate_metric
+
+    result = evaluate_metric()
+    assert result["tuning"] == result["held_out"] == 90
+    for key in ("quality_tuning_auc", "faithfulness_auc_heldout", "quality_held_out_auc_unsupported",
+                "held_out_auc_unsupported"):
+        assert 0.5 < result[key] <= 1.0, (key, result[key])
+    thresholds = yaml.safe_load((Path(__file__).resolve().parents[1] / "evals" / "thresholds.yaml").read_text())
+    assert result["faithfulness_auc_heldout"] >= thresholds["minimum"]["faithfulness_auc_heldout"]
