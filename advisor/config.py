@@ -57,10 +57,16 @@ class Settings(BaseSettings):
     support_threshold: float = 0.55
     # An LLM draft shorter than this is completed with the passages' best sentences.
     min_answer_sentences: int = 5
+    # Before a chat model's draft, this many of the passages' best sentences are shown (first words
+    # in well under a second instead of after the model's prompt evaluation); 0 = the draft first.
+    lead_sentences: int = 1
 
     # Local engine.
     local_context_tokens: int = 2048
     local_max_tokens: int = 160
+    # Sentences of each retrieved passage in the local model's prompt: its prompt evaluation
+    # is most of the time to a draft on a laptop CPU (see BENCHMARKS.md).
+    local_sentences_per_passage: int = 1
     local_threads: int | None = None
 
     max_question_chars: int = 2000
@@ -71,7 +77,7 @@ class Settings(BaseSettings):
     # How long `python -m ingest` waits for another ingest of the same ADVISOR_HOME.
     ingest_lock_wait_s: float = 60.0
     # The page's upload: at most this many files at once.
-    max_upload_files: int = 20
+    max_upload_files: int = 50
     # Uploads answer only the visitor's session and are deleted when it ends or after this
     # long; true puts them in the shared store for everyone (a single-user or admin deployment).
     publish_uploads: bool = False

@@ -171,13 +171,15 @@ def mark_changed(settings: Settings) -> None:
     """Record that the store changed, so other processes' embedded clients reopen (see the module notes)."""
     if settings.chroma_url:
         return
-    before = _read_marker(settings)
     token = f"{time.time_ns()} {os.getpid()}"
     path = _marker_file(settings)
     tmp = path.with_name(f".REVISION.{os.getpid()}.{threading.get_ident()}")
     tmp.write_text(token)
-    os.replace(tmp, path)  # atomic: a reader sees the old token or the new one
+    # Under the lock, so a question in this process never sees the new token before its
+    # client is known to be up to date (that would reopen the store in mid-upload).
     with _lock:
+        before = _read_marker(settings)
+        os.replace(tmp, path)  # atomic: another process sees the old token or the new one
         entry = _clients.get(_key(settings))
         if entry is not None and entry.marker == before:
             entry.marker = token  # this process made the change through that client: it is up to date
@@ -191,8 +193,8 @@ def shared_client(settings: Settings | None = None, reopen: bool = False):
     """
     settings = settings or get_settings()
     key = _key(settings)
-    marker = _read_marker(settings)  # before opening: a change after this read reopens next time
     with _lock:
+        marker = _read_marker(settings)  # before opening: a change after this read reopens next time
         entry = _clients.get(key)
         if entry is not None and entry.marker == marker and not reopen:
             return entry.client

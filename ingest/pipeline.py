@@ -427,7 +427,7 @@ def _write(writer: _Writer, plans: list[_Plan], settings: Settings, report: Inge
     pending.sort(key=lambda item: len(item[0].chunks[item[1]].embed_text))
 
     def store(items: list[tuple[_Plan, int]]) -> None:
-        vectors = embeddings.encode([p.chunks[i].embed_text for p, i in items], batch_size=batch)
+        vectors = embeddings.encode([p.chunks[i].embed_text for p, i in items], batch_size=batch, background=True)
         writer.upsert(
             [p.ids[i] for p, i in items],
             embeddings=vectors,
