@@ -50,6 +50,7 @@ bench: install
 	$(PY) bench/ingest.py
 	$(PY) bench/query.py --engines extractive,local
 	$(PY) bench/startup.py
+	$(PY) bench/page.py --engine local
 	$(PY) bench/scale.py
 
 clean:

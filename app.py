@@ -223,7 +223,7 @@ def _warm_up() -> None:
     try:
         advisor = get_advisor()
         print(f"engine: {advisor.engine.name} ({advisor.engine_reason or 'chosen in the settings'})", file=sys.stderr)
-        advisor.ask((advisor.profile().starters or ["What do these articles cover?"])[0])
+        advisor.warm_up()  # loads the models; answering a question here would hold the model from the first visitor
     except Exception as exc:
         print(f"warm-up failed: {exc!r}", file=sys.stderr)
 

@@ -39,7 +39,7 @@ from pydantic import BaseModel, Field
 from advisor import gate, safety
 from advisor.answer import Answer, AnswerChunk, Citation
 from advisor.config import Settings, get_settings
-from advisor.engines import ChatEngine, ExtractiveEngine, make_engine, resolve_engine
+from advisor.engines import ChatEngine, ExtractiveEngine, make_engine, rank_sentences, resolve_engine
 from advisor.figures import asks_about_pay, countries_named, country_mentions, country_of, figures_in
 from advisor.grounding import Grounder, conflicting_figures, ground_sentence
 from advisor.llm import EngineUnavailable, describe_llm_error
@@ -330,6 +330,11 @@ class Pipeline:
             yield [("state", state)]
             if state["refusal"]:
                 continue
+            if getattr(self.engine, "slow_start", False) and self.settings.lead_sentences > 0:
+                # A local model's draft is slow to start and is completed from the sources anyway:
+                # the passages' best sentence is shown first, while the model reads its prompt.
+                for s in rank_sentences(self.grounder, state["query"], state["docs"])[: self.settings.lead_sentences]:
+                    yield [("lead", f"{s.text} [{s.doc + 1}]\n")]
             try:
                 for delta in self.engine.stream(state["query"], state["docs"], config=config):
                     yield [("delta", delta)]
@@ -347,6 +352,7 @@ class Pipeline:
         subjects = Subjects()
         said: list[str] = []
         seen: set[str] = set()
+        lead: list[str] = []  # sentences from the sources, shown before the draft
 
         def grounded(sentence: str) -> Iterator[list]:
             if safety.is_instruction(sentence):  # never relay an instruction, whoever wrote it
@@ -366,23 +372,29 @@ class Pipeline:
                 yield [("state", state)]
             elif kind == "notice":
                 state["notices"].append(value)
+            elif kind == "lead":
+                before = len(said)
+                yield from grounded(value)
+                lead += said[before:]
             elif kind == "delta":
                 buffer += value
                 parts = split_sentences(buffer)
                 complete = len(parts) if buffer.endswith("\n") else len(parts) - 1
                 while done < complete:
-                    yield from grounded(parts[done])
+                    if not self._repeats(parts[done], lead):
+                        yield from grounded(parts[done])
                     done += 1
         if not state or state["refusal"]:
             return
         for sentence in split_sentences(buffer)[done:]:
-            yield from grounded(sentence)
+            if not self._repeats(sentence, lead):
+                yield from grounded(sentence)
 
         state["draft_engine"] = self.engine.name
         if self.engine is self.extractive:
             return
         extra = (s for s in self.extractive.stream(state["query"], state["docs"]))
-        if not said:  # nothing in the draft held up: the answer is extractive
+        if len(said) == len(lead):  # nothing in the draft held up: the answer is extractive
             state["draft_engine"] = f"{self.engine.name}→extractive"
             for sentence in extra:
                 yield from grounded(sentence)
@@ -392,8 +404,17 @@ class Pipeline:
             before = len(said)
             for sentence in islice(self._not_yet_said(extra, said), self.settings.min_answer_sentences - before):
                 yield from grounded(sentence)
-            if len(said) > before:
+            if len(said) > before or lead:
                 state["draft_engine"] = f"{self.engine.name}+extractive"
+        elif lead:
+            state["draft_engine"] = f"{self.engine.name}+extractive"
+
+    def _repeats(self, sentence: str, lead: list[str], similarity: float = 0.8) -> bool:
+        """Whether a draft sentence says again what a sentence shown before the draft said."""
+        if not lead:
+            return False
+        vector = self.grounder.embed([strip_citations(sentence)])[0]
+        return float(np.max(self.grounder.embed(lead) @ vector)) >= similarity
 
     def _not_yet_said(self, candidates: Iterator[str], said: list[str], similarity: float = 0.8) -> Iterator[str]:
         said_vectors = self.grounder.embed(said)
@@ -552,6 +573,19 @@ class Advisor:
             self._pipeline = Pipeline(self.settings, self.retriever, engine, self.grounder, self.profile,
                                       lambda session: self.store_retriever.keyword_index(session).idf).runnable()
         return self._pipeline
+
+    def warm_up(self) -> None:
+        """Load what a first question needs (store, indexes, embeddings, the chat model) without answering one.
+
+        Answering a question here would hold a local model for a whole answer while the first
+        visitor waits; loading it and evaluating its fixed system prompt takes a moment.
+        """
+        question = (self.profile().starters or ["What do these articles cover?"])[0]
+        rank_sentences(self.grounder, question, self.retriever.invoke(question))
+        self.pipeline  # noqa: B018 - builds the steps and the engine
+        warm = getattr(self.engine, "warm_up", None)
+        if warm is not None:
+            warm()
 
     def ask(self, question: str, history: History = (), config: RunnableConfig | None = None,
             session: str | None = None) -> Answer:

@@ -171,17 +171,29 @@ def format_sources(grounder: Grounder, question: str, docs: Sequence[Document], 
 class ChatEngine:
     """Drafts an answer with any LangChain chat model (llama.cpp, OpenAI, any ``init_chat_model`` provider)."""
 
-    def __init__(self, name: str, chat_model: BaseChatModel, grounder: Grounder) -> None:
+    def __init__(self, name: str, chat_model: BaseChatModel, grounder: Grounder, per_doc: int = 2,
+                 slow_start: bool = False) -> None:
         self.name = name
         self.chat_model = chat_model
         self.grounder = grounder
+        self.per_doc = per_doc  # sentences of each passage in the prompt
+        # A model that takes seconds to read its prompt (llama.cpp on a CPU): the pipeline shows
+        # the passages' best sentence first (settings.lead_sentences).
+        self.slow_start = slow_start
         self.chain = (prompts.ANSWER | chat_model | StrOutputParser()).with_config(run_name="llm_draft")
         self.rewrite_chain = (prompts.CONDENSE | chat_model.bind(max_tokens=48) | StrOutputParser()).with_config(
             run_name="llm_condense")
 
     def stream(self, question: str, docs: Sequence[Document], config=None) -> Iterator[str]:
-        sources = format_sources(self.grounder, question, docs)
+        sources = format_sources(self.grounder, question, docs, self.per_doc)
         yield from self.chain.stream({"sources": sources, "question": question}, config=config)
+
+    def warm_up(self) -> None:
+        """Load the chat model ahead of the first question (a local model: also evaluate the system prompt)."""
+        warm = getattr(self.chat_model, "warm_up", None)
+        if warm is not None:
+            system = prompts.ANSWER.format_messages(sources="", question="")[0]
+            warm([system])
 
     def rewrite(self, question: str, history_text: str, config=None) -> str | None:
         text = self.rewrite_chain.invoke({"history": history_text, "question": question}, config=config)
@@ -194,7 +206,8 @@ class ChatEngine:
 def _local(settings: Settings, grounder: Grounder) -> ChatEngine:
     from advisor.llm import local_chat_model
 
-    return ChatEngine("local", local_chat_model(settings), grounder)
+    return ChatEngine("local", local_chat_model(settings), grounder, settings.local_sentences_per_passage,
+                      slow_start=True)
 
 
 def _openai(settings: Settings, grounder: Grounder) -> ChatEngine:

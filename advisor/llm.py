@@ -144,6 +144,18 @@ class LlamaCppChatModel(BaseChatModel):
     def _messages(self, messages: list[BaseMessage]) -> list[dict]:
         return [{"role": _ROLES.get(m.type, "user"), "content": str(m.content)} for m in messages]
 
+    def warm_up(self, messages: list[BaseMessage] | None = None) -> None:
+        """Load the model and, given the start of a prompt, evaluate it once.
+
+        llama.cpp keeps the evaluated tokens and reuses the longest common prefix of the
+        next prompt, so a fixed system message evaluated here is not evaluated again by
+        the first question. Only a one-token completion holds the context's lock.
+        """
+        llama, lock = _load_llama(self.model_path, self.n_ctx, self.n_threads)
+        if messages:
+            with lock:
+                llama.create_chat_completion(messages=self._messages(messages), max_tokens=1, temperature=0.0)
+
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
         text = "".join(chunk.message.content for chunk in self._stream(messages, stop, run_manager, **kwargs))

@@ -14,6 +14,7 @@ from langchain_core.retrievers import BaseRetriever
 
 from advisor.answer import Answer
 from advisor.chain import Advisor, heuristic_rewrite, needs_rewrite, normalize_history
+from advisor.engines import rank_sentences
 
 
 def fake_model(reply: str) -> GenericFakeChatModel:
@@ -58,6 +59,36 @@ def test_a_one_sentence_draft_is_completed_from_the_sources(advisor_with):
     assert answer.text.startswith("ML engineers build and deploy models.")
     sentences = [s for s in answer.text.split("\n") if s.strip()]
     assert len(sentences) >= 3 and len(set(sentences)) == len(sentences)
+
+
+def slow_advisor(reply: str) -> Advisor:
+    """An advisor whose chat engine starts slowly, like llama.cpp on a CPU: the sources' best sentence leads."""
+    from advisor.chain import shared_grounder
+    from advisor.engines import ChatEngine
+
+    return Advisor(engine=ChatEngine("local", fake_model(reply), shared_grounder(), slow_start=True))
+
+
+def test_a_slow_engine_starts_with_the_best_source_sentence(corpus_home):
+    question = "What does an ML engineer do?"
+    first = next(iter(slow_advisor("ML engineers build and deploy models [1].").stream(question)))
+    plain = Advisor(engine="extractive")
+    lead = rank_sentences(plain.grounder, question, plain.retriever.invoke(question))[0].text
+    assert first.startswith(lead)
+    answer = slow_advisor("ML engineers build and deploy models [1].").ask(question)
+    sentences = [s for s in answer.text.split("\n") if s.strip()]
+    assert sentences[1].startswith("ML engineers build and deploy models.")
+    assert answer.engine.endswith("+extractive") and len(set(sentences)) == len(sentences) >= 3
+
+
+def test_a_draft_sentence_that_repeats_the_lead_is_not_said_twice(corpus_home):
+    question = "What math does an ML engineer need?"
+    plain = Advisor(engine="extractive")
+    lead = rank_sentences(plain.grounder, question, plain.retriever.invoke(question))[0].text
+    reworded = re.sub(r"^.*? says ", "", lead)  # the same claim without its attribution
+    answer = slow_advisor(reworded + " [1]").ask(question)
+    assert answer.text.startswith(lead)
+    assert reworded not in answer.text.replace(lead, "")
 
 
 def test_a_subject_swapped_draft_sentence_is_dropped(advisor_with):
