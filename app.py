@@ -123,13 +123,18 @@ def on_like(data: gr.LikeData, records: list):
     return gr.update(value=f"Thanks — your {'👍' if data.liked else '👎'} was saved.")
 
 
-def upload(files, request: gr.Request = None, progress=gr.Progress()):
-    """Ingest uploaded files for this visitor (see ingest.pipeline.ingest_uploads); report each failure by name."""
+def upload(files, owned, request: gr.Request = None, progress=gr.Progress()):
+    """Ingest uploaded files for this visitor (see ingest.pipeline.ingest_uploads); report each failure by name.
+
+    Returns the status line and the session's ``owned`` state (its session id once it has
+    uploaded), whose deletion by Gradio deletes the uploads.
+    """
     if not files:
-        return "No files selected."
+        return "No files selected.", owned
     settings = get_settings()
     if len(files) > settings.max_upload_files:
-        return f"Too many files at once ({len(files)}); the limit is {settings.max_upload_files}. Nothing was added."
+        return (f"Too many files at once ({len(files)}); the limit is {settings.max_upload_files}. "
+                "Nothing was added."), owned
     paths = [f if isinstance(f, str) else f.name for f in files]
 
     def on_progress(done: int, total: int, message: str) -> None:
@@ -139,7 +144,7 @@ def upload(files, request: gr.Request = None, progress=gr.Progress()):
         # The saved copy keeps the file's name as uploaded.
         report = ingest_uploads([(p, Path(p).name) for p in paths], session_of(request), progress=on_progress)
     except Exception as exc:
-        return f"Upload failed: {html.escape(str(exc))}"
+        return f"Upload failed: {html.escape(str(exc))}", owned
     lines = [f"Added {len(report.added) + len(report.updated)} file(s), {report.chunks} passages; "
              f"{len(report.skipped)} already known."]
     for source, error in report.failed:
@@ -150,12 +155,15 @@ def upload(files, request: gr.Request = None, progress=gr.Progress()):
         else:
             lines.append(f"You can ask about them now. Only you see them, in this tab; they are deleted when "
                          f"you close it or after {settings.upload_ttl_minutes:g} minutes.")
-    return "\n".join(lines)
+    return "\n".join(lines), session_of(request) or owned
 
 
-def end_session(request: gr.Request = None) -> None:
-    """The tab was closed: its private uploads go with it."""
-    session = session_of(request)
+def forget_uploads(session: str | None) -> None:
+    """Gradio dropped a session's state (closed for an hour, or past the TTL): its uploads go too.
+
+    Not ``demo.unload``: that fires on any dropped connection, also one the tab reopens
+    a moment later, and would lose a visitor's files mid-conversation.
+    """
     if session and not get_settings().publish_uploads:
         removed = remove_uploads(owner=session)
         if removed:
@@ -181,6 +189,7 @@ def build_ui() -> gr.Blocks:
     profile = get_advisor().profile()
     with gr.Blocks(title=f"Career Advisor — {profile.title}", analytics_enabled=False) as demo:
         records = gr.State([])
+        owned = gr.State(None, time_to_live=get_settings().upload_ttl_minutes * 60, delete_callback=forget_uploads)
         gr.Markdown(
             f"# {html.escape(profile.title)}\nAsk about {html.escape(profile.scope.rstrip('.'))}. Every answer is "
             "built only from the source articles and cites them.",
@@ -213,8 +222,7 @@ def build_ui() -> gr.Blocks:
         for button in starters:
             button.click(respond, [button, chatbot, records], outputs, api_visibility="private")
         chatbot.like(on_like, [records], [status], api_visibility="private")
-        files.upload(upload, [files], [upload_status], api_name="upload")
-        demo.unload(end_session)
+        files.upload(upload, [files, owned], [upload_status, owned], api_name="upload")
     return demo
 
 

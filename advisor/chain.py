@@ -478,16 +478,17 @@ class Pipeline:
         if not statements:
             return ""
         already = " ".join(strip_citations(e) for e in emitted)
-        parts, used = [], set()
+        parts, used, cited = [], set(), set()
         for s in statements:
             sentence = strip_citations(s.sentence).rstrip(".")
-            if sentence in used:
+            if sentence in used:  # the same sentence in two passages (a file ingested twice): cite it once
                 continue
             used.add(sentence)
             n = numbering.setdefault(s.context, len(numbering) + 1)
+            cited.add(n)
             if sentence not in already:
                 parts.append(f"{sentence} [{n}]")
-        sources = sorted({numbering[s.context] for s in statements})
+        sources = sorted(cited)
         head = ("Note: the sources disagree on these figures, so no single one is reliable "
                 f"(compare {', '.join(f'[{n}]' for n in sources)}).")
         if parts:

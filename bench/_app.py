@@ -32,11 +32,15 @@ def store_copy(prefix: str) -> Path:
 
 
 def start_app(home: Path, **env: str) -> tuple[str, subprocess.Popen]:
-    """``python app.py`` on ``home``; returns (url, process) once the page is served."""
+    """``python app.py`` on ``home``; returns (url, process) once the page is served.
+
+    The app's log goes to ``home/../app.log`` (read it when a run reports errors).
+    """
     port = free_port()
+    log = open(home.parent / "app.log", "wb")  # noqa: SIM115 - the app writes to it until it stops
     proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT,
                             env={**os.environ, "ADVISOR_HOME": str(home), **env},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 300
     while time.time() < deadline:

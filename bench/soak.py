@@ -153,6 +153,8 @@ def main() -> None:
     print(f"answers {len(times)}, errors {len(errors)}, neither cited nor refused {len(uncited)}, "
           f"leaks between sessions {len(leaks)}, own upload not used {len(own_missed)}")
     print(f"answer time p50 {p50:.2f} s, p95 {p95:.2f} s; app peak RSS {peak[0]:.0f} MiB")
+    if errors:
+        print(f"app log: {home.parent / 'app.log'}")
     for line in (errors + uncited + leaks + own_missed)[:8]:
         print(f"  {line}")
     if args.markdown:

@@ -258,3 +258,18 @@ def test_instructions_planted_in_a_document_are_never_relayed(advisor_home, corp
         answer = advisor.ask(question)
         assert "password" not in answer.text and "help@example.com" not in answer.text, answer.text
         assert "$500" not in answer.text and "Ignore" not in answer.text, answer.text
+
+
+def test_a_corpus_ingested_twice_still_answers_with_one_note(advisor_home, corpus_copy, tmp_path):
+    """Two folders holding the same articles: the same disagreeing sentence comes from two passages."""
+    import shutil
+
+    from advisor.chain import Advisor
+    from ingest.pipeline import ingest_paths
+
+    twin = tmp_path / "twin"
+    shutil.copytree(corpus_copy, twin)
+    ingest_paths([corpus_copy, twin])
+    answer = Advisor(engine="extractive").ask("How much does an AI engineer earn?")
+    assert not answer.refused and "disagree" in answer.text
+    assert {c.id for c in answer.citations} == set(range(1, len(answer.citations) + 1))
