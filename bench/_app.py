@@ -31,28 +31,34 @@ def store_copy(prefix: str) -> Path:
     return home
 
 
+def launch(env: dict, log=None, timeout_s: float = 300) -> tuple[subprocess.Popen, str, float]:
+    """``python app.py`` on a free port with ``env``; (process, url, seconds until the page was served)."""
+    port = free_port()
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    while time.perf_counter() - started < timeout_s:
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return proc, url, time.perf_counter() - started
+        except OSError:
+            if proc.poll() is not None:
+                raise SystemExit(f"app.py exited with {proc.returncode} before serving the page"
+                                 + (f" (log: {log.name})" if log else ""))
+            time.sleep(0.05)
+    proc.kill()
+    raise SystemExit(f"the app did not serve its page within {timeout_s:.0f} s")
+
+
 def start_app(home: Path, **env: str) -> tuple[str, subprocess.Popen]:
     """``python app.py`` on ``home``; returns (url, process) once the page is served.
 
     The app's log goes to ``home/../app.log`` (read it when a run reports errors).
     """
-    port = free_port()
     log = open(home.parent / "app.log", "wb")  # noqa: SIM115 - the app writes to it until it stops
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT,
-                            env={**os.environ, "ADVISOR_HOME": str(home), **env},
-                            stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 300
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return url, proc
-        except OSError:
-            if proc.poll() is not None:
-                raise SystemExit(f"the app exited with {proc.returncode}")
-            time.sleep(0.3)
-    proc.kill()
-    raise SystemExit("the app did not serve its page within 300 s")
+    proc, url, _ = launch({**os.environ, "ADVISOR_HOME": str(home), **env}, log=log)
+    return url, proc
 
 
 def stop_app(proc: subprocess.Popen) -> None:

@@ -18,32 +18,20 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.append(str(Path(__file__).resolve().parent))  # after the project: bench/ingest.py is not the ingest package
+
+from _app import launch, percentile, stop_app  # noqa: E402
 
 FIRST_QUESTION = "What does an AI engineer do?"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def prepare_home(home: Path, env: dict) -> None:
@@ -53,30 +41,6 @@ def prepare_home(home: Path, env: dict) -> None:
     if env.get("ADVISOR_ENGINE") == "local":
         subprocess.run([sys.executable, "-c", "from advisor.llm import ensure_local_model; ensure_local_model()"],
                        cwd=ROOT, env=env, check=True)
-
-
-def start(env: dict, log) -> tuple[subprocess.Popen, str, float]:
-    port = free_port()
-    started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return proc, url, time.perf_counter() - started
-        except OSError:
-            if proc.poll() is not None:
-                raise SystemExit(f"app.py exited before serving the page (log: {log.name})")
-            time.sleep(0.05)
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
 def _reply_text(update) -> str:
@@ -141,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         log = tempfile.NamedTemporaryFile("w+", prefix="advisor-page-", suffix=".log", delete=False)
         from gradio_client import Client
 
-        proc, url, served = start(env, log)
+        proc, url, served = launch(env, log)
         try:
             client = Client(url, verbose=False)
             cold = ask(client, FIRST_QUESTION)
@@ -150,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
             questions = list(dict.fromkeys(q for q in starters + dataset if q != FIRST_QUESTION))[: args.questions]
             warm = [ask(client, q) for q in questions]
         finally:
-            stop(proc)
+            stop_app(proc)
     finally:
         if temp is not None:
             shutil.rmtree(temp, ignore_errors=True)

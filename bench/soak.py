@@ -27,7 +27,7 @@ import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.append(str(Path(__file__).resolve().parent))  # after the project: bench/ingest.py is not the ingest package
 
 from _app import ROOT, message_text, percentile, reply_text, rss_mib, start_app, stop_app, store_copy  # noqa: E402
 

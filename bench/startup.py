@@ -12,39 +12,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.append(str(Path(__file__).resolve().parent))  # after the project: bench/ingest.py is not the ingest package
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start(engine: str) -> tuple[subprocess.Popen, str, float]:
-    port = free_port()
-    env = {**os.environ, "ADVISOR_ENGINE": engine}
-    started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return proc, url, time.perf_counter() - started
-        except OSError:
-            if proc.poll() is not None:
-                raise SystemExit("app.py exited before serving the page")
-            time.sleep(0.05)
+from _app import launch, stop_app  # noqa: E402
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -52,14 +29,6 @@ def peak_rss_mib(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,15 +46,15 @@ def main(argv: list[str] | None = None) -> int:
     ensure_store(get_settings())
     times = []
     for _ in range(args.runs):
-        proc, url, seconds = start(args.engine)
+        proc, url, seconds = launch({**os.environ, "ADVISOR_ENGINE": args.engine})
         times.append(seconds)
-        stop(proc)
+        stop_app(proc)
     print(f"start-up to a served page ({args.runs} runs, built store): median {statistics.median(times):.1f} s, "
           f"max {max(times):.1f} s (target ≤ 10 s)")
 
     from gradio_client import Client
 
-    proc, url, _ = start(args.engine)
+    proc, url, _ = launch({**os.environ, "ADVISOR_ENGINE": args.engine})
     try:
         idle = peak_rss_mib(proc.pid)
         client = Client(url, verbose=False)
@@ -97,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"peak RSS of app.py ({args.engine}): {idle:.0f} MiB once the page is served, "
               f"{peak_rss_mib(proc.pid):.0f} MiB after {len(questions)} questions ({per_question:.1f} s each)")
     finally:
-        stop(proc)
+        stop_app(proc)
     return 0
 
 
