@@ -56,6 +56,8 @@ class HybridRetriever(BaseRetriever):
 
     _indexes: dict[str | None, _KeywordIndex] = PrivateAttr(default_factory=dict)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    # Whether a session had uploads, as of an uploads revision: one store query per change, not per search.
+    _owners: dict[str, tuple[int, bool]] = PrivateAttr(default_factory=dict)
 
     def collection(self):
         return shared_collection(self.settings)
@@ -216,11 +218,17 @@ class HybridRetriever(BaseRetriever):
                 del self._indexes[stale]
             return index
 
-    @staticmethod
-    def _has_uploads(collection, session: str) -> bool:
-        if not uploads_revision(collection):
+    def _has_uploads(self, collection, session: str) -> bool:
+        current = uploads_revision(collection)
+        if not current:
             return False  # nobody ever uploaded privately: no query needed
-        return bool(collection.get(where={"owner": session}, limit=1, include=[])["ids"])
+        known = self._owners.get(session)
+        if known is None or known[0] != current:
+            if len(self._owners) > 1000:  # sessions come and go; forget the old answers
+                self._owners.clear()
+            has = bool(collection.get(where={"owner": session}, limit=1, include=[])["ids"])
+            known = self._owners[session] = (current, has)
+        return known[1]
 
     @staticmethod
     def _keyword_hits(index: _KeywordIndex, query: str, n: int):

@@ -329,11 +329,9 @@ def ingest_paths(
             bump_revision(writer.collection)
             mark_changed(settings)
         report.total_chunks = writer.collection.count()
-        if owner:
-            report.seconds = time.perf_counter() - started
-            return report
-        _refresh_profile(settings, writer.collection, roots, changed=bool(report.added or report.updated or report.deleted),
-                         progress=progress)
+        if not owner:  # a private upload leaves the shared profile and gate as they are
+            _refresh_profile(settings, writer.collection, roots,
+                             changed=bool(report.added or report.updated or report.deleted), progress=progress)
     report.seconds = time.perf_counter() - started
     return report
 
