@@ -36,18 +36,20 @@ from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableGenerator, RunnableLambda
 from pydantic import BaseModel, Field
 
-from advisor import gate, safety
+from advisor import form, gate, safety
 from advisor.answer import Answer, AnswerChunk, Citation
 from advisor.config import Settings, get_settings
-from advisor.engines import ChatEngine, ExtractiveEngine, make_engine, rank_sentences, resolve_engine
+from advisor.engines import ChatEngine, ExtractiveEngine, make_engine, resolve_engine
 from advisor.figures import asks_about_pay, countries_named, country_mentions, country_of, figures_in
 from advisor.grounding import Grounder, conflicting_figures, ground_sentence
 from advisor.llm import EngineUnavailable, describe_llm_error
 from advisor.profile import StoreProfile, current_profile
+from advisor.selection import rank_sentences
 from advisor.subjects import Subjects
-from advisor.text import STOPWORDS, content_words, split_sentences, strip_citations
+from advisor.text import STOPWORDS, citations_in, content_words, split_sentences, strip_citations
 
 History = Sequence[tuple[str, str]] | Sequence[dict]
+NEAR_DUPLICATE = 0.9  # an answer sentence this similar to an earlier one says nothing new
 
 
 class AdvisorInput(BaseModel):
@@ -334,7 +336,7 @@ class Pipeline:
                 # A local model's draft is slow to start and is completed from the sources anyway:
                 # the passages' best sentence is shown first, while the model reads its prompt.
                 for s in rank_sentences(self.grounder, state["query"], state["docs"])[: self.settings.lead_sentences]:
-                    yield [("lead", f"{s.text} [{s.doc + 1}]\n")]
+                    yield [("lead", "".join(f"{text} [{s.doc + 1}]\n" for text in s.sentences))]
             try:
                 for delta in self.engine.stream(state["query"], state["docs"], config=config):
                     yield [("delta", delta)]
@@ -354,14 +356,31 @@ class Pipeline:
         seen: set[str] = set()
         lead: list[str] = []  # sentences from the sources, shown before the draft
 
-        def grounded(sentence: str) -> Iterator[list]:
+        sources_said: list[set[int]] = []
+
+        def grounded(sentence: str, finished: bool = True) -> Iterator[list]:
+            """Keep a sentence that the passages support and that reads well where it lands in the answer.
+
+            ``finished``: the writer ended it (a line of the draft, a source's sentence); a draft's
+            unterminated tail may have been cut off by the token limit and is kept only when whole.
+            """
             if safety.is_instruction(sentence):  # never relay an instruction, whoever wrote it
                 return
+            if not form.is_whole(sentence):
+                repaired = form.as_sentence(strip_citations(sentence)) if finished else ""
+                if not form.is_whole(repaired):
+                    return  # a lead-in without its list, a cut-off clause, a stub
+                sentence = f"{repaired} {' '.join(f'[{n}]' for n in citations_in(sentence))}".strip()
             result = ground_sentence(self.grounder, sentence, contexts, self.settings.support_threshold, subjects)
             if result is None or result.text.lower() in seen:
                 return
+            if form.points_back(result.text) and not (sources_said and set(result.sources) & sources_said[-1]):
+                return  # "She builds…" after a sentence from another passage: "she" would point at the wrong person
+            if self._repeats(result.text, said, NEAR_DUPLICATE):
+                return
             seen.add(result.text.lower())
             said.append(result.text)
+            sources_said.append(set(result.sources))
             yield [("sentence", (result.text, result.sources))]
 
         for kind, value in _events(inputs):
@@ -374,7 +393,8 @@ class Pipeline:
                 state["notices"].append(value)
             elif kind == "lead":
                 before = len(said)
-                yield from grounded(value)
+                for sentence in split_sentences(value):
+                    yield from grounded(sentence)
                 lead += said[before:]
             elif kind == "delta":
                 buffer += value
@@ -388,7 +408,7 @@ class Pipeline:
             return
         for sentence in split_sentences(buffer)[done:]:
             if not self._repeats(sentence, lead):
-                yield from grounded(sentence)
+                yield from grounded(sentence, finished=buffer.rstrip().endswith((".", "!", "?", "]", ")")))
 
         state["draft_engine"] = self.engine.name
         if self.engine is self.extractive:
@@ -409,12 +429,12 @@ class Pipeline:
         elif lead:
             state["draft_engine"] = f"{self.engine.name}+extractive"
 
-    def _repeats(self, sentence: str, lead: list[str], similarity: float = 0.8) -> bool:
-        """Whether a draft sentence says again what a sentence shown before the draft said."""
-        if not lead:
+    def _repeats(self, sentence: str, earlier: list[str], similarity: float = 0.8) -> bool:
+        """Whether a sentence says again what an earlier one said (a draft's sentence after the lead: 0.8)."""
+        if not earlier:
             return False
         vector = self.grounder.embed([strip_citations(sentence)])[0]
-        return float(np.max(self.grounder.embed(lead) @ vector)) >= similarity
+        return float(np.max(self.grounder.embed(earlier) @ vector)) >= similarity
 
     def _not_yet_said(self, candidates: Iterator[str], said: list[str], similarity: float = 0.8) -> Iterator[str]:
         said_vectors = self.grounder.embed(said)

@@ -55,6 +55,38 @@ def figures_supported(sentence: str, context: str, subjects: Subjects) -> bool:
     return True
 
 
+_COMPARATIVE = re.compile(r"\b(more|less|fewer|higher|lower|better|worse|easier|harder|faster|slower|greater|larger|"
+                         r"smaller|bigger|most|least|highest|lowest|best|worst|easiest|hardest|fastest)\b", re.I)
+
+
+def comparisons(text: str, subjects: Subjects) -> set[tuple[str, str]]:
+    """(comparative word, subject it is said of) in a text: "the AI engineer earns more" -> ("more", AI engineer).
+
+    The subject is the last one named before the word in its sentence (English puts the
+    thing compared first), else the first one after it.
+    """
+    found = set()
+    for sentence in split_sentences(strip_citations(text)) or [text]:
+        mentions = subjects.mentions(sentence)
+        for m in _COMPARATIVE.finditer(sentence):
+            before = [s for start, _, s in mentions if start < m.start()]
+            after = [s for start, _, s in mentions if start > m.start()]
+            subject = before[-1] if before else (after[0] if after else None)
+            if subject:
+                found.add((m.group(1).lower(), subject))
+    return found
+
+
+def comparisons_supported(sentence: str, context: str, subjects: Subjects) -> bool:
+    """Every comparison the sentence makes of a subject ("X earns more", "X is easier") is made of it in the context.
+
+    Figures are checked value by value; this is the same check for the claims drawn from
+    them, so "the ML engineer earns more" cannot cite a passage where the AI engineer does.
+    """
+    claimed = comparisons(sentence, subjects)
+    return not claimed or claimed <= comparisons(context, subjects)
+
+
 # ---------------------------------------------------------------- support scoring
 
 
@@ -122,7 +154,8 @@ class Grounder:
                 semantic = max(0.0, float(sims[i, k]))
                 lexical = len(words & context_words[j]) / len(words) if words else 0.0
                 score = self.SEMANTIC_WEIGHT * semantic + self.LEXICAL_WEIGHT * lexical
-                if not figures_supported(sentence, context, subjects):
+                if not figures_supported(sentence, context, subjects) or not comparisons_supported(
+                        sentence, context, subjects):
                     score = 0.0
                 elif len(sentence_subjects) == 1 and subjects.find(flat[k]) and not (sentence_subjects & subjects.find(flat[k])):
                     score *= self.SUBJECT_PENALTY  # about one subject, matched by text about another
@@ -204,6 +237,6 @@ def conflicting_figures(contexts: Sequence[str], subjects: Subjects) -> list[Fig
     return [s for group in by_identity.values() if len({g.values for g in group}) > 1 for s in group]
 
 
-__all__ = ["Figure", "GroundedSentence", "Grounder", "SupportScores", "citations_in", "conflicting_figures",
+__all__ = ["Figure", "GroundedSentence", "Grounder", "SupportScores", "citations_in", "comparisons_supported", "conflicting_figures",
            "figures_supported", "ground_sentence", "is_claim", "money_statements", "novel_names", "split_sentences",
            "strip_citations"]

@@ -34,11 +34,30 @@ def _bigrams(words: list[str]) -> set[tuple[str, str]]:
     return set(zip(words, words[1:]))
 
 
+_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+
+
+def _passage_sentences(context: str) -> list[str]:
+    """The passage's sentences; a list item is read with the line that introduces its list ("X lists: item")."""
+    out: list[str] = []
+    lead = ""
+    for line in context.split("\n"):
+        if not line.strip():
+            continue
+        if _ITEM.match(line) and lead:
+            out += [f"{lead} {s}" for s in split_sentences(line)]
+            continue
+        lead = line.strip() if line.rstrip().endswith(":") else ""
+        out += split_sentences(line)
+    return out
+
+
 def claim_support(sentence: str, contexts: Sequence[str]) -> float:
     """How well the best window of three consecutive passage sentences supports the sentence, in [0, 1].
 
     0.6 x share of the sentence's content words in the window + 0.4 x share of its word
-    pairs; 0 when a figure of the sentence is missing from the window.
+    pairs; 0 when a figure of the sentence is missing from the window. A list item
+    counts as a sentence together with its lead-in.
     """
     words = tokens(sentence)
     if not words:
@@ -47,7 +66,7 @@ def claim_support(sentence: str, contexts: Sequence[str]) -> float:
     pairs = _bigrams(words)
     best = 0.0
     for context in contexts:
-        sentences = split_sentences(context) or [context]
+        sentences = _passage_sentences(context) or [context]
         for i in range(len(sentences)):
             window = " ".join(sentences[max(0, i - 1) : i + 2])
             window_tokens = tokens(window)
@@ -60,12 +79,22 @@ def claim_support(sentence: str, contexts: Sequence[str]) -> float:
     return best
 
 
+def _cited_parts(sentence: str) -> list[str]:
+    """A sentence strung together from quotes, each cited ("a [1]; b [2]."), as its quotes; else the sentence."""
+    parts = [p for p in sentence.split(";") if citations_in(p)]
+    return parts if len(parts) > 1 else [sentence]
+
+
 def faithfulness(answer: Answer) -> float:
-    """Share of the answer's sentences that :func:`claim_support` finds supported by the retrieved passages."""
+    """Share of the answer's sentences that :func:`claim_support` finds supported by the retrieved passages.
+
+    A sentence of several cited quotes (the conflict note) is supported when every quote is.
+    """
     sentences = [s for s in split_sentences(answer.text) if len(tokens(s)) >= 2]
     if not sentences:
         return 1.0
-    return sum(claim_support(s, answer.contexts) >= SUPPORTED for s in sentences) / len(sentences)
+    supported = sum(all(claim_support(p, answer.contexts) >= SUPPORTED for p in _cited_parts(s)) for s in sentences)
+    return supported / len(sentences)
 
 
 def citation_validity(answer: Answer) -> float:
@@ -73,8 +102,7 @@ def citation_validity(answer: Answer) -> float:
     listed = {c.id: c.text for c in answer.citations}
     marks = valid = 0
     for sentence in split_sentences(answer.text):
-        parts = [p for p in sentence.split(";") if citations_in(p)] or [sentence]
-        for part in parts:
+        for part in _cited_parts(sentence):
             for n in citations_in(part):
                 marks += 1
                 valid += n in listed and claim_support(part, [listed[n]]) >= SUPPORTED
@@ -102,6 +130,11 @@ def fact_recall(grounder, answer_text: str, facts: Sequence[str]) -> float:
     return found / len(facts)
 
 
+def answer_sentences(text: str) -> list[str]:
+    """The answer's own sentences: every line but the conflict note, which quotes the sources on purpose."""
+    return split_sentences("\n".join(line for line in text.split("\n") if not line.startswith("Note:")))
+
+
 def sentence_relevance(grounder, sentences: Sequence[str], case: Case) -> np.ndarray:
     """Per sentence: the closest of its similarities to the question and to the reference (answer or facts)."""
     if not sentences:
@@ -118,7 +151,7 @@ def answer_relevance(grounder, answer_text: str, case: Case) -> float:
 
     A salary sentence in an answer about duties is far from both and pulls the score down.
     """
-    sentences = [s for s in split_sentences(answer_text) if not s.startswith("Note:")]
+    sentences = answer_sentences(answer_text)
     scores = sentence_relevance(grounder, sentences, case)
     return float(np.clip(scores, 0, 1).mean()) if len(scores) else 0.0
 
@@ -144,7 +177,7 @@ def is_fragment(sentence: str) -> bool:
 
 def form_report(grounder, answer: Answer, case: Case) -> dict:
     """Counts of the answer's form defects and whether its first sentence answers the question."""
-    sentences = [s for s in split_sentences(answer.text) if not s.startswith("Note:")]
+    sentences = answer_sentences(answer.text)
     if not sentences:
         return {"sentences": 0, "fragments": 0, "orphans": 0, "duplicates": 0, "off_topic": 0, "first_answers": False}
     relevance = sentence_relevance(grounder, sentences, case)

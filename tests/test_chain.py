@@ -14,7 +14,7 @@ from langchain_core.retrievers import BaseRetriever
 
 from advisor.answer import Answer
 from advisor.chain import Advisor, heuristic_rewrite, needs_rewrite, normalize_history
-from advisor.engines import rank_sentences
+from advisor.selection import rank_sentences
 
 
 def fake_model(reply: str) -> GenericFakeChatModel:
@@ -73,11 +73,11 @@ def test_a_slow_engine_starts_with_the_best_source_sentence(corpus_home):
     question = "What does an ML engineer do?"
     first = next(iter(slow_advisor("ML engineers build and deploy models [1].").stream(question)))
     plain = Advisor(engine="extractive")
-    lead = rank_sentences(plain.grounder, question, plain.retriever.invoke(question))[0].text
-    assert first.startswith(lead)
+    lead = rank_sentences(plain.grounder, question, plain.retriever.invoke(question))[0].sentences
+    assert first.startswith(lead[0])
     answer = slow_advisor("ML engineers build and deploy models [1].").ask(question)
     sentences = [s for s in answer.text.split("\n") if s.strip()]
-    assert sentences[1].startswith("ML engineers build and deploy models.")
+    assert sentences[len(lead)].startswith("ML engineers build and deploy models.")
     assert answer.engine.endswith("+extractive") and len(set(sentences)) == len(sentences) >= 3
 
 

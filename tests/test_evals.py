@@ -153,9 +153,11 @@ def test_completeness_fails_fragments_and_passes_whole_sentences():
 
 def test_sentence_quality_fails_cut_off_off_topic_and_unsupported_sentences():
     question, reference, facts = "What do registered nurses earn?", "A median of $86,070 in May 2023 (BLS).", ["$86,070"]
+    # The eval dataset's other questions: relevance is the margin of the sentence's own question over them.
+    others = ["What does a registered nurse do?", "Where do most registered nurses work?", "How do I become an RN?"]
 
     def score(sentence: str) -> float:
-        return sentence_quality(sentence, [PASSAGE], question, reference, facts).score
+        return sentence_quality(sentence, [PASSAGE], question, reference, facts, other_questions=others).score
 
     good = score("Registered nurses earned a median of $86,070 in May 2023 [1].")
     assert good >= 0.5

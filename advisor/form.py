@@ -1,0 +1,50 @@
+"""Sentence form: does a sentence stand on its own in an answer?
+
+One home for the rules of English form the answer pipeline applies, whatever the
+corpus or engine: the extractive selection builds its units with them and the
+ground step drops what fails them. (The eval harness measures form with its own
+code, evals/metrics.py, so that these rules are not graded by themselves.)
+"""
+
+from __future__ import annotations
+
+import re
+
+from advisor.text import strip_citations
+
+# A third-person pronoun or demonstrative that points back to a sentence before it.
+_POINTS_BACK = re.compile(r"^[\"'(]?(?:he|she|it|they|them|his|her|its|their|this|these|those)\b", re.I)
+# English function words a finished sentence does not end on.
+_DANGLING = frozenset("a an the and or but nor of to in on at by for with from as than such including like "
+                      "into via per plus versus is are was were be has have had".split())
+_OPENING = re.compile(r"^[\"'(\[]?[A-Z0-9£$€¥₹]")
+_CLOSING = re.compile(r"[.!?][\"'”’)\]]*$|\)$")
+
+
+def points_back(sentence: str) -> bool:
+    """Whether the sentence opens with a pronoun ("She builds…", "These figures…") whose referent came before."""
+    return bool(_POINTS_BACK.match(strip_citations(sentence).lstrip("*- ")))
+
+
+def is_whole(sentence: str) -> bool:
+    """A complete sentence: starts with a capital or figure, ends with closing punctuation, not on a function word.
+
+    Catches what a streamed draft or a quoted list leaves behind: a lead-in whose list
+    never came ("The guide lists:"), a list item torn from it ("python and SQL;"), a
+    clause cut off by the token limit ("Both roles share Python, data handling, ML").
+    """
+    text = strip_citations(sentence).strip().strip("*").strip()
+    words = text.split()
+    if len(words) < 4 or not _OPENING.match(text) or not _CLOSING.search(text):
+        return False
+    last = re.sub(r"[^\w]", "", words[-1].lower())
+    return last not in _DANGLING
+
+
+def as_sentence(item: str) -> str:
+    """A list item written as a sentence: a capital first letter and a full stop instead of ";" or ","."""
+    text = item.strip().rstrip(";,").strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if _CLOSING.search(text) else text.rstrip(":") + "."

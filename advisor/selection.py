@@ -1,0 +1,168 @@
+"""Query-focused selection: which sentences of the retrieved passages answer the question, as whole units.
+
+The extractive engine's answer, the local model's prompt and the lead sentence shown
+while a model reads its prompt all come from here. Selection reads document structure:
+
+- a list is quoted with its lead-in ("The guide lists: a; b; c."); the items of a list
+  too long to quote whole each carry the lead-in; an item whose lead-in is not in the
+  passage is written as a sentence of its own;
+- a sentence that opens with a pronoun ("She builds a chatbot…") is scored and quoted
+  together with the sentence(s) before it that say who "she" is;
+- word overlap with the question is weighted by rarity among the candidates, so the
+  subjects every passage names count for little and the question's focus counts a lot.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from langchain_core.documents import Document
+
+from advisor.figures import asks_about_pay, figures_in
+from advisor.form import as_sentence, is_whole, points_back
+from advisor.grounding import Grounder, is_claim
+from advisor.text import content_words, split_sentences
+
+
+@dataclass
+class ScoredSentence:
+    """A unit of one passage: its sentences at ``positions`` (a pronoun's referent first), scored as one text."""
+
+    doc: int
+    position: int  # of the unit's main sentence
+    text: str  # the main sentence
+    score: float
+    positions: tuple[int, ...] = ()
+    sentences: tuple[str, ...] = ()
+
+
+_DEBRIS = re.compile(r"upgrade now|subscribe|sign up|click here|log in|cookie", re.I)
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+MAX_LIST_WORDS = 70
+MAX_REFERENT_SENTENCES = 2  # how far back a pronoun's referent is looked for
+_ASKS_NUMBER = re.compile(r"\bhow (many|much|long|often|fast)\b|\bwhat (share|percentage|proportion)\b|"
+                          r"\bnumber of\b|\bmost common\b|\bgrowth\b|\boutlook\b", re.I)
+
+
+def join_lists(text: str) -> str:
+    """Lists as sentences that keep their lead-in, so a list item is never quoted torn from it.
+
+    A short list becomes one line ("Lead-in: a; b; c."). In a list longer than
+    ``MAX_LIST_WORDS`` every item becomes "Lead-in: item.". Items with no lead-in in
+    the passage (it ended up in the chunk before) become sentences of their own.
+    """
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if _LIST_ITEM.match(line):
+            out.append(as_sentence(_LIST_ITEM.sub("", line)))
+            i += 1
+            continue
+        if line.rstrip().endswith(":"):
+            items = []
+            j = i + 1
+            while j < len(lines) and (_LIST_ITEM.match(lines[j]) or (not lines[j].strip() and not items)):
+                if lines[j].strip():
+                    items.append(_LIST_ITEM.sub("", lines[j]).strip().rstrip(".;,"))
+                j += 1
+            if items:
+                *before, lead = split_sentences(line) or [line.strip()]  # the lead-in is the line's last sentence
+                if len(" ".join([lead, *items]).split()) <= MAX_LIST_WORDS:
+                    out.append(" ".join([*before, f"{lead} {'; '.join(items)}."]))
+                else:
+                    out += [" ".join(before)] if before else []
+                    out.extend(f"{lead} {item}." for item in items)
+                i = j
+                continue
+        out.append(line)
+        i += 1
+    return "\n".join(out)
+
+
+def _usable(sentence: str) -> bool:
+    return (len(sentence.split()) >= 6 and is_claim(sentence) and is_whole(sentence) and not _DEBRIS.search(sentence)
+            and not sentence.lstrip().startswith("|"))
+
+
+def _units(docs: Sequence[Document]) -> list[ScoredSentence]:
+    """Every usable sentence of the passages, with the sentences before it that a pronoun opening needs."""
+    units: list[ScoredSentence] = []
+    for d, doc in enumerate(docs):
+        sentences = split_sentences(join_lists(doc.page_content))
+        for p, sentence in enumerate(sentences):
+            if not _usable(sentence):
+                continue
+            start = p
+            while start > 0 and p - start < MAX_REFERENT_SENTENCES and points_back(sentences[start]):
+                start -= 1
+            if points_back(sentences[start]):
+                continue  # the referent is outside this passage
+            positions = tuple(range(start, p + 1))
+            units.append(ScoredSentence(d, p, sentence, 0.0, positions, tuple(sentences[k] for k in positions)))
+    return units
+
+
+def rank_sentences(grounder: Grounder, question: str, docs: Sequence[Document]) -> list[ScoredSentence]:
+    """Every usable unit of the passages, scored by how well it answers the question, best first."""
+    candidates = _units(docs)
+    if not candidates:
+        return []
+    # A unit whose sentence needs its referent is scored half alone, half with the referent: "She builds
+    # a chatbot" is about Alice, but the referent's own topic is not the sentence's.
+    vectors = grounder.embed([c.text for c in candidates])
+    vectors = (vectors + grounder.embed([" ".join(c.sentences) for c in candidates])) / 2
+    q_vector = grounder.embed([question])[0]
+    q_words = content_words(question)
+    words_of = [content_words(" ".join(c.sentences)) for c in candidates]
+    weight = {w: math.log((1 + len(candidates)) / (1 + sum(w in ws for ws in words_of))) + 1.0 for w in q_words}
+    wants_figures = asks_about_pay(question)
+    wants_number = bool(_ASKS_NUMBER.search(question))
+    for c, v, words in zip(candidates, vectors, words_of):
+        overlap = sum(weight[w] for w in q_words & words) / sum(weight.values()) if q_words else 0.0
+        # Earlier passages ranked higher in retrieval: a small prior keeps that order.
+        c.score = float(v @ q_vector) + 0.3 * overlap - 0.02 * c.doc
+        if len(c.text.split()) < 10:
+            c.score -= 0.15  # short sentences are mostly scene-setting ("In the video, Sam is an analyst.")
+        figures = figures_in(c.text)
+        if wants_figures and any(f.is_money for f in figures):
+            c.score += 0.2  # a pay question is answered by the figures, not by talk about them
+        elif wants_number and figures:
+            c.score += 0.15  # "how many", "what share": a sentence with the number answers it
+    return sorted(candidates, key=lambda c: c.score, reverse=True)
+
+
+def select_sentences(grounder: Grounder, question: str, docs: Sequence[Document], limit: int = 5,
+                     redundancy: float = 0.8) -> list[ScoredSentence]:
+    """The best non-redundant units, at most ``limit`` sentences in all: the best unit, then the rest in reading order.
+
+    Each returned item is one sentence (a unit's referent sentences come out as items of
+    their own, just before the sentence that needs them).
+    """
+    ranked = rank_sentences(grounder, question, docs)
+    if not ranked:
+        return []
+    vectors = dict(zip((id(c) for c in ranked), grounder.embed([c.text for c in ranked])))
+    chosen: list[ScoredSentence] = []
+    taken: dict[tuple[int, int], str] = {}
+    floor = ranked[0].score * 0.5
+    for c in ranked:
+        if c.score < floor:
+            break
+        new = [(c.doc, p) for p in c.positions if (c.doc, p) not in taken]
+        if (c.doc, c.position) in taken or len(taken) + len(new) > limit:
+            continue
+        if any(float(vectors[id(c)] @ vectors[id(s)]) > redundancy for s in chosen):
+            continue
+        chosen.append(c)
+        taken.update({(c.doc, p): s for p, s in zip(c.positions, c.sentences)})
+        if len(taken) >= limit:
+            break
+    # The best unit opens the answer (it answers the question as asked); the rest follow in reading order.
+    best = [(chosen[0].doc, p) for p in chosen[0].positions]
+    order = best + sorted(key for key in taken if key not in best)
+    return [ScoredSentence(d, p, taken[d, p], 0.0, (p,), (taken[d, p],)) for d, p in order]
