@@ -30,8 +30,8 @@ def is_whole(sentence: str) -> bool:
     """A complete sentence: starts with a capital or figure, ends with closing punctuation, not on a function word.
 
     Catches what a streamed draft or a quoted list leaves behind: a lead-in whose list
-    never came ("The guide lists:"), a list item torn from it ("python and SQL;"), a
-    clause cut off by the token limit ("Both roles share Python, data handling, ML").
+    never came ("The guide lists:"), a list item torn from it ("bookkeeping and payroll;"), a
+    clause cut off by the token limit ("Both roles need patience, tact and").
     """
     text = strip_citations(sentence).strip().strip("*").strip()
     words = text.split()

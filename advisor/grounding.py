@@ -60,7 +60,7 @@ _COMPARATIVE = re.compile(r"\b(more|less|fewer|higher|lower|better|worse|easier|
 
 
 def comparisons(text: str, subjects: Subjects) -> set[tuple[str, str]]:
-    """(comparative word, subject it is said of) in a text: "the AI engineer earns more" -> ("more", AI engineer).
+    """(comparative word, subject it is said of) in a text: "the auditor earns more" -> ("more", auditor).
 
     The subject is the last one named before the word in its sentence (English puts the
     thing compared first), else the first one after it.
@@ -81,7 +81,7 @@ def comparisons_supported(sentence: str, context: str, subjects: Subjects) -> bo
     """Every comparison the sentence makes of a subject ("X earns more", "X is easier") is made of it in the context.
 
     Figures are checked value by value; this is the same check for the claims drawn from
-    them, so "the ML engineer earns more" cannot cite a passage where the AI engineer does.
+    them, so "the auditor earns more" cannot cite a passage where the tax accountant does.
     """
     claimed = comparisons(sentence, subjects)
     return not claimed or claimed <= comparisons(context, subjects)

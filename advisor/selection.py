@@ -6,7 +6,7 @@ while a model reads its prompt all come from here. Selection reads document stru
 - a list is quoted with its lead-in ("The guide lists: a; b; c."); the items of a list
   too long to quote whole each carry the lead-in; an item whose lead-in is not in the
   passage is written as a sentence of its own;
-- a sentence that opens with a pronoun ("She builds a chatbot…") is scored and quoted
+- a sentence that opens with a pronoun ("She keeps the ledger…") is scored and quoted
   together with the sentence(s) before it that say who "she" is;
 - word overlap with the question is weighted by rarity among the candidates, so the
   subjects every passage names count for little and the question's focus counts a lot.
@@ -112,8 +112,8 @@ def rank_sentences(grounder: Grounder, question: str, docs: Sequence[Document]) 
     candidates = _units(docs)
     if not candidates:
         return []
-    # A unit whose sentence needs its referent is scored half alone, half with the referent: "She builds
-    # a chatbot" is about Alice, but the referent's own topic is not the sentence's.
+    # A unit whose sentence needs its referent is scored half alone, half with the referent: "She keeps
+    # a ledger" is about the clerk named before it, but the referent's own topic is not the sentence's.
     vectors = grounder.embed([c.text for c in candidates])
     vectors = (vectors + grounder.embed([" ".join(c.sentences) for c in candidates])) / 2
     q_vector = grounder.embed([question])[0]

@@ -14,6 +14,7 @@ from langchain_core.retrievers import BaseRetriever
 
 from advisor.answer import Answer
 from advisor.chain import Advisor, heuristic_rewrite, needs_rewrite, normalize_history
+from advisor.form import is_whole
 from advisor.selection import rank_sentences
 
 
@@ -96,6 +97,24 @@ def test_a_subject_swapped_draft_sentence_is_dropped(advisor_with):
                "automation, while AI engineers build algorithms, often from scratch, for specific tasks [1].")
     answer = advisor_with(swapped).ask("What is the difference between building and using models?")
     assert "ML engineers integrate existing foundation models" not in answer.text
+
+
+def test_the_ground_step_drops_cut_off_orphan_and_repeated_sentences(advisor_with):
+    # Each sentence below is supported by the retrieved passages; only its form is wrong where it lands.
+    draft = ("Egor Howell's newsletter puts it this way: an ML engineer develops models from scratch [1].\n"
+             "Egor Howell's newsletter puts it this way: an ML engineer develops models from scratch, or with basic "
+             "libraries [1].\n"
+             "He advises beginners not to worry about specialties yet; they become worth considering after a few years "
+             "of experience [2].\n"
+             "The TDS guide defines a machine learning (ML) engineer as someone who owns the end-to-end lifecycle of "
+             "ML models, turning raw data into production-ready")
+    answer = advisor_with(draft).ask("What does an ML engineer do?")
+    lines = [s for s in answer.text.split("\n") if s.strip()]
+    assert lines[0].startswith("Egor Howell's newsletter puts it this way: an ML engineer develops models from scratch.")
+    assert "basic libraries" not in lines[1]  # a near-duplicate of the line before
+    assert not any(line.startswith("He advises") for line in lines)  # "he" would point at the wrong person
+    assert "turning raw data into production-ready [" not in answer.text  # cut off by the token limit
+    assert all(is_whole(line) for line in lines if not line.startswith("Note:"))
 
 
 def test_stream_yields_deltas_then_the_answer(advisor_with):

@@ -1,0 +1,73 @@
+"""Answer form: lists keep their lead-ins, pronouns their referents, comparisons their subject (issue #12).
+
+The rules are English, not a corpus's: the examples below come from the issue's own
+answers, and from a made-up passage about accountants.
+"""
+
+from advisor.form import as_sentence, is_whole, points_back
+from advisor.grounding import comparisons_supported
+from advisor.selection import join_lists
+from advisor.subjects import find_subjects
+from advisor.text import split_sentences
+
+LONG_LIST = """Every accountant is trained first. Howell's list for auditors, with more statistics:
+- Python and SQL; some firms need other languages, and Howell's own firm requires Rust;
+- Git and GitHub;
+- Bash and Zsh, which most audit teams script their checks in every single day of the working year;
+- a cloud platform: AWS, Azure or GCP, on which most of the client ledgers and their backups are kept;
+- software engineering fundamentals such as CI/CD and MLOps, plus Docker, for the firm's own tools;
+- deep knowledge of one area, such as forecasting, payroll or tax;
+- strong mathematics: calculus and linear algebra.
+The guide adds cloud platforms."""
+
+
+def test_a_long_list_is_quoted_item_by_item_each_with_its_lead_in():
+    sentences = split_sentences(join_lists(LONG_LIST))
+    assert sentences[0] == "Every accountant is trained first."
+    items = [s for s in sentences if "Python and SQL" in s]
+    assert items == ["Howell's list for auditors, with more statistics: Python and SQL; some firms need other "
+                     "languages, and Howell's own firm requires Rust."]
+    assert not any(s.startswith(("Python", "Git and", "a cloud")) for s in sentences)  # no item without its lead-in
+    assert sentences[-1] == "The guide adds cloud platforms."
+
+
+def test_a_short_list_becomes_one_sentence_and_a_torn_item_a_sentence_of_its_own():
+    short = "The guide lists three duties:\n- audits;\n- tax returns;\n- payroll."
+    assert split_sentences(join_lists(short)) == ["The guide lists three duties: audits; tax returns; payroll."]
+    torn = "- more than 355,000 accountants are licensed in the US;\n- most work in firms."
+    assert split_sentences(join_lists(torn)) == ["More than 355,000 accountants are licensed in the US.",
+                                                 "Most work in firms."]
+
+
+def test_what_does_not_read_as_a_sentence_is_recognised():
+    # Cut-off lead-ins and list items from answers the issue quotes.
+    assert not is_whole("Howell's newsletter puts the key difference as [4]")
+    assert not is_whole("Both roles share Python, data handling, ML [4]")
+    assert not is_whole("Python and SQL; some companies need other languages, and Howell's own role requires Rust;")
+    assert not is_whole("The TDS guide lists:")
+    assert not is_whole("software engineering fundamentals such as CI/CD.")
+    assert is_whole("The TDS guide defines an ML engineer as someone who owns the model lifecycle. [1]")
+    assert is_whole(as_sentence("python and SQL are the common languages;"))
+    assert points_back("He considers AI engineering easier to get into. [3]")
+    assert points_back("These figures come from job adverts.")
+    assert not points_back("The video follows Alice, an AI engineer.")
+    assert not points_back("Theory matters less than practice.")
+
+
+SUBJECTS = find_subjects([("The auditor role\nThe tax accountant role", """
+An auditor checks accounts. Auditors who sign reports need a licence. The auditor role is old.
+A tax accountant prepares returns. Tax accountants who advise firms need law. Tax accountants earn well.
+Become an auditor or become a tax accountant: auditors earn well too.
+""")])
+PASSAGE = ("The guide gives median salaries of $70,000 for an auditor and $80,000 for a tax accountant. "
+           "By these figures the tax accountant earns more. The auditor's job is easier to get into.")
+
+
+def test_a_comparison_must_be_made_of_the_same_subject_in_the_cited_passage():
+    assert comparisons_supported("By these figures the tax accountant earns more.", PASSAGE, SUBJECTS)
+    assert comparisons_supported("Tax accountants earn more than auditors.", PASSAGE, SUBJECTS)
+    assert not comparisons_supported("Auditors earn more than tax accountants.", PASSAGE, SUBJECTS)
+    assert not comparisons_supported("The tax accountant role is easier to get into.", PASSAGE, SUBJECTS)
+    assert comparisons_supported("An auditor's job is easier to get into.", PASSAGE, SUBJECTS)
+    assert comparisons_supported("Auditors sign reports.", PASSAGE, SUBJECTS)  # no comparison: nothing to check
+
