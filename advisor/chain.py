@@ -367,9 +367,13 @@ class Pipeline:
             if safety.is_instruction(sentence):  # never relay an instruction, whoever wrote it
                 return
             if not form.is_whole(sentence):
-                repaired = form.as_sentence(strip_citations(sentence)) if finished else ""
+                # A line the writer ended without a full stop is repaired; a lead-in (":"), a torn list
+                # item (";", lower-case start) or a tail the token limit cut off is not.
+                text = strip_citations(sentence).rstrip()
+                repairable = finished and text[-1:].isalnum() and text[:1].isupper()
+                repaired = form.as_sentence(text) if repairable else ""
                 if not form.is_whole(repaired):
-                    return  # a lead-in without its list, a cut-off clause, a stub
+                    return
                 sentence = f"{repaired} {' '.join(f'[{n}]' for n in citations_in(sentence))}".strip()
             result = ground_sentence(self.grounder, sentence, contexts, self.settings.support_threshold, subjects)
             if result is None or result.text.lower() in seen:

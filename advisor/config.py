@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     min_answer_sentences: int = 5
     # Before a chat model's draft, this many of the passages' best sentences are shown (first words
     # in well under a second instead of after the model's prompt evaluation); 0 = the draft first.
+    # A sentence that opens with a pronoun counts as one with the sentence naming its referent.
     lead_sentences: int = 1
 
     # Local engine.

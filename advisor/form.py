@@ -13,7 +13,9 @@ import re
 from advisor.text import strip_citations
 
 # A third-person pronoun or demonstrative that points back to a sentence before it.
-_POINTS_BACK = re.compile(r"^[\"'(]?(?:he|she|it|they|them|his|her|its|their|this|these|those)\b", re.I)
+# Case-sensitive: "IT support" is not "it".
+_POINTS_BACK = re.compile(r"^[\"'(]?(?:[Hh]e|[Ss]he|[Ii]t|[Tt]hey|[Tt]hem|[Hh]is|[Hh]er|[Ii]ts|[Tt]heir|[Tt]his|[Tt]hese|"
+                          r"[Tt]hose)\b")
 # English function words a finished sentence does not end on.
 _DANGLING = frozenset("a an the and or but nor of to in on at by for with from as than such including like "
                       "into via per plus versus is are was were be has have had".split())

@@ -41,6 +41,7 @@ class ScoredSentence:
 
 _DEBRIS = re.compile(r"upgrade now|subscribe|sign up|click here|log in|cookie", re.I)
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+_EMPHASIS_END = re.compile(r"[*_]+$")
 MAX_LIST_WORDS = 70
 MAX_REFERENT_SENTENCES = 2  # how far back a pronoun's referent is looked for
 _ASKS_NUMBER = re.compile(r"\bhow (many|much|long|often|fast)\b|\bwhat (share|percentage|proportion)\b|"
@@ -63,7 +64,7 @@ def join_lists(text: str) -> str:
             out.append(as_sentence(_LIST_ITEM.sub("", line)))
             i += 1
             continue
-        if line.rstrip().endswith(":"):
+        if _EMPHASIS_END.sub("", line.rstrip()).endswith(":"):  # also "**Key skills:**"
             items = []
             j = i + 1
             while j < len(lines) and (_LIST_ITEM.match(lines[j]) or (not lines[j].strip() and not items)):
@@ -149,7 +150,7 @@ def select_sentences(grounder: Grounder, question: str, docs: Sequence[Document]
     vectors = dict(zip((id(c) for c in ranked), grounder.embed([c.text for c in ranked])))
     chosen: list[ScoredSentence] = []
     taken: dict[tuple[int, int], str] = {}
-    floor = ranked[0].score * 0.5
+    floor = ranked[0].score - 0.5 * abs(ranked[0].score)  # the best unit is always eligible
     for c in ranked:
         if c.score < floor:
             break
@@ -162,6 +163,8 @@ def select_sentences(grounder: Grounder, question: str, docs: Sequence[Document]
         taken.update({(c.doc, p): s for p, s in zip(c.positions, c.sentences)})
         if len(taken) >= limit:
             break
+    if not chosen:
+        return []
     # The best unit opens the answer (it answers the question as asked); the rest follow in reading order.
     best = [(chosen[0].doc, p) for p in chosen[0].positions]
     order = best + sorted(key for key in taken if key not in best)

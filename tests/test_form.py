@@ -4,9 +4,12 @@ The rules are English, not a corpus's: the examples below come from the issue's 
 answers, and from a made-up passage about accountants.
 """
 
+import numpy as np
+from langchain_core.documents import Document
+
 from advisor.form import as_sentence, is_whole, points_back
 from advisor.grounding import comparisons_supported
-from advisor.selection import join_lists
+from advisor.selection import join_lists, select_sentences
 from advisor.subjects import find_subjects
 from advisor.text import split_sentences
 
@@ -31,6 +34,24 @@ def test_a_long_list_is_quoted_item_by_item_each_with_its_lead_in():
     assert sentences[-1] == "The guide adds cloud platforms."
 
 
+def test_a_bold_lead_in_keeps_its_list():
+    text = "**Key skills:**\n- double-entry bookkeeping;\n- payroll."
+    assert split_sentences(join_lists(text)) == ["Key skills: double-entry bookkeeping; payroll."]
+
+
+class _FarGrounder:
+    """Embeds every question opposite to every passage sentence: all scores are negative."""
+
+    def embed(self, texts):
+        return np.array([[1.0, 0.0] if t.endswith("?") else [-1.0, 0.0] for t in texts], dtype=np.float32)
+
+
+def test_selection_still_picks_the_best_sentence_when_every_score_is_negative():
+    docs = [Document(page_content="An auditor checks the accounts of a firm every single year.")]
+    chosen = select_sentences(_FarGrounder(), "Who checks accounts?", docs)
+    assert [c.text for c in chosen] == ["An auditor checks the accounts of a firm every single year."]
+
+
 def test_a_short_list_becomes_one_sentence_and_a_torn_item_a_sentence_of_its_own():
     short = "The guide lists three duties:\n- audits;\n- tax returns;\n- payroll."
     assert split_sentences(join_lists(short)) == ["The guide lists three duties: audits; tax returns; payroll."]
@@ -52,6 +73,7 @@ def test_what_does_not_read_as_a_sentence_is_recognised():
     assert points_back("These figures come from job adverts.")
     assert not points_back("The video follows Alice, an AI engineer.")
     assert not points_back("Theory matters less than practice.")
+    assert not points_back("IT support roles are common in every firm.")
 
 
 SUBJECTS = find_subjects([("The auditor role\nThe tax accountant role", """
