@@ -42,7 +42,7 @@ class ScoredSentence:
 _DEBRIS = re.compile(r"upgrade now|subscribe|sign up|click here|log in|cookie", re.I)
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _EMPHASIS_END = re.compile(r"[*_]+$")
-MAX_LIST_WORDS = 70
+MAX_LIST_WORDS = 110
 MAX_REFERENT_SENTENCES = 2  # how far back a pronoun's referent is looked for
 _ASKS_NUMBER = re.compile(r"\bhow (many|much|long|often|fast)\b|\bwhat (share|percentage|proportion)\b|"
                           r"\bnumber of\b|\bmost common\b|\bgrowth\b|\boutlook\b", re.I)

@@ -37,27 +37,33 @@ def _bigrams(words: list[str]) -> set[tuple[str, str]]:
 _ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 
 
-def _passage_sentences(context: str) -> list[str]:
-    """The passage's sentences; a list item is read with the line that introduces its list ("X lists: item")."""
-    out: list[str] = []
+def _windows(context: str) -> list[str]:
+    """What a reader checks a claim against: every three consecutive sentences of the passage, and every
+    list whole with its lead-in (a list item is a sentence together with the line that introduces it)."""
+    sentences: list[str] = []
+    lists: list[list[str]] = []
     lead = ""
     for line in context.split("\n"):
         if not line.strip():
             continue
         if _ITEM.match(line) and lead:
-            out += [f"{lead} {s}" for s in split_sentences(line)]
+            sentences += [f"{lead} {s}" for s in split_sentences(line)]
+            lists[-1] += split_sentences(line)
             continue
-        lead = line.strip() if line.rstrip().endswith(":") else ""
-        out += split_sentences(line)
-    return out
+        lead = line.strip() if line.rstrip().rstrip("*_").endswith(":") else ""
+        if lead:
+            lists.append([lead])
+        sentences += split_sentences(line)
+    sentences = sentences or [context]
+    windows = [" ".join(sentences[max(0, i - 1) : i + 2]) for i in range(len(sentences))]
+    return windows + [" ".join(block) for block in lists if len(block) > 1]
 
 
 def claim_support(sentence: str, contexts: Sequence[str]) -> float:
-    """How well the best window of three consecutive passage sentences supports the sentence, in [0, 1].
+    """How well the best window of the passages (:func:`_windows`) supports the sentence, in [0, 1].
 
     0.6 x share of the sentence's content words in the window + 0.4 x share of its word
-    pairs; 0 when a figure of the sentence is missing from the window. A list item
-    counts as a sentence together with its lead-in.
+    pairs; 0 when a figure of the sentence is missing from the window.
     """
     words = tokens(sentence)
     if not words:
@@ -66,9 +72,7 @@ def claim_support(sentence: str, contexts: Sequence[str]) -> float:
     pairs = _bigrams(words)
     best = 0.0
     for context in contexts:
-        sentences = _passage_sentences(context) or [context]
-        for i in range(len(sentences)):
-            window = " ".join(sentences[max(0, i - 1) : i + 2])
+        for window in _windows(context):
             window_tokens = tokens(window)
             window_figures = figures_in(window)
             if any(not any(same_value(f, g) for g in window_figures) for f in figures):
