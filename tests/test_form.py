@@ -9,7 +9,7 @@ from langchain_core.documents import Document
 
 from advisor.form import as_sentence, is_whole, points_back
 from advisor.grounding import comparisons_supported
-from advisor.selection import join_lists, select_sentences
+from advisor.selection import MAX_LIST_WORDS, join_lists, select_sentences
 from advisor.subjects import find_subjects
 from advisor.text import split_sentences
 
@@ -20,11 +20,14 @@ LONG_LIST = """Every accountant is trained first. Howell's list for auditors, wi
 - a cloud platform: AWS, Azure or GCP, on which most of the client ledgers and their backups are kept;
 - software engineering fundamentals such as CI/CD and MLOps, plus Docker, for the firm's own tools;
 - deep knowledge of one area, such as forecasting, payroll or tax;
-- strong mathematics: calculus and linear algebra.
+- strong mathematics: calculus and linear algebra;
+- clear writing, because every audit ends in a report that a board must be able to read and act on;
+- patience with clients who keep their receipts in shoe boxes until the last week before the deadline.
 The guide adds cloud platforms."""
 
 
 def test_a_long_list_is_quoted_item_by_item_each_with_its_lead_in():
+    assert len(LONG_LIST.split()) > MAX_LIST_WORDS + 10  # the premise: too long to quote whole
     sentences = split_sentences(join_lists(LONG_LIST))
     assert sentences[0] == "Every accountant is trained first."
     items = [s for s in sentences if "Python and SQL" in s]
