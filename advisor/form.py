@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from advisor.text import strip_citations
+from advisor.text import STOPWORDS, strip_citations
 
 # A third-person pronoun or demonstrative that points back to a sentence before it.
 # Case-sensitive: "IT support" is not "it".
@@ -26,6 +26,40 @@ _CLOSING = re.compile(r"[.!?][\"'”’)\]]*$|\)$")
 def points_back(sentence: str) -> bool:
     """Whether the sentence opens with a pronoun ("She builds…", "These figures…") whose referent came before."""
     return bool(_POINTS_BACK.match(strip_citations(sentence).lstrip("*- ")))
+
+
+_PERSON_PRONOUN = re.compile(r"^(He|She) (?=[a-z])")
+# A name: capitalised words ("Okafor", "Egor Okafor"), not all capitals (an initialism is not a person).
+_NAME = re.compile(r"\b[A-Z][a-z]+(?:[- ][A-Z][a-z]+)*\b")
+_PLACE_BEFORE = re.compile(r"\b(?:in|at|from|near|across|throughout|outside|inside)\s+$", re.I)
+
+
+def resolve_person(sentence: str, before: list[str]) -> str | None:
+    """"He/She …" with the pronoun replaced by the one person the sentences before name, or None.
+
+    "According to Okafor, both jobs ask for a degree. He considers one easier." gives
+    "Okafor considers one easier.", a sentence that stands alone. None when the sentence
+    does not open with he/she or the sentences before name no one, or more than one
+    candidate: a wrong name is worse than a pronoun.
+    """
+    if not _PERSON_PRONOUN.match(sentence):
+        return None
+    names: set[str] = set()
+    for text in before:
+        text = strip_citations(text)
+        for m in _NAME.finditer(text):
+            name, start = m.group(0), m.start()
+            if not text[:start].strip(" \"'("):  # any sentence starts with a capital: "The", "In", "Egor"
+                first, _, rest = name.partition(" ")
+                if first.lower() in STOPWORDS:
+                    if not rest:
+                        continue
+                    name, start = rest, start + len(first) + 1
+            if not _PLACE_BEFORE.search(text[:start]):
+                names.add(name)
+    if len(names) != 1:
+        return None
+    return _PERSON_PRONOUN.sub(f"{names.pop()} ", sentence, count=1)
 
 
 def is_whole(sentence: str) -> bool:

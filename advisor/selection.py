@@ -6,8 +6,10 @@ while a model reads its prompt all come from here. Selection reads document stru
 - a list is quoted with its lead-in ("The guide lists: a; b; c."); the items of a list
   too long to quote whole each carry the lead-in; an item whose lead-in is not in the
   passage is written as a sentence of its own;
-- a sentence that opens with a pronoun ("She keeps the ledger…") is scored and quoted
-  together with the sentence(s) before it that say who "she" is;
+- a sentence that opens with "he" or "she" after sentences naming one person is
+  quoted with the name in the pronoun's place ("Okafor considers…"); any other
+  sentence that opens with a pronoun ("They keep the ledger…") is scored and quoted
+  together with the sentence(s) before it that say who "they" are;
 - word overlap with the question is weighted by rarity among the candidates, so the
   subjects every passage names count for little and the question's focus counts a lot.
 """
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from langchain_core.documents import Document
 
 from advisor.figures import asks_about_pay, figures_in
-from advisor.form import as_sentence, is_whole, points_back
+from advisor.form import as_sentence, is_whole, points_back, resolve_person
 from advisor.grounding import Grounder, is_claim
 from advisor.text import content_words, split_sentences
 
@@ -43,19 +45,39 @@ _DEBRIS = re.compile(r"upgrade now|subscribe|sign up|click here|log in|cookie", 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _EMPHASIS_END = re.compile(r"[*_]+$")
 MAX_LIST_WORDS = 110
+MAX_TERM_WORDS = 8  # "Full practice: …" is a term with its meaning; a longer opening before a colon is a lead-in
 MAX_REFERENT_SENTENCES = 2  # how far back a pronoun's referent is looked for
 _ASKS_NUMBER = re.compile(r"\bhow (many|much|long|often|fast)\b|\bwhat (share|percentage|proportion)\b|"
                           r"\bnumber of\b|\bmost common\b|\bgrowth\b|\boutlook\b", re.I)
+
+
+# "**Term.** What it says." / "**Term:** …" / "**Term**: …": a run-in heading, not part of the sentence
+# ("**27 states** grant…" is a sentence that starts in bold).
+_BOLD_RUN_IN = re.compile(r"^(?P<mark>\s*(?:[-*•]|\d+[.)])?\s*)\*\*(?P<term>[^*]{1,80}?)(?:(?P<stop>[.:])\*\*|\*\*(?P<stop2>[.:]))"
+                          r"\s+(?P<rest>\S.*)$")
+_RUN_IN_TERM = re.compile(r"^(?P<term>[^:]{1,80}): (?P<rest>\S.*)$")
+
+
+def _run_in(line: str) -> str:
+    """A line or item opening with a bold run-in term, written "Term: what it says"; other lines unchanged."""
+    m = _BOLD_RUN_IN.match(line)
+    if not m or ((m["stop"] or m["stop2"]) == "." and not m["rest"][0].isupper()):
+        return line
+    return f"{m['mark']}{m['term']}: {m['rest']}"
 
 
 def join_lists(text: str) -> str:
     """Lists as sentences that keep their lead-in, so a list item is never quoted torn from it.
 
     A short list becomes one line ("Lead-in: a; b; c."). In a list longer than
-    ``MAX_LIST_WORDS`` every item becomes "Lead-in: item.". Items with no lead-in in
-    the passage (it ended up in the chunk before) become sentences of their own.
+    ``MAX_LIST_WORDS``, or whose items hold more than one sentence, every item becomes
+    "Lead-in: item.". A list of run-in terms ("**Full practice.** State law lets…")
+    becomes the lead-in with its terms ("Lead-in: Full practice; Reduced practice.") and
+    each item "Term: what it says.", so no term is left as a one-word sentence. Items
+    with no lead-in in the passage (it ended up in the chunk before) become sentences
+    of their own.
     """
-    lines = text.split("\n")
+    lines = [_run_in(line) for line in text.split("\n")]
     out: list[str] = []
     i = 0
     while i < len(lines):
@@ -73,7 +95,12 @@ def join_lists(text: str) -> str:
                 j += 1
             if items:
                 *before, lead = split_sentences(line) or [line.strip()]  # the lead-in is the line's last sentence
-                if len(" ".join([lead, *items]).split()) <= MAX_LIST_WORDS:
+                terms = [_RUN_IN_TERM.match(item) for item in items]
+                if all(t and len(t["term"].split()) <= MAX_TERM_WORDS for t in terms):
+                    out.append(" ".join([*before, f"{lead} {'; '.join(t['term'] for t in terms)}."]))
+                    out.extend(as_sentence(item) for item in items)
+                elif (len(" ".join([lead, *items]).split()) <= MAX_LIST_WORDS
+                        and all(len(split_sentences(item)) == 1 for item in items)):
                     out.append(" ".join([*before, f"{lead} {'; '.join(items)}."]))
                 else:
                     out += [" ".join(before)] if before else []
@@ -97,6 +124,10 @@ def _units(docs: Sequence[Document]) -> list[ScoredSentence]:
         sentences = split_sentences(join_lists(doc.page_content))
         for p, sentence in enumerate(sentences):
             if not _usable(sentence):
+                continue
+            resolved = resolve_person(sentence, sentences[max(0, p - MAX_REFERENT_SENTENCES):p])
+            if resolved:  # "He considers…" after a sentence naming Okafor: "Okafor considers…" stands alone
+                units.append(ScoredSentence(d, p, resolved, 0.0, (p,), (resolved,)))
                 continue
             start = p
             while start > 0 and p - start < MAX_REFERENT_SENTENCES and points_back(sentences[start]):

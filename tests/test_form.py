@@ -7,7 +7,7 @@ answers, and from a made-up passage about accountants.
 import numpy as np
 from langchain_core.documents import Document
 
-from advisor.form import as_sentence, is_whole, points_back
+from advisor.form import as_sentence, is_whole, points_back, resolve_person
 from advisor.grounding import comparisons_supported
 from advisor.selection import MAX_LIST_WORDS, join_lists, select_sentences
 from advisor.subjects import find_subjects
@@ -96,3 +96,28 @@ def test_a_comparison_must_be_made_of_the_same_subject_in_the_cited_passage():
     assert comparisons_supported("An auditor's job is easier to get into.", PASSAGE, SUBJECTS)
     assert comparisons_supported("Auditors sign reports.", PASSAGE, SUBJECTS)  # no comparison: nothing to check
 
+
+
+def test_a_list_of_run_in_terms_names_its_terms_and_keeps_each_term_with_its_meaning():
+    text = ("The board sorts firms into two kinds of audit:\n"
+            "- **Full audit.** An auditor checks every ledger. It takes weeks.\n"
+            "- **Review.** An auditor reads the accounts and asks questions.\n")
+    assert split_sentences(join_lists(text)) == [
+        "The board sorts firms into two kinds of audit: Full audit; Review.",
+        "Full audit: An auditor checks every ledger.", "It takes weeks.",
+        "Review: An auditor reads the accounts and asks questions."]
+    # A sentence that merely starts in bold is not a run-in term.
+    assert split_sentences(join_lists("- **27 firms and D.C.** grant full audits.")) == ["27 firms and D.C. grant full audits."]
+
+
+def test_he_or_she_takes_the_one_name_before_it_and_no_guess_is_made_otherwise():
+    before = ["According to Okafor, both jobs ask for a degree in accounting."]
+    assert resolve_person("He considers auditing easier to get into.", before) == \
+        "Okafor considers auditing easier to get into."
+    assert resolve_person("She works nights.", ["In London most auditors work late."]) is None  # a place
+    assert resolve_person("He agrees.", ["Okafor and Mensah disagree."]) is None  # two people
+    assert resolve_person("They agree.", before) is None  # not a person's pronoun
+    docs = [Document(page_content="According to Okafor, both jobs ask for a degree in accounting. "
+                                  "He considers auditing easier to get into than tax work.")]
+    chosen = select_sentences(_FarGrounder(), "Which job is easier to get into?", docs)
+    assert "Okafor considers auditing easier to get into than tax work." in [c.text for c in chosen]
