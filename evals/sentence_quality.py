@@ -16,9 +16,11 @@ the question did not ask. :func:`sentence_quality` multiplies three calibrated p
   margin, the sentence's cosine to its question minus its cosine to the nearest of the
   eval dataset's other questions (embeddings model only; all the questions of a dataset
   share their subjects, so what is left is the question's focus), and the share of a
-  reference fact's words and figures the sentence carries (:func:`fact_cover`). A
-  "how many / how much / how long" question answered without any figure counts as not
-  answered.
+  reference fact's words and figures the sentence carries (:func:`fact_cover`), each word
+  weighted by its rarity among the dataset's questions (:func:`focus_weights`, an inverse
+  document frequency: a fact's subject words, which every question shares, count for
+  almost nothing; a figure weighs as much as the rarest word). A "how many / how much /
+  how long" question answered without any figure counts as not answered.
 
 Nothing here names a field of work: the word classes are English function words. The
 ramps were fitted on the ``tuning`` half of evals/labelled_sentences.yaml only
@@ -41,8 +43,8 @@ from advisor.text import strip_citations, tokens
 
 # Logistic ramps, fitted on the tuning half (python -m evals.faithfulness_check --fit).
 SUPPORT_CENTER, SUPPORT_SCALE = 0.501, 0.194  # supported against unsupported sentences
-RELEVANCE_CENTER, RELEVANCE_SCALE = -0.011, 0.085  # supported against off-topic sentences
-FACT_WEIGHT = 0.209  # a reference fact carried in full, in cosine units of question margin
+RELEVANCE_CENTER, RELEVANCE_SCALE = -0.007, 0.085  # supported against off-topic sentences
+FACT_WEIGHT = 0.248  # a reference fact carried in full (by rarity weight), in cosine units of question margin
 NEAREST_OTHER = 0.545  # mean cosine of a sentence to the nearest other question of its dataset
 GOOD = 0.5  # a sentence scoring at or above this counts as a good answer sentence
 
@@ -144,27 +146,49 @@ def answers_the_kind(question: str, sentence: str) -> bool:
     return not asks_for_a_figure(question) or bool(re.search(r"\d", strip_citations(sentence)))
 
 
-def fact_cover(fact: str, sentence: str) -> float:
-    """Share of a reference fact's content words and figures that the sentence contains, in [0, 1].
+def focus_weights(questions: Sequence[str]) -> tuple[dict[str, float], float]:
+    """Inverse document frequency of each content word over a dataset's questions, and the weight of a word
+    none of them uses: log((n + 1) / (df + 0.5)). A word every question shares (the subjects of the dataset)
+    weighs almost nothing; a word only one question uses weighs most."""
+    df: dict[str, int] = {}
+    for q in dict.fromkeys(questions):
+        for t in set(tokens(q)):
+            df[t] = df.get(t, 0) + 1
+    n = len(dict.fromkeys(questions))
+    return {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}, math.log((n + 1) / 0.5)
+
+
+def fact_cover(fact: str, sentence: str, weights: tuple[dict[str, float], float] | None = None) -> float:
+    """Weighted share of a reference fact's content words and figures that the sentence contains, in [0, 1].
 
     A sentence that answers the question usually carries one of the case's reference facts; an off-topic
     one, however close its words, carries none. Figures count by value and currency (advisor.figures),
-    since content words drop bare numbers.
+    since content words drop bare numbers. ``weights`` (:func:`focus_weights` of the dataset's questions)
+    weigh each word by its rarity among the questions, so that a fact's words that every question shares
+    (its subject) count for almost nothing; a figure weighs as much as the rarest word. Without weights
+    every word and figure counts the same.
     """
     words, figures = set(tokens(fact)), figures_in(fact)
     if not words and not figures:
         return 0.0
+    idf, rare = weights or ({}, 1.0)
+    weight = {w: idf.get(w, rare) for w in words}
+    total = sum(weight.values()) + rare * len(figures)
+    if total <= 0:
+        return 0.0
     text = strip_citations(sentence)
-    found = figures_in(text)
-    hits = len(words & set(tokens(text))) + sum(any(same_value(f, g) for g in found) for f in figures)
-    return hits / (len(words) + len(figures))
+    found, present = figures_in(text), set(tokens(text))
+    hits = sum(v for w, v in weight.items() if w in present) + rare * sum(
+        any(same_value(f, g) for g in found) for f in figures)
+    return hits / total
 
 
 def relevance_parts(embed: Embed, sentences: Sequence[str], questions: Sequence[str],
                     reference_facts: Sequence[Sequence[str]], other_questions: Sequence[Sequence[str]] = ()
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per sentence: its cosine to its question, its cosine to the nearest of the dataset's other questions
-    (NaN without any) and its best reference-fact cover (:func:`fact_cover`)."""
+    (NaN without any) and its best reference-fact cover (:func:`fact_cover`, weighted by :func:`focus_weights`
+    of the dataset's questions; unweighted without other questions)."""
     others = list(other_questions) or [()] * len(sentences)
     texts = [strip_citations(s) for s in sentences]
     every = list(dict.fromkeys([*texts, *questions, *(o for group in others for o in group)]))
@@ -174,7 +198,9 @@ def relevance_parts(embed: Embed, sentences: Sequence[str], questions: Sequence[
         v = vectors[s]
         own[i] = float(v @ vectors[q])
         nearest[i] = max((float(v @ vectors[o]) for o in group if o != q), default=np.nan)
-        cover[i] = max((fact_cover(f, s) for f in facts), default=0.0)
+        rivals = [o for o in group if o != q]
+        weights = focus_weights([q, *rivals]) if rivals else None  # a lone question: every word counts the same
+        cover[i] = max((fact_cover(f, s, weights) for f in facts), default=0.0)
     return own, nearest, cover
 
 
@@ -188,9 +214,11 @@ def relevance_batch(embed: Embed, sentences: Sequence[str], questions: Sequence[
     question's focus, not its subject: a pay sentence is close to "What does an ML engineer do?", but closer
     still to the dataset's pay question. Without other questions (a lone call) a constant, NEAREST_OTHER
     (the nearest cosine's mean on the tuning half), stands in; that leaves only the question's cosine, which
-    cannot tell focus from subject, so pass the other questions. ``reference_answers`` is accepted for the
-    callers' sake and unused: under cross-validation on the tuning half the reference answer's cosine did
-    not help once the margin and the fact cover were in.
+    cannot tell focus from subject, so pass the other questions. The fact cover weighs a fact's words by
+    their rarity among the dataset's questions (:func:`focus_weights`), so a fact's subject words, which
+    every question shares, count for almost nothing. ``reference_answers`` is accepted for the callers'
+    sake and unused: under cross-validation on the tuning half neither the reference answer's cosine nor
+    its margin over the other cases' reference answers helped once the margin and the fact cover were in.
     """
     p = params or {}
     own, nearest, cover = relevance_parts(embed, sentences, questions, reference_facts, other_questions)
@@ -328,9 +356,9 @@ def fit(rows: Sequence[dict], embed: Embed | None = None, split: str | None = "t
              if r["label"] in ("supported", "unsupported")]
     a, b = _logistic_fit(np.array([[x] for x, _ in pairs]), np.array([float(y) for _, y in pairs]))
     params = {"support_center": -b / a, "support_scale": 1 / a}
-    own, nearest, cover = relevance_parts(embed or default_embed, [r["sentence"] for r in rows],
-                                          [r["question"] for r in rows], [r.get("reference_facts", []) for r in rows],
-                                          [r.get("other_questions", []) for r in rows])
+    own, nearest, cover = relevance_parts(
+        embed or default_embed, [r["sentence"] for r in rows], [r["question"] for r in rows],
+        [r.get("reference_facts", []) for r in rows], [r.get("other_questions", []) for r in rows])
     topical = np.array([r["label"] in ("supported", "off-topic") for r in rows]) & ~np.isnan(nearest)
     labels = np.array([float(r["label"] == "supported") for r in rows])
     a, c, b = _logistic_fit(np.column_stack([own - nearest, cover])[topical], labels[topical])
