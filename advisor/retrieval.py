@@ -4,7 +4,8 @@ Dense search finds paraphrases; BM25 finds exact terms (a tool's or a website's
 name) that a small embedding model scores weakly. Reciprocal rank fusion
 merges the two lists without calibrating their scores against each other, and
 maximal marginal relevance with a per-source cap keeps one article from filling
-every slot.
+every slot. Chosen chunks that follow each other in a section are joined back into
+one passage, so a list the chunker cut in two is read whole.
 
 A page session's private uploads (advisor/store.py) are searched only for that
 session: ``retriever.invoke(question, session=...)``. Its keyword index is the shared
@@ -40,6 +41,42 @@ class _KeywordIndex:
     metadatas: list[dict]
     bm25: object | None
     idf: dict[str, float]  # inverse document frequency of every corpus word
+
+
+def _without_overlap(first: str, second: str) -> str:
+    """``second`` minus the text it repeats from the end of ``first`` (the chunker's overlap)."""
+    for start in range(max(0, len(first) - 2000), len(first)):
+        if first[start] in " \n" or start == 0:
+            tail = first[start:].strip()
+            if tail and second.startswith(tail):
+                return second[len(tail):]
+    return "\n" + second
+
+
+def join_neighbours(docs: list[Document]) -> list[Document]:
+    """Chosen chunks that follow each other in one section become one passage, in reading order.
+
+    A section the chunker cut in two (a list's lead-in in one chunk, its last items in
+    the next) is quoted whole when both halves were found, instead of as two passages
+    each missing what the other holds. The passage keeps the better half's place.
+    """
+    out: list[Document] = []
+    placed: dict[tuple, int] = {}  # (source, section, chunk index) of each passage's last chunk -> its place
+    for doc in sorted(docs, key=lambda d: (d.metadata.get("source", ""), d.metadata.get("chunk_index", -1))):
+        meta = doc.metadata
+        key = (meta.get("source"), meta.get("section"), meta.get("chunk_index", -10) - 1)
+        if key in placed and meta.get("source") is not None:
+            i = placed.pop(key)
+            before = out[i]
+            text = before.page_content + _without_overlap(before.page_content, doc.page_content)
+            ids = [*before.metadata.get("joined_ids", [before.id]), doc.id]
+            out[i] = Document(id=before.id, page_content=text, metadata={**before.metadata, "joined_ids": ids})
+        else:
+            out.append(doc)
+            i = len(out) - 1
+        placed[(meta.get("source"), meta.get("section"), meta.get("chunk_index", -10))] = i
+    rank = {d.id: n for n, d in enumerate(docs)}
+    return sorted(out, key=lambda d: min(rank.get(i, len(docs)) for i in d.metadata.get("joined_ids", [d.id])))
 
 
 class HybridRetriever(BaseRetriever):
@@ -131,7 +168,7 @@ class HybridRetriever(BaseRetriever):
             meta.update(dense_score=round(c["dense"], 4), score=round(c["fused"], 5),
                         keyword_rank=c.get("keyword_rank", -1), best_dense=round(best_dense, 4))
             docs.append(Document(id=cid, page_content=c["text"], metadata=meta))
-        return docs
+        return join_neighbours(docs)
 
     def keyword_index(self, session: str | None = None) -> _KeywordIndex:
         return self._keyword_index(self.collection(), session)

@@ -294,3 +294,11 @@ def test_a_corpus_ingested_twice_still_answers_with_one_note(advisor_home, corpu
     answer = Advisor(engine="extractive").ask("How much does an AI engineer earn?")
     assert not answer.refused and "disagree" in answer.text
     assert {c.id for c in answer.citations} == set(range(1, len(answer.citations) + 1))
+
+
+def test_a_list_the_chunker_cut_in_two_is_quoted_whole(nursing_home):
+    # scope-of-practice.md's three categories span two chunks; both are retrieved and joined back.
+    answer = Advisor(engine="extractive").ask("What are the AANP's three categories of nurse practitioner "
+                                              "practice environment?")
+    first = answer.text.split("\n")[0]
+    assert all(term in first for term in ("Full practice", "Reduced practice", "Restricted practice")), first
