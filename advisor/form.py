@@ -14,8 +14,9 @@ from advisor.text import STOPWORDS, strip_citations
 
 # A third-person pronoun or demonstrative that points back to a sentence before it.
 # Case-sensitive: "IT support" is not "it".
-_POINTS_BACK = re.compile(r"^[\"'(]?(?:[Hh]e|[Ss]he|[Ii]t|[Tt]hey|[Tt]hem|[Hh]is|[Hh]er|[Ii]ts|[Tt]heir|[Tt]his|[Tt]hese|"
-                          r"[Tt]hose)\b")
+# Also a quantifier of one: "All of this…", "Most of them…".
+_POINTS_BACK = re.compile(r"^[\"'(]?(?:(?:All|Most|Some|Many|Each|None|Both|Several|Few|Much|Any|One) of (?:this|these|those|them|it)"
+                          r"|[Hh]e|[Ss]he|[Ii]t|[Tt]hey|[Tt]hem|[Hh]is|[Hh]er|[Ii]ts|[Tt]heir|[Tt]his|[Tt]hese|[Tt]hose)\b")
 # English function words a finished sentence does not end on.
 _DANGLING = frozenset("a an the and or but nor of to in on at by for with from as than such including like "
                       "into via per plus versus is are was were be has have had".split())

@@ -5,7 +5,8 @@ name) that a small embedding model scores weakly. Reciprocal rank fusion
 merges the two lists without calibrating their scores against each other, and
 maximal marginal relevance with a per-source cap keeps one article from filling
 every slot. Chosen chunks that follow each other in a section are joined back into
-one passage, so a list the chunker cut in two is read whole.
+one passage, and a passage that ends inside a list gets the list's remaining items
+from the next chunk, so a list the chunker cut in two is read whole.
 
 A page session's private uploads (advisor/store.py) are searched only for that
 session: ``retriever.invoke(question, session=...)``. Its keyword index is the shared
@@ -14,6 +15,7 @@ store plus its own files, built when it first asks after an upload.
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 
@@ -29,6 +31,7 @@ from advisor.store import iter_records, revision, searchable_where, shared_colle
 from advisor.text import tokens
 
 RRF_K = 60
+_LIST_LINE = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+\S")
 # Keyword indexes kept for sessions with uploads (the shared one is always kept).
 MAX_SESSION_INDEXES = 8
 
@@ -70,7 +73,8 @@ def join_neighbours(docs: list[Document]) -> list[Document]:
             before = out[i]
             text = before.page_content + _without_overlap(before.page_content, doc.page_content)
             ids = [*before.metadata.get("joined_ids", [before.id]), doc.id]
-            out[i] = Document(id=before.id, page_content=text, metadata={**before.metadata, "joined_ids": ids})
+            out[i] = Document(id=before.id, page_content=text,
+                              metadata={**before.metadata, "joined_ids": ids, "joined_index": meta.get("chunk_index")})
         else:
             out.append(doc)
             i = len(out) - 1
@@ -168,7 +172,31 @@ class HybridRetriever(BaseRetriever):
             meta.update(dense_score=round(c["dense"], 4), score=round(c["fused"], 5),
                         keyword_rank=c.get("keyword_rank", -1), best_dense=round(best_dense, 4))
             docs.append(Document(id=cid, page_content=c["text"], metadata=meta))
-        return join_neighbours(docs)
+        return [self._finish_list(collection, d, session) for d in join_neighbours(docs)]
+
+    def _finish_list(self, collection, doc: Document, session: str | None) -> Document:
+        """A passage that ends inside a list gets the list's remaining items from the section's next chunk.
+
+        Otherwise "sorts states into three environments:" would be quoted with two of its three items.
+        """
+        meta = doc.metadata
+        lines = doc.page_content.rstrip().split("\n")
+        if not _LIST_LINE.match(lines[-1]) or meta.get("source") is None or meta.get("chunk_index") is None:
+            return doc
+        last = max(meta.get("joined_index", meta["chunk_index"]), meta["chunk_index"])
+        found = collection.get(where=searchable_where({"$and": [{"source": meta["source"]}, {"chunk_index": last + 1}]},
+                                                      owner=session), include=["documents", "metadatas"])
+        if not found["ids"] or found["metadatas"][0].get("section") != meta.get("section"):
+            return doc
+        rest = _without_overlap(doc.page_content, found["documents"][0]).lstrip("\n").split("\n")
+        items = []
+        for line in rest:
+            if not _LIST_LINE.match(line):
+                break
+            items.append(line)
+        if not items:
+            return doc
+        return Document(id=doc.id, page_content="\n".join([doc.page_content.rstrip(), *items]), metadata=meta)
 
     def keyword_index(self, session: str | None = None) -> _KeywordIndex:
         return self._keyword_index(self.collection(), session)

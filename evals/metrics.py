@@ -164,7 +164,9 @@ def answer_relevance(grounder, answer_text: str, case: Case) -> float:
 
 
 # "Both" is a pronoun in "Both pay well" but not in "Both roles pay well", where a plural noun follows.
-_PRONOUN_OPENING = re.compile(r"^(he|she|his|her|they|their|them|it|its|this|these|those|both(?!\s+(?!is\b|was\b|has\b)"
+# "All of this", "Most of them": a quantifier of a pronoun points back too.
+_PRONOUN_OPENING = re.compile(r"^((?:all|most|some|many|each|none|both|several|few|much|any|one) of (?:this|these|those|them|it)"
+                              r"|he|she|his|her|they|their|them|it|its|this|these|those|both(?!\s+(?!is\b|was\b|has\b)"
                               r"[a-z]+s\b))\b", re.I)
 _DANGLING_END = re.compile(r"\b(and|or|but|the|a|an|of|to|with|for|in|on|such as|including|like)$", re.I)
 
