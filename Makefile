@@ -37,8 +37,11 @@ run: install
 	$(PY) -m ingest
 	$(PY) app.py
 
+# Two test processes: most tests wait on a server, a subprocess or the model, so two share two cores well.
+TEST_WORKERS ?= 2
+
 test: install-test
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS)
 	$(MAKE) evals
 
 # The CI gate: both offline engines on both corpora, every threshold of evals/thresholds.yaml.

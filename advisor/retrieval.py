@@ -159,20 +159,27 @@ class HybridRetriever(BaseRetriever):
                 candidates[cid]["vector"] = vector
                 candidates[cid]["dense"] = float(vector @ query_vector)
 
-        chosen = self._diversify(candidates, k)
-        # The best keyword hit always gets a slot: an exact rare term ("MCP") is strong
-        # evidence even when the small embedding model scores its passage weakly.
-        top_keyword = next((cid for cid, c in candidates.items() if c.get("keyword_rank") == 0), None)
-        if top_keyword and top_keyword not in chosen and chosen:
-            chosen[-1] = top_keyword
-        docs = []
-        for cid in chosen:
-            c = candidates[cid]
-            meta = dict(c["meta"])
-            meta.update(dense_score=round(c["dense"], 4), score=round(c["fused"], 5),
-                        keyword_rank=c.get("keyword_rank", -1), best_dense=round(best_dense, 4))
-            docs.append(Document(id=cid, page_content=c["text"], metadata=meta))
-        return [self._finish_list(collection, d, session) for d in join_neighbours(docs)]
+        # Joined neighbours take one slot: choose more chunks until there are k passages (or no more).
+        wanted = k
+        while True:
+            chosen = self._diversify(candidates, wanted)
+            # The best keyword hit always gets a slot: an exact rare term ("MCP") is strong
+            # evidence even when the small embedding model scores its passage weakly.
+            top_keyword = next((cid for cid, c in candidates.items() if c.get("keyword_rank") == 0), None)
+            if top_keyword and top_keyword not in chosen and chosen:
+                chosen[-1] = top_keyword
+            docs = []
+            for cid in chosen:
+                c = candidates[cid]
+                meta = dict(c["meta"])
+                meta.update(dense_score=round(c["dense"], 4), score=round(c["fused"], 5),
+                            keyword_rank=c.get("keyword_rank", -1), best_dense=round(best_dense, 4))
+                docs.append(Document(id=cid, page_content=c["text"], metadata=meta))
+            passages = join_neighbours(docs)
+            if len(passages) >= k or len(chosen) < wanted or wanted >= 2 * k:
+                break
+            wanted += k - len(passages)
+        return [self._finish_list(collection, d, session) for d in passages]
 
     def _finish_list(self, collection, doc: Document, session: str | None) -> Document:
         """A passage that ends inside a list gets the list's remaining items from the section's next chunk.
