@@ -30,9 +30,12 @@ def points_back(sentence: str) -> bool:
 
 
 _PERSON_PRONOUN = re.compile(r"^(He|She) (?=[a-z])")
-# A name: capitalised words ("Okafor", "Egor Okafor"), not all capitals (an initialism is not a person).
+# A name: capitalised words ("Okafor", "Ada Okafor"), not all capitals (an initialism is not a person).
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:[- ][A-Z][a-z]+)*\b")
-_PLACE_BEFORE = re.compile(r"\b(?:in|at|from|near|across|throughout|outside|inside)\s+$", re.I)
+# What marks a name as a person's: "Okafor says/said/is/has", "Okafor's", "Okafor, an auditor", "according to
+# Okafor". A name used otherwise ("use Python daily", "in London") is not taken for the "he" or "she".
+_AS_PERSON = re.compile(r"(?:'s|’s|, (?:a|an|the|who) |\s+(?:is|was|has|had|[a-z]+s|[a-z]+ed)\b)")
+_PERSON_BEFORE = re.compile(r"\b(?:according to|by|with)\s+$", re.I)
 
 
 def resolve_person(sentence: str, before: list[str]) -> str | None:
@@ -45,19 +48,22 @@ def resolve_person(sentence: str, before: list[str]) -> str | None:
     """
     if not _PERSON_PRONOUN.match(sentence):
         return None
+    texts = [strip_citations(t) for t in before]
+    found = [(t, m) for t in texts for m in _NAME.finditer(t)]
+    inside = {w for t, m in found if t[:m.start()].strip(" \"'(") for w in m.group(0).split()}
     names: set[str] = set()
-    for text in before:
-        text = strip_citations(text)
-        for m in _NAME.finditer(text):
-            name, start = m.group(0), m.start()
-            if not text[:start].strip(" \"'("):  # any sentence starts with a capital: "The", "In", "Egor"
-                first, _, rest = name.partition(" ")
-                if first.lower() in STOPWORDS:
-                    if not rest:
-                        continue
-                    name, start = rest, start + len(first) + 1
-            if not _PLACE_BEFORE.search(text[:start]):
-                names.add(name)
+    for text, m in found:
+        name, start = m.group(0), m.start()
+        if not text[:start].strip(" \"'("):  # every sentence starts with a capital: "The", "Night", or a name
+            first, _, rest = name.partition(" ")
+            if first.lower() in STOPWORDS:
+                if not rest:
+                    continue
+                name, start = rest, start + len(first) + 1
+            elif first not in inside:
+                return None  # "Okafor has…" or "Night shifts…": no telling a name from a word
+        if _AS_PERSON.match(text[m.end():]) or _PERSON_BEFORE.search(text[:start]):
+            names.add(name)
     if len(names) != 1:
         return None
     return _PERSON_PRONOUN.sub(f"{names.pop()} ", sentence, count=1)

@@ -47,13 +47,24 @@ class _KeywordIndex:
 
 
 def _without_overlap(first: str, second: str) -> str:
-    """``second`` minus the text it repeats from the end of ``first`` (the chunker's overlap)."""
+    """``second`` minus the words it repeats from the end of ``first`` (the chunker's overlap), ready to append."""
     for start in range(max(0, len(first) - 2000), len(first)):
-        if first[start] in " \n" or start == 0:
+        if start == 0 or first[start - 1] in " \n":
             tail = first[start:].strip()
-            if tail and second.startswith(tail):
+            if len(tail.split()) >= 2 and second.startswith(tail) and not second[len(tail):len(tail) + 1].isalnum():
                 return second[len(tail):]
-    return "\n" + second
+    # No overlap: a new line after a finished sentence or a list item, else the sentence goes on.
+    ends = first.rstrip()
+    return ("\n" if not ends or ends[-1] in ".!?:;" or _LIST_LINE.match(ends.split("\n")[-1]) else " ") + second
+
+
+def _place(doc: Document) -> tuple[str, int, int] | None:
+    """(source, section, chunk) of a chunk of ours, or None for a document without them (old store, other retriever)."""
+    meta = doc.metadata
+    source, section, index = meta.get("source"), meta.get("section_index"), meta.get("chunk_index")
+    if isinstance(source, str) and isinstance(section, int) and isinstance(index, int):
+        return source, section, index
+    return None
 
 
 def join_neighbours(docs: list[Document]) -> list[Document]:
@@ -61,26 +72,31 @@ def join_neighbours(docs: list[Document]) -> list[Document]:
 
     A section the chunker cut in two (a list's lead-in in one chunk, its last items in
     the next) is quoted whole when both halves were found, instead of as two passages
-    each missing what the other holds. The passage keeps the better half's place.
+    each missing what the other holds. The passage keeps the better half's place and scores.
     """
     out: list[Document] = []
-    placed: dict[tuple, int] = {}  # (source, section, chunk index) of each passage's last chunk -> its place
-    for doc in sorted(docs, key=lambda d: (d.metadata.get("source", ""), d.metadata.get("chunk_index", -1))):
-        meta = doc.metadata
-        key = (meta.get("source"), meta.get("section"), meta.get("chunk_index", -10) - 1)
-        if key in placed and meta.get("source") is not None:
-            i = placed.pop(key)
+    ends: dict[tuple, int] = {}  # (source, section, index) of each passage's last chunk -> its place in out
+    for n, doc in sorted(enumerate(docs), key=lambda nd: (_place(nd[1]) is None, _place(nd[1]) or (), nd[0])):
+        place = _place(doc)
+        previous = (place[0], place[1], place[2] - 1) if place else None
+        if previous in ends:
+            i = ends.pop(previous)
             before = out[i]
             text = before.page_content + _without_overlap(before.page_content, doc.page_content)
-            ids = [*before.metadata.get("joined_ids", [before.id]), doc.id]
+            ranks = [*before.metadata["joined_ranks"], n]
+            best = before.metadata if before.metadata["joined_ranks"][0] < n else doc.metadata
             out[i] = Document(id=before.id, page_content=text,
-                              metadata={**before.metadata, "joined_ids": ids, "joined_index": meta.get("chunk_index")})
+                              metadata={**best, "chunk_index": before.metadata["chunk_index"], "last_chunk_index": place[2],
+                                        "joined_ranks": sorted(ranks)})
         else:
-            out.append(doc)
+            out.append(Document(id=doc.id, page_content=doc.page_content, metadata={**doc.metadata, "joined_ranks": [n]}))
             i = len(out) - 1
-        placed[(meta.get("source"), meta.get("section"), meta.get("chunk_index", -10))] = i
-    rank = {d.id: n for n, d in enumerate(docs)}
-    return sorted(out, key=lambda d: min(rank.get(i, len(docs)) for i in d.metadata.get("joined_ids", [d.id])))
+        if place:
+            ends[place] = i
+    out.sort(key=lambda d: d.metadata["joined_ranks"][0])
+    for d in out:
+        d.metadata.pop("joined_ranks")
+    return out
 
 
 class HybridRetriever(BaseRetriever):
@@ -184,23 +200,25 @@ class HybridRetriever(BaseRetriever):
     def _finish_list(self, collection, doc: Document, session: str | None) -> Document:
         """A passage that ends inside a list gets the list's remaining items from the section's next chunk.
 
-        Otherwise "sorts states into three environments:" would be quoted with two of its three items.
+        Otherwise "sorts firms into three kinds of audit:" would be quoted with two of its three items.
         """
         meta = doc.metadata
-        lines = doc.page_content.rstrip().split("\n")
-        if not _LIST_LINE.match(lines[-1]) or meta.get("source") is None or meta.get("chunk_index") is None:
+        place = _place(doc)
+        if place is None or not _LIST_LINE.match(doc.page_content.rstrip().split("\n")[-1]):
             return doc
-        last = max(meta.get("joined_index", meta["chunk_index"]), meta["chunk_index"])
-        found = collection.get(where=searchable_where({"$and": [{"source": meta["source"]}, {"chunk_index": last + 1}]},
+        source, section, _ = place
+        last = meta.get("last_chunk_index", meta["chunk_index"])
+        found = collection.get(where=searchable_where({"$and": [{"source": source}, {"chunk_index": last + 1}]},
                                                       owner=session), include=["documents", "metadatas"])
-        if not found["ids"] or found["metadatas"][0].get("section") != meta.get("section"):
+        if not found["ids"] or found["metadatas"][0].get("section_index") != section:
             return doc
         rest = _without_overlap(doc.page_content, found["documents"][0]).lstrip("\n").split("\n")
-        items = []
+        items: list[str] = []
         for line in rest:
-            if not _LIST_LINE.match(line):
-                break
-            items.append(line)
+            if _LIST_LINE.match(line) or (items and line[:1].isspace() and line.strip()):
+                items.append(line)  # an item, or an item's wrapped line
+            elif line.strip():
+                break  # the list has ended
         if not items:
             return doc
         return Document(id=doc.id, page_content="\n".join([doc.page_content.rstrip(), *items]), metadata=meta)

@@ -45,7 +45,6 @@ _DEBRIS = re.compile(r"upgrade now|subscribe|sign up|click here|log in|cookie", 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _EMPHASIS_END = re.compile(r"[*_]+$")
 MAX_LIST_WORDS = 110
-MAX_TERM_WORDS = 8  # "Full practice: …" is a term with its meaning; a longer opening before a colon is a lead-in
 MAX_REFERENT_SENTENCES = 2  # how far back a pronoun's referent is looked for
 _ASKS_NUMBER = re.compile(r"\bhow (many|much|long|often|fast)\b|\bwhat (share|percentage|proportion)\b|"
                           r"\bnumber of\b|\bmost common\b|\bgrowth\b|\boutlook\b", re.I)
@@ -55,15 +54,14 @@ _ASKS_NUMBER = re.compile(r"\bhow (many|much|long|often|fast)\b|\bwhat (share|pe
 # ("**27 states** grant…" is a sentence that starts in bold).
 _BOLD_RUN_IN = re.compile(r"^(?P<mark>\s*(?:[-*•]|\d+[.)])?\s*)\*\*(?P<term>[^*]{1,80}?)(?:(?P<stop>[.:])\*\*|\*\*(?P<stop2>[.:]))"
                           r"\s+(?P<rest>\S.*)$")
-_RUN_IN_TERM = re.compile(r"^(?P<term>[^:]{1,80}): (?P<rest>\S.*)$")
 
 
-def _run_in(line: str) -> str:
-    """A line or item opening with a bold run-in term, written "Term: what it says"; other lines unchanged."""
+def _run_in(line: str) -> tuple[str, str | None]:
+    """A line opening with a bold run-in term as ("Term: what it says", "Term"); other lines as (line, None)."""
     m = _BOLD_RUN_IN.match(line)
     if not m or ((m["stop"] or m["stop2"]) == "." and not m["rest"][0].isupper()):
-        return line
-    return f"{m['mark']}{m['term']}: {m['rest']}"
+        return line, None
+    return f"{m['mark']}{m['term']}: {m['rest']}", m["term"]
 
 
 def join_lists(text: str) -> str:
@@ -71,13 +69,13 @@ def join_lists(text: str) -> str:
 
     A short list becomes one line ("Lead-in: a; b; c."). In a list longer than
     ``MAX_LIST_WORDS``, or whose items hold more than one sentence, every item becomes
-    "Lead-in: item.". A list of run-in terms ("**Full practice.** State law lets…")
-    becomes the lead-in with its terms ("Lead-in: Full practice; Reduced practice.") and
-    each item "Term: what it says.", so no term is left as a one-word sentence. Items
-    with no lead-in in the passage (it ended up in the chunk before) become sentences
-    of their own.
+    "Lead-in: item.". A list whose every item opens with a bold run-in term ("**Full
+    audit.** An auditor checks…") becomes the lead-in with its terms ("Lead-in: Full
+    audit; Review.") and each item "Term: what it says.", so no term is left as a
+    one-word sentence. Items with no lead-in in the passage (it ended up in the chunk
+    before) become sentences of their own.
     """
-    lines = [_run_in(line) for line in text.split("\n")]
+    lines, terms_of = map(list, zip(*(_run_in(line) for line in text.split("\n")))) if text else ([], [])
     out: list[str] = []
     i = 0
     while i < len(lines):
@@ -87,17 +85,17 @@ def join_lists(text: str) -> str:
             i += 1
             continue
         if _EMPHASIS_END.sub("", line.rstrip()).endswith(":"):  # also "**Key skills:**"
-            items = []
+            items, terms = [], []
             j = i + 1
             while j < len(lines) and (_LIST_ITEM.match(lines[j]) or (not lines[j].strip() and not items)):
                 if lines[j].strip():
                     items.append(_LIST_ITEM.sub("", lines[j]).strip().rstrip(".;,"))
+                    terms.append(terms_of[j])
                 j += 1
             if items:
                 *before, lead = split_sentences(line) or [line.strip()]  # the lead-in is the line's last sentence
-                terms = [_RUN_IN_TERM.match(item) for item in items]
-                if all(t and len(t["term"].split()) <= MAX_TERM_WORDS for t in terms):
-                    out.append(" ".join([*before, f"{lead} {'; '.join(t['term'] for t in terms)}."]))
+                if all(terms):
+                    out.append(" ".join([*before, f"{lead} {'; '.join(terms)}."]))
                     out.extend(as_sentence(item) for item in items)
                 elif (len(" ".join([lead, *items]).split()) <= MAX_LIST_WORDS
                         and all(len(split_sentences(item)) == 1 for item in items)):

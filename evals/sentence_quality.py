@@ -149,7 +149,7 @@ def answers_the_kind(question: str, sentence: str) -> bool:
 def focus_weights(questions: Sequence[str]) -> tuple[dict[str, float], float]:
     """Inverse document frequency of each content word over a dataset's questions, and the weight of a word
     none of them uses: log((n + 1) / (df + 0.5)). A word every question shares (the subjects of the dataset)
-    weighs almost nothing; a word only one question uses weighs most."""
+    weighs almost nothing; the fewer questions use a word, the more it weighs (most: a word none uses)."""
     df: dict[str, int] = {}
     for q in dict.fromkeys(questions):
         for t in set(tokens(q)):

@@ -12,7 +12,7 @@ from advisor.config import Settings
 from ingest.loaders import LoadedDocument
 
 # Bump when chunking changes in a way that should re-embed every file.
-CHUNKER_VERSION = 1
+CHUNKER_VERSION = 2  # 2: section_index
 _HEADERS = [("#", "h1"), ("##", "h2"), ("###", "h3")]
 
 
@@ -24,6 +24,8 @@ class Chunk:
     # What gets embedded: the chunk with its title and section, so a passage that
     # only says "they" still lands near questions about its subject.
     embed_text: str
+    # Which of the document's sections (0, 1, …): two sections may share a heading ("Pay" under two roles).
+    section_index: int = 0
 
     @property
     def content_hash(self) -> str:
@@ -54,13 +56,13 @@ def chunk_document(doc: LoadedDocument, settings: Settings) -> list[Chunk]:
     else:
         pieces = [("", doc.text)]
     chunks: list[Chunk] = []
-    for section, text in pieces:
+    for section_index, (section, text) in enumerate(pieces):
         for part in splitter.split_text(text):
             part = part.strip()
             if not part:
                 continue
             header = doc.title if not section or section == doc.title else f"{doc.title} — {section}"
-            chunks.append(Chunk(part, section, len(chunks), f"{header}\n{part}"))
+            chunks.append(Chunk(part, section, len(chunks), f"{header}\n{part}", section_index))
     return chunks
 
 

@@ -382,7 +382,8 @@ def _plan(f: _SourceFile, entry: _Stored | None, settings: Settings, signature: 
     if owner:
         base.update(private=True, owner=owner, uploaded_at=time.time())
     metadatas = [
-        {**base, "section": c.section, "chunk_index": c.chunk_index, "content_hash": c.content_hash} for c in chunks
+        {**base, "section": c.section, "section_index": c.section_index, "chunk_index": c.chunk_index,
+         "content_hash": c.content_hash} for c in chunks
     ]
     ids = [chunk_id(f.source, c) for c in chunks]
     return _Plan(f, ids, chunks, metadatas, set(entry.ids) if entry else set())

@@ -179,3 +179,12 @@ def test_faithfulness_check_reports_the_four_label_auc_on_both_halves():
         assert 0.5 < result[key] <= 1.0, (key, result[key])
     thresholds = yaml.safe_load((Path(__file__).resolve().parents[1] / "evals" / "thresholds.yaml").read_text())
     assert result["faithfulness_auc_heldout"] >= thresholds["minimum"]["faithfulness_auc_heldout"]
+
+
+def test_an_opening_pronoun_is_told_from_a_noun_phrase():
+    from evals.metrics import _PRONOUN_OPENING
+
+    for orphan in ("She builds the ledger.", "All of this falls to the board.", "Both pay well.", "Most of them agree."):
+        assert _PRONOUN_OPENING.match(orphan), orphan
+    for whole in ("Both roles pay well.", "Both Okafor and Mensah agree.", "IT audits are yearly.", "Items are listed."):
+        assert not _PRONOUN_OPENING.match(whole), whole

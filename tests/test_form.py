@@ -117,6 +117,9 @@ def test_he_or_she_takes_the_one_name_before_it_and_no_guess_is_made_otherwise()
     assert resolve_person("She works nights.", ["In London most auditors work late."]) is None  # a place
     assert resolve_person("He agrees.", ["Okafor and Mensah disagree."]) is None  # two people
     assert resolve_person("They agree.", before) is None  # not a person's pronoun
+    # A capital at a sentence's start or a product's name is no evidence of a person.
+    assert resolve_person("She says the pay makes up for it.", ["Night shifts are the worst part.", "It is hard."]) is None
+    assert resolve_person("He agrees.", ["Most auditors use Excel daily."]) is None
     docs = [Document(page_content="According to Okafor, both jobs ask for a degree in accounting. "
                                   "He considers auditing easier to get into than tax work.")]
     chosen = select_sentences(_FarGrounder(), "Which job is easier to get into?", docs)
