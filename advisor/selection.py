@@ -68,7 +68,8 @@ def join_lists(text: str) -> str:
     """Lists as sentences that keep their lead-in, so a list item is never quoted torn from it.
 
     A short list becomes one line ("Lead-in: a; b; c."). In a list longer than
-    ``MAX_LIST_WORDS``, or whose items hold more than one sentence, every item becomes
+    ``MAX_LIST_WORDS``, or whose items hold more than one sentence or a semicolon of
+    their own (joined by "; " they would run into each other), every item becomes
     "Lead-in: item.". A list whose every item opens with a bold run-in term ("**Full
     audit.** An auditor checks…") becomes the lead-in with its terms ("Lead-in: Full
     audit; Review.") and each item "Term: what it says.", so no term is left as a
@@ -98,7 +99,7 @@ def join_lists(text: str) -> str:
                     out.append(" ".join([*before, f"{lead} {'; '.join(terms)}."]))
                     out.extend(as_sentence(item) for item in items)
                 elif (len(" ".join([lead, *items]).split()) <= MAX_LIST_WORDS
-                        and all(len(split_sentences(item)) == 1 for item in items)):
+                        and all(len(split_sentences(item)) == 1 and ";" not in item for item in items)):
                     out.append(" ".join([*before, f"{lead} {'; '.join(items)}."]))
                 else:
                     out += [" ".join(before)] if before else []

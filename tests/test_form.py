@@ -124,3 +124,9 @@ def test_he_or_she_takes_the_one_name_before_it_and_no_guess_is_made_otherwise()
                                   "He considers auditing easier to get into than tax work.")]
     chosen = select_sentences(_FarGrounder(), "Which job is easier to get into?", docs)
     assert "Okafor considers auditing easier to get into than tax work." in [c.text for c in chosen]
+
+
+def test_items_with_semicolons_of_their_own_are_quoted_one_by_one():
+    text = "In short:\n- Guide, US: auditor $70,000; clerk $40,000.\n- Survey, UK: auditor £50k; clerk £30k."
+    assert split_sentences(join_lists(text)) == ["In short: Guide, US: auditor $70,000; clerk $40,000.",
+                                                 "In short: Survey, UK: auditor £50k; clerk £30k."]
