@@ -175,13 +175,13 @@ class HybridRetriever(BaseRetriever):
                 candidates[cid]["vector"] = vector
                 candidates[cid]["dense"] = float(vector @ query_vector)
 
+        # The best keyword hit always gets a slot: an exact rare term ("MCP") is strong
+        # evidence even when the small embedding model scores its passage weakly.
+        top_keyword = next((cid for cid, c in candidates.items() if c.get("keyword_rank") == 0), None)
         # Joined neighbours take one slot: choose more chunks until there are k passages (or no more).
         wanted = k
         while True:
             chosen = self._diversify(candidates, wanted)
-            # The best keyword hit always gets a slot: an exact rare term ("MCP") is strong
-            # evidence even when the small embedding model scores its passage weakly.
-            top_keyword = next((cid for cid, c in candidates.items() if c.get("keyword_rank") == 0), None)
             if top_keyword and top_keyword not in chosen and chosen:
                 chosen[-1] = top_keyword
             docs = []
