@@ -303,7 +303,8 @@ class Pipeline:
     def retrieve(self, state: dict, config: RunnableConfig) -> dict:
         t = time.perf_counter()
         # A retriever that takes no ``session`` ignores it (BaseRetriever passes only what it accepts).
-        state["docs"] = list(self.retriever.invoke(state["query"], config=config, session=state["session"]))
+        state["docs"] = list(self.retriever.invoke(state["query"], config=config, session=state["session"],
+                                                   subjects=state["profile"].subjects))
         state["timings"]["retrieval_ms"] = (time.perf_counter() - t) * 1000
         return state
 
@@ -335,10 +336,12 @@ class Pipeline:
             if getattr(self.engine, "slow_start", False) and self.settings.lead_sentences > 0:
                 # A local model's draft is slow to start and is completed from the sources anyway:
                 # the passages' best sentence is shown first, while the model reads its prompt.
-                for s in rank_sentences(self.grounder, state["query"], state["docs"])[: self.settings.lead_sentences]:
+                ranked = rank_sentences(self.grounder, state["query"], state["docs"], state["profile"].subjects)
+                for s in ranked[: self.settings.lead_sentences]:
                     yield [("lead", "".join(f"{text} [{s.doc + 1}]\n" for text in s.sentences))]
             try:
-                for delta in self.engine.stream(state["query"], state["docs"], config=config):
+                for delta in self.engine.stream(state["query"], state["docs"], config=config,
+                                                subjects=state["profile"].subjects):
                     yield [("delta", delta)]
             except EngineUnavailable as exc:
                 yield [("notice", f"{exc} This answer was assembled directly from the sources.")]
@@ -417,7 +420,7 @@ class Pipeline:
         state["draft_engine"] = self.engine.name
         if self.engine is self.extractive:
             return
-        extra = (s for s in self.extractive.stream(state["query"], state["docs"]))
+        extra = (s for s in self.extractive.stream(state["query"], state["docs"], subjects=subjects))
         if len(said) == len(lead):  # nothing in the draft held up: the answer is extractive
             state["draft_engine"] = f"{self.engine.name}→extractive"
             for sentence in extra:

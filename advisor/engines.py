@@ -24,6 +24,7 @@ from advisor.config import Settings
 from advisor.grounding import Grounder
 from advisor.safety import is_instruction
 from advisor.selection import rank_sentences, select_sentences
+from advisor.subjects import Subjects
 
 # ------------------------------------------------------------------ engines
 
@@ -37,21 +38,23 @@ class ExtractiveEngine:
     def __init__(self, grounder: Grounder) -> None:
         self.grounder = grounder
 
-    def stream(self, question: str, docs: Sequence[Document], config=None) -> Iterator[str]:
-        for s in select_sentences(self.grounder, question, docs):
+    def stream(self, question: str, docs: Sequence[Document], config=None, subjects: Subjects | None = None
+               ) -> Iterator[str]:
+        for s in select_sentences(self.grounder, question, docs, subjects=subjects):
             yield f"{s.text} [{s.doc + 1}]\n"
 
     def rewrite(self, question: str, history_text: str, config=None) -> str | None:
         return None
 
 
-def format_sources(grounder: Grounder, question: str, docs: Sequence[Document], per_doc: int = 2) -> str:
+def format_sources(grounder: Grounder, question: str, docs: Sequence[Document], per_doc: int = 2,
+                   subjects: Subjects | None = None) -> str:
     """Numbered sources for the prompt: the few most relevant sentences of each passage.
 
     Sending sentences rather than whole chunks keeps a small local model's prompt
     short (first token within a few seconds on 2 cores) and its attention on the point.
     """
-    ranked = rank_sentences(grounder, question, docs)
+    ranked = rank_sentences(grounder, question, docs, subjects)
     lines = []
     for d in range(len(docs)):
         positions: dict[int, str] = {}
@@ -81,8 +84,9 @@ class ChatEngine:
         self.rewrite_chain = (prompts.CONDENSE | chat_model.bind(max_tokens=48) | StrOutputParser()).with_config(
             run_name="llm_condense")
 
-    def stream(self, question: str, docs: Sequence[Document], config=None) -> Iterator[str]:
-        sources = format_sources(self.grounder, question, docs, self.per_doc)
+    def stream(self, question: str, docs: Sequence[Document], config=None, subjects: Subjects | None = None
+               ) -> Iterator[str]:
+        sources = format_sources(self.grounder, question, docs, self.per_doc, subjects)
         yield from self.chain.stream({"sources": sources, "question": question}, config=config)
 
     def warm_up(self) -> None:

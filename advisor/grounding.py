@@ -32,11 +32,22 @@ _GENERIC_CAPITALS = frozenset({"The", "I", "It", "They", "You", "We", "This", "T
                                "For", "Both", "Each", "Note", "See", "If", "When", "A", "An"})
 
 
-def novel_names(sentence: str, context: str) -> set[str]:
-    """Capitalised names (tools, companies, degrees) in the sentence that the context never mentions."""
+def names_in(text: str) -> set[str]:
+    """Capitalised words that are names where they stand: not a sentence's first word, not a generic capital."""
+    return {m.group(1) for m in _NAMED.finditer(strip_citations(text))} - _GENERIC_CAPITALS
+
+
+def novel_names(sentence: str, context: str, known: frozenset[str] | set[str] = frozenset()) -> set[str]:
+    """Capitalised names (people, tools, companies, degrees) in the sentence that the context never mentions.
+
+    A sentence's first word counts only when it is one of the ``known`` names (:func:`names_in` of the
+    passages): "Okafor audits…" cited to a passage about someone else names a person it does not.
+    """
     lowered = context.lower()
-    names = {m.group(1) for m in _NAMED.finditer(strip_citations(sentence))}
-    return {n for n in names if n not in _GENERIC_CAPITALS and n.lower() not in lowered}
+    text = strip_citations(sentence).strip()
+    first = re.match(r"[\"'“‘(]?([A-Z][A-Za-z0-9+#.-]*[A-Za-z0-9+#])\b", text)
+    names = names_in(text) | ({first.group(1)} if first and first.group(1) in known else set())
+    return {n for n in names if n.lower() not in lowered}
 
 
 def figures_supported(sentence: str, context: str, subjects: Subjects) -> bool:
@@ -145,6 +156,7 @@ class Grounder:
         scores = np.zeros((len(clean), len(contexts)), dtype=np.float32)
         context_words = [content_words(subjects.normalize(c)) for c in contexts]
         context_clauses = [subjects.clauses(c) for c in contexts]
+        known = set().union(*(names_in(c) for c in contexts))
         for i, sentence in enumerate(clean):
             words = content_words(subjects.normalize(sentence))
             sentence_subjects = subjects.find(sentence)
@@ -161,7 +173,7 @@ class Grounder:
                     score *= self.SUBJECT_PENALTY  # about one subject, matched by text about another
                 elif subjects.swapped(sentence, context_clauses[j]):
                     score *= self.SUBJECT_PENALTY  # a clause about one subject, matched by a clause about another
-                if score and novel_names(sentence, context):
+                if score and novel_names(sentence, context, known):
                     score *= self.NOVEL_NAME_PENALTY  # names a tool or company the passage does not
                 scores[i, j] = score
         return SupportScores(scores)
@@ -238,5 +250,5 @@ def conflicting_figures(contexts: Sequence[str], subjects: Subjects) -> list[Fig
 
 
 __all__ = ["Figure", "GroundedSentence", "Grounder", "SupportScores", "citations_in", "comparisons_supported", "conflicting_figures",
-           "figures_supported", "ground_sentence", "is_claim", "money_statements", "novel_names", "split_sentences",
+           "figures_supported", "ground_sentence", "is_claim", "money_statements", "names_in", "novel_names", "split_sentences",
            "strip_citations"]

@@ -27,7 +27,14 @@ from pydantic import ConfigDict, PrivateAttr
 
 from advisor import gate
 from advisor.config import Settings, get_settings
-from advisor.store import iter_records, revision, searchable_where, shared_collection, uploads_revision
+from advisor.store import (
+    iter_records,
+    revision,
+    searchable_where,
+    shared_collection,
+    uploads_revision,
+)
+from advisor.subjects import Subjects
 from advisor.text import tokens
 
 RRF_K = 60
@@ -120,19 +127,25 @@ class HybridRetriever(BaseRetriever):
         return shared_collection(self.settings)
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
-                                session: str | None = None) -> list[Document]:
+                                session: str | None = None, subjects: Subjects | None = None) -> list[Document]:
         try:
-            return self.search(query, session=session)
+            return self.search(query, session=session, subjects=subjects)
         except Exception as exc:
             # Another process may have written between its write and its change marker: reopen once.
             if type(exc).__name__ != "InternalError":
                 raise
             shared_collection(self.settings, reopen=True)
-            return self.search(query, session=session)
+            return self.search(query, session=session, subjects=subjects)
 
     # ------------------------------------------------------------------ search
-    def search(self, query: str, k: int | None = None, session: str | None = None) -> list[Document]:
-        """The ``k`` best passages for ``query`` from the shared store and ``session``'s uploads."""
+    def search(self, query: str, k: int | None = None, session: str | None = None,
+               subjects: Subjects | None = None) -> list[Document]:
+        """The ``k`` best passages for ``query`` from the shared store and ``session``'s uploads.
+
+        ``subjects`` (the store's, advisor/subjects.py): dense search reads the question with each
+        subject spelled out ("NP" -> "nurse practitioner"), which the small embedding model matches far
+        better than an abbreviation. The gate's feature, the best cosine, stays the question's own.
+        """
         from advisor.embeddings import get_embeddings
 
         settings = self.settings
@@ -142,11 +155,13 @@ class HybridRetriever(BaseRetriever):
         if count == 0:
             return []
         n = min(settings.candidates, count)
-        query_vector = get_embeddings().encode([query])[0]
+        where = searchable_where(owner=session)  # also: a file still being ingested stays invisible
+        spelled = subjects.spell_out(query) if subjects else query
+        query_vector, raw_vector = get_embeddings().encode(list(dict.fromkeys([spelled, query])))[[0, -1]]
         dense = collection.query(
             query_embeddings=[query_vector],
             n_results=n,
-            where=searchable_where(owner=session),  # also: a file still being ingested stays invisible
+            where=where,
             include=["documents", "metadatas", "distances", "embeddings"],
         )
         candidates: dict[str, dict] = {}
@@ -158,6 +173,9 @@ class HybridRetriever(BaseRetriever):
                 "dense": 1.0 - float(distance), "fused": 1.0 / (RRF_K + rank + 1), "keyword_rank": -1,
             }
         best_dense = max((c["dense"] for c in candidates.values()), default=-1.0)
+        if spelled != query:
+            nearest = collection.query(query_embeddings=[raw_vector], n_results=1, where=where, include=["distances"])
+            best_dense = 1.0 - float(nearest["distances"][0][0]) if nearest["distances"][0] else -1.0
 
         index = self._keyword_index(collection, session)
         keyword_only: list[str] = []

@@ -11,7 +11,12 @@ while a model reads its prompt all come from here. Selection reads document stru
   sentence that opens with a pronoun ("They keep the ledger…") is scored and quoted
   together with the sentence(s) before it that say who "they" are;
 - word overlap with the question is weighted by rarity among the candidates, so the
-  subjects every passage names count for little and the question's focus counts a lot.
+  subjects every passage names count for little and the question's focus counts a lot;
+- a sentence is read under its document's title and section heading, where a list or a
+  paragraph often names its topic ("Typical clients" over a list of clients);
+- with the store's subjects, abbreviations are spelled out for the embedding model
+  ("CPA" -> "certified public accountant"), and a unit about another subject than the
+  one asked about (named in it, else in its heading) ranks lower.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from langchain_core.documents import Document
 from advisor.figures import asks_about_pay, figures_in
 from advisor.form import as_sentence, is_whole, points_back, resolve_person
 from advisor.grounding import Grounder, is_claim
+from advisor.subjects import Subjects
 from advisor.text import content_words, split_sentences
 
 
@@ -45,6 +51,10 @@ _DEBRIS = re.compile(r"upgrade now|subscribe|sign up|click here|log in|cookie", 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _EMPHASIS_END = re.compile(r"[*_]+$")
 MAX_LIST_WORDS = 110
+# Units scoring below best - SELECTION_FLOOR x |best| are not quoted: a sixth sentence far below the
+# first is more often beside the point than a missing fact (extractive off-topic rate 0.05 -> 0.04, starter).
+SELECTION_FLOOR = 0.3
+OTHER_SUBJECT_PENALTY = 0.15  # a unit about a subject the question did not ask about
 MAX_REFERENT_SENTENCES = 2  # how far back a pronoun's referent is looked for
 _ASKS_NUMBER = re.compile(r"\bhow (many|much|long|often|fast)\b|\bwhat (share|percentage|proportion)\b|"
                           r"\bnumber of\b|\bmost common\b|\bgrowth\b|\boutlook\b", re.I)
@@ -138,25 +148,47 @@ def _units(docs: Sequence[Document]) -> list[ScoredSentence]:
     return units
 
 
-def rank_sentences(grounder: Grounder, question: str, docs: Sequence[Document]) -> list[ScoredSentence]:
-    """Every usable unit of the passages, scored by how well it answers the question, best first."""
+def _heading(doc: Document) -> str:
+    """The passage's document title and section heading as a lead-in ("Auditing — Typical clients: "), or nothing."""
+    parts = [str(doc.metadata.get(k) or "").strip() for k in ("title", "section")]
+    parts = list(dict.fromkeys(p for p in parts if p))
+    return f"{' — '.join(parts)}: " if parts else ""
+
+
+def rank_sentences(grounder: Grounder, question: str, docs: Sequence[Document],
+                   subjects: Subjects | None = None) -> list[ScoredSentence]:
+    """Every usable unit of the passages, scored by how well it answers the question, best first.
+
+    ``subjects`` (the store's, advisor/subjects.py): a unit that names only subjects the
+    question did not ask about ("RN pay" for a question about auditors) ranks lower, and a
+    subject's variants count as one word in the overlap ("CPA" matches "certified public accountant").
+    """
     candidates = _units(docs)
     if not candidates:
         return []
+    subjects = subjects or Subjects()
+    asked = subjects.find(question)
     # A unit whose sentence needs its referent is scored half alone, half with the referent: "She keeps
     # a ledger" is about the clerk named before it, but the referent's own topic is not the sentence's.
-    vectors = grounder.embed([c.text for c in candidates])
-    vectors = (vectors + grounder.embed([" ".join(c.sentences) for c in candidates])) / 2
-    q_vector = grounder.embed([question])[0]
-    q_words = content_words(question)
-    words_of = [content_words(" ".join(c.sentences)) for c in candidates]
+    # The unit is read under its section's heading ("Typical products: Recommendation engines…"): a list
+    # or a paragraph often names its topic only there.
+    heads = [_heading(docs[c.doc]) for c in candidates]
+    headed = [h + " ".join(c.sentences) for h, c in zip(heads, candidates)]
+    vectors = grounder.embed([subjects.spell_out(c.text) for c in candidates])
+    vectors = (vectors + grounder.embed([subjects.spell_out(h) for h in headed])) / 2
+    q_vector = grounder.embed([subjects.spell_out(question)])[0]
+    q_words = content_words(subjects.normalize(question))
+    words_of = [content_words(subjects.normalize(h)) for h in headed]
     weight = {w: math.log((1 + len(candidates)) / (1 + sum(w in ws for ws in words_of))) + 1.0 for w in q_words}
     wants_figures = asks_about_pay(question)
     wants_number = bool(_ASKS_NUMBER.search(question))
-    for c, v, words in zip(candidates, vectors, words_of):
+    for c, v, words, head in zip(candidates, vectors, words_of, heads):
         overlap = sum(weight[w] for w in q_words & words) / sum(weight.values()) if q_words else 0.0
         # Earlier passages ranked higher in retrieval: a small prior keeps that order.
         c.score = float(v @ q_vector) + 0.3 * overlap - 0.02 * c.doc
+        named = (subjects.find(" ".join(c.sentences)) or subjects.find(head)) if asked else set()
+        if named and not named & asked:
+            c.score -= OTHER_SUBJECT_PENALTY
         if len(c.text.split()) < 10:
             c.score -= 0.15  # short sentences are mostly scene-setting ("In the video, Sam is an analyst.")
         figures = figures_in(c.text)
@@ -167,20 +199,20 @@ def rank_sentences(grounder: Grounder, question: str, docs: Sequence[Document]) 
     return sorted(candidates, key=lambda c: c.score, reverse=True)
 
 
-def select_sentences(grounder: Grounder, question: str, docs: Sequence[Document], limit: int = 5,
-                     redundancy: float = 0.8) -> list[ScoredSentence]:
+def select_sentences(grounder: Grounder, question: str, docs: Sequence[Document], limit: int = 6,
+                     redundancy: float = 0.8, subjects: Subjects | None = None) -> list[ScoredSentence]:
     """The best non-redundant units, at most ``limit`` sentences in all: the best unit, then the rest in reading order.
 
     Each returned item is one sentence (a unit's referent sentences come out as items of
     their own, just before the sentence that needs them).
     """
-    ranked = rank_sentences(grounder, question, docs)
+    ranked = rank_sentences(grounder, question, docs, subjects)
     if not ranked:
         return []
     vectors = dict(zip((id(c) for c in ranked), grounder.embed([c.text for c in ranked])))
     chosen: list[ScoredSentence] = []
     taken: dict[tuple[int, int], str] = {}
-    floor = ranked[0].score - 0.5 * abs(ranked[0].score)  # the best unit is always eligible
+    floor = ranked[0].score - SELECTION_FLOOR * abs(ranked[0].score)  # the best unit is always eligible
     for c in ranked:
         if c.score < floor:
             break

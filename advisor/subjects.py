@@ -88,6 +88,15 @@ class Subjects:
             return text
         return self._pattern.sub(lambda m: self._subject_of(m.group(1)), text)
 
+    def spell_out(self, text: str) -> str:
+        """The text with every mention written in its subject's longest form ("NP" -> "nurse practitioner",
+        "ML engineer" -> "machine learning engineer"): an embedding model knows the words better than the
+        abbreviation."""
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(lambda m: max([s := self._subject_of(m.group(1)), *self.variants.get(s, [])], key=len),
+                                 text)
+
     def __bool__(self) -> bool:
         return bool(self.variants)
 

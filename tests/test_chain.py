@@ -310,3 +310,14 @@ def test_a_passage_that_ends_inside_a_list_gets_the_rest_of_the_list(nursing_hom
     lists = [d for d in docs if "three practice environments" in d.page_content]
     assert lists and all("Restricted practice" in d.page_content for d in lists)
     assert all("last_chunk_index" not in d.metadata for d in lists)  # finished from the next chunk, not joined
+
+
+def test_an_abbreviated_subject_is_searched_spelled_out(corpus_home):
+    # "ML" means little to the small embedding model; "machine learning engineer" finds the section.
+    advisor = Advisor(engine="extractive")
+    question = "What products do ML engineers typically build?"
+    subjects = advisor.profile().subjects
+    sections = [d.metadata.get("section") for d in advisor.retriever.invoke(question, subjects=subjects)]
+    assert "Typical products" in sections
+    assert "Typical products" not in [d.metadata.get("section") for d in advisor.retriever.invoke(question)]
+    assert "fraud detection" in advisor.ask(question).text
