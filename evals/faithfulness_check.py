@@ -29,6 +29,7 @@ import yaml
 HERE = Path(__file__).resolve().parent
 TRIPLES = HERE / "faithfulness_triples.yaml"
 LABELLED = HERE / "labelled_sentences.yaml"
+SECOND = HERE / "labelled_sentences_second.yaml"  # a second reader's blind labels of the same sentences
 SPLITS = (("tuning", "tuning"), ("held-out", "held_out"))
 
 
@@ -39,7 +40,8 @@ def _auc_pairs(part: list[dict], scores: list[float], negatives: tuple[str, ...]
     return roc_auc([y for y, _ in pairs], [s for _, s in pairs]) if pairs else float("nan")
 
 
-def evaluate_metric(triples_path: Path = TRIPLES, labelled_path: Path = LABELLED, embed=None) -> dict:
+def evaluate_metric(triples_path: Path = TRIPLES, labelled_path: Path = LABELLED, embed=None,
+                    second_path: Path = SECOND) -> dict:
     from evals.metrics import SUPPORTED, claim_support, roc_auc
     from evals.sentence_quality import GOOD, labelled_rows, score_rows
 
@@ -70,7 +72,37 @@ def evaluate_metric(triples_path: Path = TRIPLES, labelled_path: Path = LABELLED
         for negative in ("fragment", "off-topic"):
             result[f"quality_{key}_auc_{negative.replace('-', '_')}"] = _auc_pairs(part, q, (negative,))
     result["faithfulness_auc_heldout"] = result["quality_held_out_auc"]
+    result.update(second_reader(rows, quality, second_path))
     return result
+
+
+def second_reader(rows: list[dict], quality: dict, path: Path = SECOND) -> dict:
+    """How far the labels themselves can be trusted: the second reader's agreement with the first (share of
+    equal labels, and of equal supported/not-supported verdicts, with Cohen's kappa on the four labels), and the
+    metric's held-out AUC against the second reader's labels. Empty without the file."""
+    from evals.metrics import roc_auc
+
+    if not path.is_file() or not rows:
+        return {}
+    second = {(r["corpus"], r["question"], r["sentence"]): r["label"] for r in yaml.safe_load(path.read_text())}
+    pairs = [(r, second[(r.get("corpus"), r["question"], r["sentence"])]) for r in rows
+             if (r.get("corpus"), r["question"], r["sentence"]) in second]
+    if not pairs:
+        return {}
+    n = len(pairs)
+    agree = sum(r["label"] == label for r, label in pairs) / n
+    labels = sorted({r["label"] for r, _ in pairs} | {label for _, label in pairs})
+    chance = sum((sum(r["label"] == k for r, _ in pairs) / n) * (sum(lab == k for _, lab in pairs) / n) for k in labels)
+    held = [(r, label) for r, label in pairs if r.get("split") == "held-out"]
+    return {
+        "second_reader_sentences": n,
+        "second_reader_agreement": agree,
+        "second_reader_kappa": (agree - chance) / (1 - chance) if chance < 1 else float("nan"),
+        "second_reader_supported_agreement": sum((r["label"] == "supported") == (label == "supported")
+                                                 for r, label in pairs) / n,
+        "quality_held_out_auc_second_reader": roc_auc([int(label == "supported") for _, label in held],
+                                                      [quality[id(r)].score for r, _ in held]) if held else float("nan"),
+    }
 
 
 def _sentences(text: str) -> list[str]:
@@ -94,6 +126,10 @@ def summary_lines(r: dict) -> list[str]:
         f"{r['tuning_auc']:.3f}, held-out AUC {r['held_out_auc']:.3f} (accuracy at {r['threshold']}: "
         f"{r['tuning_accuracy']:.3f}, {r['held_out_accuracy']:.3f})",
         f"planted faults: {r['triples']} triples, claim support ROC AUC {r['triples_auc']:.3f}",
+        *([f"a second, blind reader of the {r['second_reader_sentences']} sentences: same label "
+           f"{r['second_reader_agreement']:.3f} (Cohen's kappa {r['second_reader_kappa']:.3f}), same supported/not "
+           f"verdict {r['second_reader_supported_agreement']:.3f}; sentence-quality held-out AUC against the second "
+           f"reader's labels {r['quality_held_out_auc_second_reader']:.3f}"] if "second_reader_agreement" in r else []),
     ]
 
 

@@ -179,6 +179,29 @@ def test_faithfulness_check_reports_the_four_label_auc_on_both_halves():
         assert 0.5 < result[key] <= 1.0, (key, result[key])
     thresholds = yaml.safe_load((Path(__file__).resolve().parents[1] / "evals" / "thresholds.yaml").read_text())
     assert result["faithfulness_auc_heldout"] >= thresholds["minimum"]["faithfulness_auc_heldout"]
+    assert result["second_reader_sentences"] == 180  # every sentence read twice, blind
+    assert 0.0 < result["second_reader_kappa"] < result["second_reader_agreement"] < 1.0
+
+
+def test_the_second_reader_agreement_counts_differing_labels(tmp_path):
+    from evals.faithfulness_check import second_reader
+
+    rows = [{"corpus": "c", "question": "q", "sentence": f"s{i}", "label": label, "split": "held-out"}
+            for i, label in enumerate(["supported", "supported", "off-topic", "fragment"])]
+    second = [dict(r, label=label) for r, label in zip(rows, ["supported", "off-topic", "off-topic", "fragment"])]
+    path = tmp_path / "second.yaml"
+    path.write_text(yaml.safe_dump([{k: r[k] for k in ("corpus", "question", "sentence", "label")} for r in second]))
+
+    class Q:
+        def __init__(self, score):
+            self.score = score
+
+    quality = {id(r): Q(s) for r, s in zip(rows, [0.9, 0.8, 0.2, 0.1])}
+    result = second_reader(rows, quality, path)
+    assert result["second_reader_agreement"] == 0.75
+    assert result["second_reader_supported_agreement"] == 0.75
+    assert result["quality_held_out_auc_second_reader"] == 1.0  # the one the second reader calls supported scores top
+    assert second_reader(rows, quality, tmp_path / "missing.yaml") == {}
 
 
 def test_an_opening_pronoun_is_told_from_a_noun_phrase():
