@@ -44,7 +44,7 @@ from advisor.figures import asks_about_pay, countries_named, country_mentions, c
 from advisor.grounding import Grounder, conflicting_figures, ground_sentence
 from advisor.llm import EngineUnavailable, describe_llm_error
 from advisor.profile import StoreProfile, current_profile
-from advisor.selection import rank_sentences
+from advisor.selection import rank_sentences, restated_unit, selection_floor
 from advisor.subjects import Subjects
 from advisor.text import STOPWORDS, citations_in, content_words, split_sentences, strip_citations
 
@@ -251,7 +251,8 @@ class Pipeline:
         self.retriever = retriever
         self.engine = engine
         self.grounder = grounder
-        self.extractive = engine if isinstance(engine, ExtractiveEngine) else ExtractiveEngine(grounder)
+        self.extractive = (engine if isinstance(engine, ExtractiveEngine)
+                           else ExtractiveEngine(grounder, self.settings.min_answer_sentences))
         self.profile = profile
         self.idf = idf
 
@@ -361,11 +362,16 @@ class Pipeline:
 
         sources_said: list[set[int]] = []
 
-        def grounded(sentence: str, finished: bool = True) -> Iterator[list]:
+        ranked: list = []  # the passages' units by how well they answer, for judging a model's sentences
+
+        def grounded(sentence: str, finished: bool = True, drafted: bool = False) -> Iterator[list]:
             """Keep a sentence that the passages support and that reads well where it lands in the answer.
 
             ``finished``: the writer ended it (a line of the draft, a source's sentence); a draft's
             unterminated tail may have been cut off by the token limit and is kept only when whole.
+            ``drafted``: a model wrote it; it must also be on the question: the source sentence it
+            restates must rank where selection would quote it (a small model drifts to whatever its
+            prompt holds).
             """
             if safety.is_instruction(sentence):  # never relay an instruction, whoever wrote it
                 return
@@ -381,6 +387,12 @@ class Pipeline:
             result = ground_sentence(self.grounder, sentence, contexts, self.settings.support_threshold, subjects)
             if result is None or result.text.lower() in seen:
                 return
+            if drafted:
+                if not ranked:
+                    ranked.extend(rank_sentences(self.grounder, state["query"], state["docs"], subjects))
+                unit = restated_unit(self.grounder, result.text, ranked, result.sources)
+                if unit is not None and unit.score < selection_floor(ranked):
+                    return
             if form.points_back(result.text) and not (sources_said and set(result.sources) & sources_said[-1]):
                 return  # "She builds…" after a sentence from another passage: "she" would point at the wrong person
             if self._repeats(result.text, said, NEAR_DUPLICATE):
@@ -409,13 +421,13 @@ class Pipeline:
                 complete = len(parts) if buffer.endswith("\n") else len(parts) - 1
                 while done < complete:
                     if not self._repeats(parts[done], lead):
-                        yield from grounded(parts[done])
+                        yield from grounded(parts[done], drafted=True)
                     done += 1
         if not state or state["refusal"]:
             return
         for sentence in split_sentences(buffer)[done:]:
             if not self._repeats(sentence, lead):
-                yield from grounded(sentence, finished=buffer.rstrip().endswith((".", "!", "?", "]", ")")))
+                yield from grounded(sentence, finished=buffer.rstrip().endswith((".", "!", "?", "]", ")")), drafted=True)
 
         state["draft_engine"] = self.engine.name
         if self.engine is self.extractive:

@@ -55,8 +55,9 @@ class Settings(BaseSettings):
 
     # Grounding: a sentence needs this support score from some retrieved chunk.
     support_threshold: float = 0.55
-    # An LLM draft shorter than this is completed with the passages' best sentences.
-    min_answer_sentences: int = 5
+    # The extractive answer's length, in sentences; an LLM draft shorter than this is completed with the
+    # passages' best sentences (6 rather than 5: local-engine fact recall 0.785 -> 0.833 on the nursing corpus).
+    min_answer_sentences: int = 6
     # Before a chat model's draft, this many of the passages' best sentences are shown (first words
     # in well under a second instead of after the model's prompt evaluation); 0 = the draft first.
     # A sentence that opens with a pronoun counts as one with the sentence naming its referent.

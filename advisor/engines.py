@@ -1,6 +1,8 @@
 """Answer engines behind one interface, and the one registry that names them.
 
 An engine turns (question, numbered passages) into draft text deltas:
+``stream(question, docs, config=None, subjects=None)``, where ``subjects`` are the store's
+(advisor/subjects.py), which selection uses to read abbreviations and to tell subjects apart.
 - ``extractive``: no LLM; picks the passages' sentences that best answer the question;
 - ``local``: the packaged llama.cpp model (or any GGUF), offline;
 - ``openai``: ChatOpenAI with the ``OPENAI_*`` settings (any OpenAI-compatible server);
@@ -35,12 +37,13 @@ class ExtractiveEngine:
     name = "extractive"
     chat_model = None
 
-    def __init__(self, grounder: Grounder) -> None:
+    def __init__(self, grounder: Grounder, sentences: int = 6) -> None:
         self.grounder = grounder
+        self.sentences = sentences  # at most this many (settings.min_answer_sentences)
 
     def stream(self, question: str, docs: Sequence[Document], config=None, subjects: Subjects | None = None
                ) -> Iterator[str]:
-        for s in select_sentences(self.grounder, question, docs, subjects=subjects):
+        for s in select_sentences(self.grounder, question, docs, self.sentences, subjects=subjects):
             yield f"{s.text} [{s.doc + 1}]\n"
 
     def rewrite(self, question: str, history_text: str, config=None) -> str | None:
@@ -125,7 +128,7 @@ def _llm(settings: Settings, grounder: Grounder) -> ChatEngine:
 
 # name -> factory(settings, grounder). "auto" is not an engine: resolve_engine picks one.
 ENGINES = {
-    "extractive": lambda settings, grounder: ExtractiveEngine(grounder),
+    "extractive": lambda settings, grounder: ExtractiveEngine(grounder, settings.min_answer_sentences),
     "local": _local,
     "openai": _openai,
     "llm": _llm,

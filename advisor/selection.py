@@ -199,6 +199,21 @@ def rank_sentences(grounder: Grounder, question: str, docs: Sequence[Document],
     return sorted(candidates, key=lambda c: c.score, reverse=True)
 
 
+def selection_floor(ranked: Sequence[ScoredSentence]) -> float:
+    """The score a unit needs to be quoted: within SELECTION_FLOOR x |best| of the best unit."""
+    return ranked[0].score - SELECTION_FLOOR * abs(ranked[0].score) if ranked else -math.inf
+
+
+def restated_unit(grounder: Grounder, sentence: str, ranked: Sequence[ScoredSentence], docs: Sequence[int]
+                  ) -> ScoredSentence | None:
+    """The unit of the cited passages that a model's sentence restates (the closest by meaning), or None."""
+    units = [u for u in ranked if u.doc in docs]
+    if not units:
+        return None
+    vectors = grounder.embed([u.text for u in units])
+    return units[int((vectors @ grounder.embed([sentence])[0]).argmax())]
+
+
 def select_sentences(grounder: Grounder, question: str, docs: Sequence[Document], limit: int = 6,
                      redundancy: float = 0.8, subjects: Subjects | None = None) -> list[ScoredSentence]:
     """The best non-redundant units, at most ``limit`` sentences in all: the best unit, then the rest in reading order.
@@ -212,7 +227,7 @@ def select_sentences(grounder: Grounder, question: str, docs: Sequence[Document]
     vectors = dict(zip((id(c) for c in ranked), grounder.embed([c.text for c in ranked])))
     chosen: list[ScoredSentence] = []
     taken: dict[tuple[int, int], str] = {}
-    floor = ranked[0].score - SELECTION_FLOOR * abs(ranked[0].score)  # the best unit is always eligible
+    floor = selection_floor(ranked)  # the best unit is always eligible
     for c in ranked:
         if c.score < floor:
             break

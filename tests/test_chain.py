@@ -74,7 +74,8 @@ def test_a_slow_engine_starts_with_the_best_source_sentence(corpus_home):
     question = "What does an ML engineer do?"
     first = next(iter(slow_advisor("ML engineers build and deploy models [1].").stream(question)))
     plain = Advisor(engine="extractive")
-    lead = rank_sentences(plain.grounder, question, plain.retriever.invoke(question))[0].sentences
+    subjects = plain.profile().subjects
+    lead = rank_sentences(plain.grounder, question, plain.retriever.invoke(question, subjects=subjects), subjects)[0].sentences
     assert first.startswith(lead[0])
     answer = slow_advisor("ML engineers build and deploy models [1].").ask(question)
     sentences = [s for s in answer.text.split("\n") if s.strip()]
@@ -85,7 +86,8 @@ def test_a_slow_engine_starts_with_the_best_source_sentence(corpus_home):
 def test_a_draft_sentence_that_repeats_the_lead_is_not_said_twice(corpus_home):
     question = "What math does an ML engineer need?"
     plain = Advisor(engine="extractive")
-    best = rank_sentences(plain.grounder, question, plain.retriever.invoke(question))[0]
+    subjects = plain.profile().subjects
+    best = rank_sentences(plain.grounder, question, plain.retriever.invoke(question, subjects=subjects), subjects)[0]
     lead = best.text
     reworded = re.sub(r"^.*? says ", "", lead)  # the same claim without its attribution
     answer = slow_advisor(reworded + " [1]").ask(question)
@@ -321,3 +323,17 @@ def test_an_abbreviated_subject_is_searched_spelled_out(corpus_home):
     assert "Typical products" in sections
     assert "Typical products" not in [d.metadata.get("section") for d in advisor.retriever.invoke(question)]
     assert "fraud detection" in advisor.ask(question).text
+
+
+def test_a_supported_draft_sentence_beside_the_question_is_dropped(advisor_with):
+    question = "How much does an ML engineer earn in the UK compared with the US?"
+    specialties = "Howell lists specialties within the role: ML platform engineer, ML hardware engineer and ML solutions architect"
+    reply = (f"Egor Howell's newsletter cites Levels.fyi: the average salary is £105k for a machine learning engineer "
+             f"and £75k for an AI engineer in the UK [1]. {specialties} [2].")
+    advisor = advisor_with(reply)
+    # The premise: the sentence is true and its passage was retrieved, so only its topic can drop it.
+    docs = advisor.retriever.invoke(question, subjects=advisor.profile().subjects)
+    assert any(specialties in d.page_content for d in docs)
+    answer = advisor.ask(question)
+    assert "£105k" in answer.text
+    assert "specialties" not in answer.text
