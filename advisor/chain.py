@@ -44,7 +44,7 @@ from advisor.figures import asks_about_pay, countries_named, country_mentions, c
 from advisor.grounding import Grounder, conflicting_figures, ground_sentence
 from advisor.llm import EngineUnavailable, describe_llm_error
 from advisor.profile import StoreProfile, current_profile
-from advisor.selection import rank_sentences, restated_unit, selection_floor
+from advisor.selection import rank_sentences, restated_score, selection_floor
 from advisor.subjects import Subjects
 from advisor.text import STOPWORDS, citations_in, content_words, split_sentences, strip_citations
 
@@ -304,8 +304,7 @@ class Pipeline:
     def retrieve(self, state: dict, config: RunnableConfig) -> dict:
         t = time.perf_counter()
         # A retriever that takes no ``session`` ignores it (BaseRetriever passes only what it accepts).
-        state["docs"] = list(self.retriever.invoke(state["query"], config=config, session=state["session"],
-                                                   subjects=state["profile"].subjects))
+        state["docs"] = list(self.retriever.invoke(state["query"], config=config, session=state["session"]))
         state["timings"]["retrieval_ms"] = (time.perf_counter() - t) * 1000
         return state
 
@@ -362,7 +361,7 @@ class Pipeline:
 
         sources_said: list[set[int]] = []
 
-        ranked: list = []  # the passages' units by how well they answer, for judging a model's sentences
+        ranked: list | None = None  # the passages' units by how well they answer, for judging a model's sentences
 
         def grounded(sentence: str, finished: bool = True, drafted: bool = False) -> Iterator[list]:
             """Keep a sentence that the passages support and that reads well where it lands in the answer.
@@ -373,6 +372,7 @@ class Pipeline:
             restates must rank where selection would quote it (a small model drifts to whatever its
             prompt holds).
             """
+            nonlocal ranked
             if safety.is_instruction(sentence):  # never relay an instruction, whoever wrote it
                 return
             if not form.is_whole(sentence):
@@ -388,10 +388,10 @@ class Pipeline:
             if result is None or result.text.lower() in seen:
                 return
             if drafted:
-                if not ranked:
-                    ranked.extend(rank_sentences(self.grounder, state["query"], state["docs"], subjects))
-                unit = restated_unit(self.grounder, result.text, ranked, result.sources)
-                if unit is not None and unit.score < selection_floor(ranked):
+                if ranked is None:
+                    ranked = rank_sentences(self.grounder, state["query"], state["docs"], subjects)
+                score = restated_score(self.grounder, result.text, ranked, result.sources)
+                if score is not None and score < selection_floor(ranked):
                     return
             if form.points_back(result.text) and not (sources_said and set(result.sources) & sources_said[-1]):
                 return  # "She builds…" after a sentence from another passage: "she" would point at the wrong person
@@ -402,9 +402,11 @@ class Pipeline:
             sources_said.append(set(result.sources))
             yield [("sentence", (result.text, result.sources))]
 
+        drafted = self.engine is not self.extractive  # a model wrote the deltas: hold them to the question too
         for kind, value in _events(inputs):
             if kind == "state":
                 state = value
+                ranked = None
                 contexts = [d.page_content for d in state["docs"]]
                 subjects = state["profile"].subjects
                 yield [("state", state)]
@@ -421,13 +423,14 @@ class Pipeline:
                 complete = len(parts) if buffer.endswith("\n") else len(parts) - 1
                 while done < complete:
                     if not self._repeats(parts[done], lead):
-                        yield from grounded(parts[done], drafted=True)
+                        yield from grounded(parts[done], drafted=drafted)
                     done += 1
         if not state or state["refusal"]:
             return
         for sentence in split_sentences(buffer)[done:]:
             if not self._repeats(sentence, lead):
-                yield from grounded(sentence, finished=buffer.rstrip().endswith((".", "!", "?", "]", ")")), drafted=True)
+                yield from grounded(sentence, finished=buffer.rstrip().endswith((".", "!", "?", "]", ")")),
+                                    drafted=drafted)
 
         state["draft_engine"] = self.engine.name
         if self.engine is self.extractive:

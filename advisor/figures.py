@@ -119,10 +119,12 @@ def country_mentions(text: str) -> list[tuple[str, str]]:
     return [(m.group(0), next(k for k, v in m.groupdict().items() if v)) for m in _COUNTRY.finditer(text)]
 
 
-_PAY_WORDS = re.compile(r"\b(salar\w*|pay|pays|paid|earn\w*|compensation|wage\w*|income|remuneration)\b|"
-                        # "how much do they make?", "how much nurses make", not "how much difference it makes"
-                        r"\bhow much\b(?! (?:difference|sense|impact|progress|change|effort|time)\b)[^.?!]*\bmake\b",
-                        re.I)
+_PAY_WORDS = re.compile(
+    r"\b(salar\w*|pay|pays|paid|earn\w*|compensation|wage\w*|income|remuneration)\b"
+    # "how much do they make?", "how much a nurse makes in London"; not "how much difference it makes"
+    r"|\bhow much\b(?! (?:of an? )?(?:difference|sense|impact|progress|change|effort|time|experience|work)\b)"
+    r"[^.?!]*\bmakes?\b(?=\s*(?:$|[?.!,;]|per\b|a year|an hour|a month|annually|in\b|on average|at\b|after\b|"
+    r"compared\b|than\b))", re.I)
 
 
 def asks_about_pay(question: str) -> bool:

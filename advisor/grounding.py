@@ -33,14 +33,26 @@ _GENERIC_CAPITALS = frozenset({"The", "I", "It", "They", "You", "We", "This", "T
 
 
 def names_in(text: str) -> set[str]:
-    """Capitalised words that are names where they stand: not a sentence's first word, not a generic capital."""
-    return {m.group(1) for m in _NAMED.finditer(strip_citations(text))} - _GENERIC_CAPITALS
+    """Capitalised words used as names: never a sentence's or a line's first word (a list item, a heading)."""
+    names: set[str] = set()
+    for line in text.split("\n"):
+        line = re.sub(r"^\s*(?:#+|[-*•]|\d+[.)])?\s*(?:\*\*)?", "", line)
+        for sentence in split_sentences(line):
+            names |= {m.group(1) for m in _NAMED.finditer(strip_citations(sentence).lstrip("\"'“‘(*"))}
+    return names - _GENERIC_CAPITALS
+
+
+def known_names(contexts: Sequence[str], subjects: Subjects) -> set[str]:
+    """The passages' names of people, firms and sources: used as names, never written in lower case, and not a
+    subject ("RNs" is a subject, not a person): a sentence's first word is a name when it is one of these."""
+    lowered = set(re.findall(r"\b[a-z][\w'’-]*", " ".join(contexts)))
+    return {n for n in set().union(*map(names_in, contexts)) if n.lower() not in lowered and not subjects.find(n)}
 
 
 def novel_names(sentence: str, context: str, known: frozenset[str] | set[str] = frozenset()) -> set[str]:
     """Capitalised names (people, tools, companies, degrees) in the sentence that the context never mentions.
 
-    A sentence's first word counts only when it is one of the ``known`` names (:func:`names_in` of the
+    A sentence's first word counts only when it is one of the ``known`` names (:func:`known_names` of the
     passages): "Okafor audits…" cited to a passage about someone else names a person it does not.
     """
     lowered = context.lower()
@@ -156,7 +168,7 @@ class Grounder:
         scores = np.zeros((len(clean), len(contexts)), dtype=np.float32)
         context_words = [content_words(subjects.normalize(c)) for c in contexts]
         context_clauses = [subjects.clauses(c) for c in contexts]
-        known = set().union(*(names_in(c) for c in contexts))
+        known = known_names(contexts, subjects)
         for i, sentence in enumerate(clean):
             words = content_words(subjects.normalize(sentence))
             sentence_subjects = subjects.find(sentence)
@@ -250,5 +262,5 @@ def conflicting_figures(contexts: Sequence[str], subjects: Subjects) -> list[Fig
 
 
 __all__ = ["Figure", "GroundedSentence", "Grounder", "SupportScores", "citations_in", "comparisons_supported", "conflicting_figures",
-           "figures_supported", "ground_sentence", "is_claim", "money_statements", "names_in", "novel_names", "split_sentences",
+           "figures_supported", "ground_sentence", "is_claim", "known_names", "money_statements", "names_in", "novel_names", "split_sentences",
            "strip_citations"]

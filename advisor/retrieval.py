@@ -142,9 +142,10 @@ class HybridRetriever(BaseRetriever):
                subjects: Subjects | None = None) -> list[Document]:
         """The ``k`` best passages for ``query`` from the shared store and ``session``'s uploads.
 
-        ``subjects`` (the store's, advisor/subjects.py): dense search reads the question with each
-        subject spelled out ("NP" -> "nurse practitioner"), which the small embedding model matches far
-        better than an abbreviation. The gate's feature, the best cosine, stays the question's own.
+        Dense search reads the question with each subject spelled out ("NP" -> "nurse practitioner"),
+        which the small embedding model matches far better than an abbreviation; ``subjects`` defaults to
+        the ones saved with the store (advisor/subjects.py). The gate's feature, the best cosine, stays the
+        question's own.
         """
         from advisor.embeddings import get_embeddings
 
@@ -156,7 +157,9 @@ class HybridRetriever(BaseRetriever):
             return []
         n = min(settings.candidates, count)
         where = searchable_where(owner=session)  # also: a file still being ingested stays invisible
-        spelled = subjects.spell_out(query) if subjects else query
+        if subjects is None:
+            subjects = Subjects.from_json((collection.metadata or {}).get("subjects"))
+        spelled = subjects.spell_out(query)
         query_vector, raw_vector = get_embeddings().encode(list(dict.fromkeys([spelled, query])))[[0, -1]]
         dense = collection.query(
             query_embeddings=[query_vector],

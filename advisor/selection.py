@@ -52,9 +52,10 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _EMPHASIS_END = re.compile(r"[*_]+$")
 MAX_LIST_WORDS = 110
 # Units scoring below best - SELECTION_FLOOR x |best| are not quoted: a sixth sentence far below the
-# first is more often beside the point than a missing fact (extractive off-topic rate 0.05 -> 0.04, starter).
+# first is more often beside the point than a missing fact (measured on both eval corpora, 0.5 -> 0.3).
 SELECTION_FLOOR = 0.3
-OTHER_SUBJECT_PENALTY = 0.15  # a unit about a subject the question did not ask about
+OTHER_SUBJECT_PENALTY = 0.15
+RESTATES = 0.6  # cosine at which a model's sentence is taken to say what a source sentence says  # a unit about a subject the question did not ask about
 MAX_REFERENT_SENTENCES = 2  # how far back a pronoun's referent is looked for
 _ASKS_NUMBER = re.compile(r"\bhow (many|much|long|often|fast)\b|\bwhat (share|percentage|proportion)\b|"
                           r"\bnumber of\b|\bmost common\b|\bgrowth\b|\boutlook\b", re.I)
@@ -194,8 +195,8 @@ def rank_sentences(grounder: Grounder, question: str, docs: Sequence[Document],
         figures = figures_in(c.text)
         if wants_figures and any(f.is_money for f in figures):
             c.score += 0.2  # a pay question is answered by the figures, not by talk about them
-        elif wants_number and figures:
-            c.score += 0.15  # "how many", "what share": a sentence with the number answers it
+        elif wants_number and any(not f.is_money for f in figures):
+            c.score += 0.15  # "how many", "what share", "growth": a count or share answers it, not a salary
     return sorted(candidates, key=lambda c: c.score, reverse=True)
 
 
@@ -204,14 +205,20 @@ def selection_floor(ranked: Sequence[ScoredSentence]) -> float:
     return ranked[0].score - SELECTION_FLOOR * abs(ranked[0].score) if ranked else -math.inf
 
 
-def restated_unit(grounder: Grounder, sentence: str, ranked: Sequence[ScoredSentence], docs: Sequence[int]
-                  ) -> ScoredSentence | None:
-    """The unit of the cited passages that a model's sentence restates (the closest by meaning), or None."""
-    units = [u for u in ranked if u.doc in docs]
-    if not units:
+def restated_score(grounder: Grounder, sentence: str, ranked: Sequence[ScoredSentence], sources: Sequence[int]
+                   ) -> float | None:
+    """The score of the best unit holding the source sentence that a model's sentence restates (the closest by
+    meaning in the cited passages), or None when it restates none of them closely (a table row, a stub)."""
+    held: dict[tuple[int, str], float] = {}
+    for unit in (u for u in ranked if u.doc in sources):
+        for text in unit.sentences:  # a referent sentence counts with the unit that quotes it
+            held[(unit.doc, text)] = max(held.get((unit.doc, text), -math.inf), unit.score)
+    if not held:
         return None
-    vectors = grounder.embed([u.text for u in units])
-    return units[int((vectors @ grounder.embed([sentence])[0]).argmax())]
+    keys = list(held)
+    similarity = grounder.embed([text for _, text in keys]) @ grounder.embed([sentence])[0]
+    best = int(similarity.argmax())
+    return held[keys[best]] if float(similarity[best]) >= RESTATES else None
 
 
 def select_sentences(grounder: Grounder, question: str, docs: Sequence[Document], limit: int = 6,

@@ -89,13 +89,23 @@ class Subjects:
         return self._pattern.sub(lambda m: self._subject_of(m.group(1)), text)
 
     def spell_out(self, text: str) -> str:
-        """The text with every mention written in its subject's longest form ("NP" -> "nurse practitioner",
-        "ML engineer" -> "machine learning engineer"): an embedding model knows the words better than the
-        abbreviation."""
+        """The text with every shorter form of a subject written in its longest ("NPs" -> "nurse
+        practitioners", "an ML engineer's" -> "an machine learning engineer's"), plural and possessive kept:
+        the embedding model knows the words far better than the abbreviation. Other text is unchanged."""
         if self._pattern is None:
             return text
-        return self._pattern.sub(lambda m: max([s := self._subject_of(m.group(1)), *self.variants.get(s, [])], key=len),
-                                 text)
+
+        def longest(m: re.Match) -> str:
+            subject = self._subject_of(m.group(1))
+            full = max([subject, *self.variants.get(subject, [])], key=len)
+            said = " ".join(re.split(r"[\s-]+", m.group(1).lower()))
+            if said in (full, " ".join([*full.split()[:-1], _plural(full.split()[-1])])):
+                return m.group(0)
+            plural = said not in {subject, *self.variants.get(subject, [])}
+            words = full.split()
+            return " ".join([*words[:-1], _plural(words[-1]) if plural else words[-1]]) + m.group(0)[len(m.group(1)):]
+
+        return self._pattern.sub(longest, text)
 
     def __bool__(self) -> bool:
         return bool(self.variants)

@@ -15,7 +15,9 @@ from langchain_core.retrievers import BaseRetriever
 from advisor.answer import Answer
 from advisor.chain import Advisor, heuristic_rewrite, needs_rewrite, normalize_history
 from advisor.form import is_whole
+from advisor.grounding import ground_sentence
 from advisor.selection import rank_sentences
+from advisor.subjects import Subjects
 
 
 def fake_model(reply: str) -> GenericFakeChatModel:
@@ -321,7 +323,11 @@ def test_an_abbreviated_subject_is_searched_spelled_out(corpus_home):
     subjects = advisor.profile().subjects
     sections = [d.metadata.get("section") for d in advisor.retriever.invoke(question, subjects=subjects)]
     assert "Typical products" in sections
-    assert "Typical products" not in [d.metadata.get("section") for d in advisor.retriever.invoke(question)]
+    assert "Typical products" not in [d.metadata.get("section")
+                                      for d in advisor.retriever.invoke(question, subjects=Subjects())]
+    assert "Typical products" in [d.metadata.get("section") for d in advisor.retriever.invoke(question)]  # the store's
+    best = advisor.retriever.invoke(question)[0].metadata["best_dense"]
+    assert best == pytest.approx(advisor.retriever.gate_features(question).best_dense, abs=1e-4)  # the gate's own
     assert "fraud detection" in advisor.ask(question).text
 
 
@@ -332,8 +338,10 @@ def test_a_supported_draft_sentence_beside_the_question_is_dropped(advisor_with)
              f"and £75k for an AI engineer in the UK [1]. {specialties} [2].")
     advisor = advisor_with(reply)
     # The premise: the sentence is true and its passage was retrieved, so only its topic can drop it.
-    docs = advisor.retriever.invoke(question, subjects=advisor.profile().subjects)
+    docs = advisor.retriever.invoke(question)
     assert any(specialties in d.page_content for d in docs)
+    assert ground_sentence(advisor.grounder, specialties + ".", [d.page_content for d in docs],
+                           advisor.settings.support_threshold, advisor.profile().subjects) is not None
     answer = advisor.ask(question)
     assert "£105k" in answer.text
     assert "specialties" not in answer.text

@@ -69,14 +69,16 @@ def test_a_contrast_with_the_subjects_swapped_is_caught():
 def test_a_person_named_first_in_a_sentence_must_be_in_the_passage_it_cites():
     from advisor.chain import shared_grounder
     from advisor.config import Settings
-    from advisor.grounding import names_in, novel_names
+    from advisor.grounding import known_names, novel_names
 
     people = "The video follows Okafor, an auditor. She checks the ledgers of a bakery chain every spring."
     general = ("The guide describes an auditor as an accountant who specialises in checking other people's "
                "accounts, such as ledgers, payrolls and tax returns, for errors and fraud.")
     swapped = ("Okafor is an accountant who specialises in checking other people's accounts, such as ledgers, "
                "payrolls and tax returns, for errors and fraud.")
-    known = names_in(people) | names_in(general)
+    listed = "## Where auditors work\n- Most firms hire CPAs.\n- **Some** charities do too. Unlike CPAs, Mensah works alone."
+    assert known_names([listed], find_subjects([("CPA", "A CPA audits. Become a CPA: CPAs earn well.")])) == {"Mensah"}
+    known = known_names([people, general], find_subjects([]))
     assert novel_names(swapped, general, known) == {"Okafor"}
     assert novel_names(swapped, people, known) == set()
     assert novel_names("Auditors check ledgers every spring.", general, known) == set()  # a first word, no name

@@ -51,7 +51,9 @@ def test_a_sentence_about_the_subject_asked_ranks_above_one_about_another_subjec
 
 
 def test_an_abbreviation_is_spelled_out_in_the_subjects_longest_form():
-    assert SUBJECTS.spell_out("CPAs and bookkeepers") == "certified public accountant and bookkeeper"
+    assert SUBJECTS.spell_out("CPAs and bookkeepers") == "certified public accountants and bookkeepers"
+    assert SUBJECTS.spell_out("A CPA's fee") == "A certified public accountant's fee"
+    assert SUBJECTS.spell_out("Certified public accountants earn") == "Certified public accountants earn"
     assert Subjects().spell_out("CPAs") == "CPAs"
 
 
@@ -63,3 +65,18 @@ def test_an_abbreviation_is_spelled_out_in_the_subjects_longest_form():
 ])
 def test_how_much_someone_makes_is_a_question_about_pay(question, about_pay):
     assert asks_about_pay(question) is about_pay
+
+
+def test_a_model_sentence_is_judged_by_the_unit_that_quotes_what_it_restates(grounder):
+    from advisor.selection import RESTATES, restated_score
+
+    docs = [_doc("The firm in Leeds employs about forty accountants and a dozen trainees. They audit the ledgers "
+                 "of local charities and check them for fraud every spring.")]
+    ranked = rank_sentences(grounder, "Whose ledgers do auditors check for fraud?", docs, SUBJECTS)
+    unit = next(u for u in ranked if len(u.sentences) == 2)  # "They audit…" quoted with its referent
+    referent = unit.sentences[0]
+    # A restatement of the referent sentence counts with the unit that quotes it, not only its own (lower) one.
+    assert restated_score(grounder, referent, ranked, [0]) == max(u.score for u in ranked if referent in u.sentences)
+    assert restated_score(grounder, "Pirates sail the seven seas in search of gold.", ranked, [0]) is None  # no match
+    assert restated_score(grounder, referent, ranked, [1]) is None  # another passage's units are not asked
+    assert 0 < RESTATES < 1
