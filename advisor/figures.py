@@ -121,7 +121,7 @@ def country_mentions(text: str) -> list[tuple[str, str]]:
 
 _PAY_WORDS = re.compile(
     r"\b(salar\w*|pay|pays|paid|earn\w*|compensation|wage\w*|income|remuneration)\b"
-    # "how much do they make?", "how much a nurse makes in London"; not "how much difference it makes"
+    # "how much do they make?", "how much a designer makes in London"; not "how much difference it makes"
     r"|\bhow much\b(?! (?:of an? )?(?:difference|sense|impact|progress|change|effort|time|experience|work)\b)"
     r"[^.?!]*\bmakes?\b(?=\s*(?:$|[?.!,;]|per\b|a year|an hour|a month|annually|in\b|on average|at\b|after\b|"
     r"compared\b|than\b))", re.I)

@@ -44,7 +44,7 @@ def names_in(text: str) -> set[str]:
 
 def known_names(contexts: Sequence[str], subjects: Subjects) -> set[str]:
     """The passages' names of people, firms and sources: used as names, never written in lower case, and not a
-    subject ("RNs" is a subject, not a person): a sentence's first word is a name when it is one of these."""
+    subject ("CPAs" is a subject, not a person): a sentence's first word is a name when it is one of these."""
     lowered = set(re.findall(r"\b[a-z][\w'’-]*", " ".join(contexts)))
     return {n for n in set().union(*map(names_in, contexts)) if n.lower() not in lowered and not subjects.find(n)}
 

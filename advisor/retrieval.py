@@ -142,7 +142,7 @@ class HybridRetriever(BaseRetriever):
                subjects: Subjects | None = None) -> list[Document]:
         """The ``k`` best passages for ``query`` from the shared store and ``session``'s uploads.
 
-        Dense search reads the question with each subject spelled out ("NP" -> "nurse practitioner"),
+        Dense search reads the question with each subject spelled out ("CPA" -> "certified public accountant"),
         which the small embedding model matches far better than an abbreviation; ``subjects`` defaults to
         the ones saved with the store (advisor/subjects.py). The gate's feature, the best cosine, stays the
         question's own.

@@ -161,7 +161,7 @@ def rank_sentences(grounder: Grounder, question: str, docs: Sequence[Document],
     """Every usable unit of the passages, scored by how well it answers the question, best first.
 
     ``subjects`` (the store's, advisor/subjects.py): a unit that names only subjects the
-    question did not ask about ("RN pay" for a question about auditors) ranks lower, and a
+    question did not ask about ("bookkeeper pay" for a question about auditors) ranks lower, and a
     subject's variants count as one word in the overlap ("CPA" matches "certified public accountant").
     """
     candidates = _units(docs)

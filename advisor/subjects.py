@@ -89,8 +89,8 @@ class Subjects:
         return self._pattern.sub(lambda m: self._subject_of(m.group(1)), text)
 
     def spell_out(self, text: str) -> str:
-        """The text with every shorter form of a subject written in its longest ("NPs" -> "nurse
-        practitioners", "an ML engineer's" -> "an machine learning engineer's"), plural and possessive kept:
+        """The text with every shorter form of a subject written in its longest ("CPAs" -> "certified public
+        accountants", "a CPA's" -> "a certified public accountant's"), plural and possessive kept:
         the embedding model knows the words far better than the abbreviation. Other text is unchanged."""
         if self._pattern is None:
             return text
