@@ -261,6 +261,6 @@ def conflicting_figures(contexts: Sequence[str], subjects: Subjects) -> list[Fig
     return [s for group in by_identity.values() if len({g.values for g in group}) > 1 for s in group]
 
 
-__all__ = ["Figure", "GroundedSentence", "Grounder", "SupportScores", "citations_in", "comparisons_supported", "conflicting_figures",
-           "figures_supported", "ground_sentence", "is_claim", "known_names", "money_statements", "names_in", "novel_names", "split_sentences",
-           "strip_citations"]
+__all__ = ["Figure", "GroundedSentence", "Grounder", "SupportScores", "citations_in", "comparisons_supported",
+           "conflicting_figures", "figures_supported", "ground_sentence", "is_claim", "known_names", "money_statements",
+           "names_in", "novel_names", "split_sentences", "strip_citations"]

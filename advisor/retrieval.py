@@ -27,13 +27,7 @@ from pydantic import ConfigDict, PrivateAttr
 
 from advisor import gate
 from advisor.config import Settings, get_settings
-from advisor.store import (
-    iter_records,
-    revision,
-    searchable_where,
-    shared_collection,
-    uploads_revision,
-)
+from advisor.store import iter_records, revision, searchable_where, shared_collection, uploads_revision
 from advisor.subjects import Subjects
 from advisor.text import tokens
 

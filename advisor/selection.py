@@ -54,8 +54,8 @@ MAX_LIST_WORDS = 110
 # Units scoring below best - SELECTION_FLOOR x |best| are not quoted: a sixth sentence far below the
 # first is more often beside the point than a missing fact (measured on both eval corpora, 0.5 -> 0.3).
 SELECTION_FLOOR = 0.3
-OTHER_SUBJECT_PENALTY = 0.15
-RESTATES = 0.6  # cosine at which a model's sentence is taken to say what a source sentence says  # a unit about a subject the question did not ask about
+OTHER_SUBJECT_PENALTY = 0.15  # a unit about a subject the question did not ask about
+RESTATES = 0.6  # cosine at which a model's sentence is taken to say what a source sentence says
 MAX_REFERENT_SENTENCES = 2  # how far back a pronoun's referent is looked for
 _ASKS_NUMBER = re.compile(r"\bhow (many|much|long|often|fast)\b|\bwhat (share|percentage|proportion)\b|"
                           r"\bnumber of\b|\bmost common\b|\bgrowth\b|\boutlook\b", re.I)
