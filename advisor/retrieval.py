@@ -15,6 +15,7 @@ store plus its own files, built when it first asks after an upload.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from dataclasses import dataclass
@@ -45,6 +46,12 @@ class _KeywordIndex:
     metadatas: list[dict]
     bm25: object | None
     idf: dict[str, float]  # inverse document frequency of every corpus word
+
+
+@functools.lru_cache(maxsize=8)
+def _saved_subjects(data: str | None) -> Subjects:
+    """The subjects saved with a store, parsed and their pattern compiled once per saved version, not per search."""
+    return Subjects.from_json(data)
 
 
 def _without_overlap(first: str, second: str) -> str:
@@ -152,7 +159,7 @@ class HybridRetriever(BaseRetriever):
         n = min(settings.candidates, count)
         where = searchable_where(owner=session)  # also: a file still being ingested stays invisible
         if subjects is None:
-            subjects = Subjects.from_json((collection.metadata or {}).get("subjects"))
+            subjects = _saved_subjects((collection.metadata or {}).get("subjects"))
         spelled = subjects.spell_out(query)
         query_vector, raw_vector = get_embeddings().encode(list(dict.fromkeys([spelled, query])))[[0, -1]]
         dense = collection.query(
