@@ -531,8 +531,8 @@ class Pipeline:
             if sentence not in already:
                 parts.append(f"{sentence} [{n}]")
         sources = sorted(cited)
-        head = ("Note: the sources disagree on these figures, so no single one is reliable "
-                f"(compare {', '.join(f'[{n}]' for n in sources)}).")
+        # Only what the passages show: that their figures differ (why, and which to trust, is theirs to say).
+        head = f"Note: the sources disagree on these figures (compare {', '.join(f'[{n}]' for n in sources)})."
         if parts:
             head += " " + "; ".join(parts) + "."
         return head + "\n"

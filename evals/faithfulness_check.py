@@ -43,7 +43,7 @@ def _auc_pairs(part: list[dict], scores: list[float], negatives: tuple[str, ...]
 def evaluate_metric(triples_path: Path = TRIPLES, labelled_path: Path = LABELLED, embed=None,
                     second_path: Path = SECOND) -> dict:
     from evals.metrics import SUPPORTED, claim_support, roc_auc
-    from evals.sentence_quality import GOOD, labelled_rows, score_rows
+    from evals.sentence_quality import GOOD, labelled_rows, quote_support, score_rows
 
     triples = yaml.safe_load(triples_path.read_text())
     t_scores = [min((claim_support(s, [t["context"]]) for s in _sentences(t["answer"])), default=1.0) for t in triples]
@@ -58,7 +58,7 @@ def evaluate_metric(triples_path: Path = TRIPLES, labelled_path: Path = LABELLED
         result[key] = len(part)
         # claim_support alone: faithfulness proper is supported against unsupported; against all three
         # negatives it cannot see fragments or off-topic sentences.
-        scores = [claim_support(r["sentence"], r["passages"]) for r in part]
+        scores = [quote_support(r["sentence"], r["passages"]) for r in part]
         result[f"{key}_auc"] = roc_auc(labels, scores) if part else float("nan")
         result[f"{key}_accuracy"] = (sum((s >= SUPPORTED) == bool(y) for s, y in zip(scores, labels)) / len(part)
                                      if part else float("nan"))

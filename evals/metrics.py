@@ -83,7 +83,7 @@ def claim_support(sentence: str, contexts: Sequence[str]) -> float:
     return best
 
 
-def _cited_parts(sentence: str) -> list[str]:
+def cited_parts(sentence: str) -> list[str]:
     """A sentence strung together from quotes, each cited ("a [1]; b [2]."), as its quotes; else the sentence."""
     parts = [p for p in sentence.split(";") if citations_in(p)]
     return parts if len(parts) > 1 else [sentence]
@@ -97,7 +97,7 @@ def faithfulness(answer: Answer) -> float:
     sentences = [s for s in split_sentences(answer.text) if len(tokens(s)) >= 2]
     if not sentences:
         return 1.0
-    supported = sum(all(claim_support(p, answer.contexts) >= SUPPORTED for p in _cited_parts(s)) for s in sentences)
+    supported = sum(all(claim_support(p, answer.contexts) >= SUPPORTED for p in cited_parts(s)) for s in sentences)
     return supported / len(sentences)
 
 
@@ -106,7 +106,7 @@ def citation_validity(answer: Answer) -> float:
     listed = {c.id: c.text for c in answer.citations}
     marks = valid = 0
     for sentence in split_sentences(answer.text):
-        for part in _cited_parts(sentence):
+        for part in cited_parts(sentence):
             for n in citations_in(part):
                 marks += 1
                 valid += n in listed and claim_support(part, [listed[n]]) >= SUPPORTED

@@ -5,7 +5,8 @@ claims; it is blind to a sentence that is true but useless: a cut-off clause, a 
 list item, a lead-in whose list never came, or a supported sentence about something
 the question did not ask. :func:`sentence_quality` multiplies three calibrated parts:
 
-- **support**: claim_support against the cited passages (no embeddings; the metric
+- **support**: claim_support against the cited passages, quote by quote for a sentence
+  strung together from cited quotes (:func:`quote_support`; no embeddings; the metric
   that is independent of the chain's filter), through a logistic ramp;
 - **completeness**: :func:`completeness`, rules of English sentence form only (cut
   off, lead-in ending in a colon, dangling function word, lower-case or mid-list start,
@@ -42,10 +43,10 @@ from advisor.figures import figures_in, same_value
 from advisor.text import strip_citations, tokens
 
 # Logistic ramps, fitted on the tuning half (python -m evals.faithfulness_check --fit).
-SUPPORT_CENTER, SUPPORT_SCALE = 0.501, 0.194  # supported against unsupported sentences
-RELEVANCE_CENTER, RELEVANCE_SCALE = -0.007, 0.085  # supported against off-topic sentences
-FACT_WEIGHT = 0.248  # a reference fact carried in full (by rarity weight), in cosine units of question margin
-NEAREST_OTHER = 0.545  # mean cosine of a sentence to the nearest other question of its dataset
+SUPPORT_CENTER, SUPPORT_SCALE = 0.689, 0.114  # supported against unsupported sentences
+RELEVANCE_CENTER, RELEVANCE_SCALE = 0.21, 0.327  # supported against off-topic sentences
+FACT_WEIGHT = 1.063  # a reference fact carried in full (by rarity weight), in cosine units of question margin
+NEAREST_OTHER = 0.548  # mean cosine of a sentence to the nearest other question of its dataset
 GOOD = 0.5  # a sentence scoring at or above this counts as a good answer sentence
 
 Embed = Callable[[Sequence[str]], np.ndarray]
@@ -276,12 +277,18 @@ def score_batch(sentences: Sequence[str], passages: Sequence[Sequence[str]], que
                 reference_answers: Sequence[str], reference_facts: Sequence[Sequence[str]],
                 embed: Embed | None = None, params: dict | None = None,
                 other_questions: Sequence[Sequence[str]] = ()) -> list[SentenceQuality]:
-    from evals.metrics import claim_support
-
     relevance = relevance_batch(embed or default_embed, sentences, questions, reference_answers, reference_facts,
                                 other_questions, params)
-    return [combine(claim_support(s, p), completeness(s), float(r), answers_the_kind(q, s), params)
+    return [combine(quote_support(s, p), completeness(s), float(r), answers_the_kind(q, s), params)
             for s, p, q, r in zip(sentences, passages, questions, relevance)]
+
+
+def quote_support(sentence: str, passages: Sequence[str]) -> float:
+    """claim_support read the way :func:`evals.metrics.faithfulness` reads it: a sentence strung together from cited
+    quotes ("a [3]; b [4].") is as supported as its weakest quote, each judged on its own."""
+    from evals.metrics import cited_parts, claim_support
+
+    return min(claim_support(part, passages) for part in cited_parts(sentence))
 
 
 def default_embed(texts: Sequence[str]) -> np.ndarray:
@@ -349,10 +356,8 @@ def fit(rows: Sequence[dict], embed: Embed | None = None, split: str | None = "t
     fact cover's weight (in cosine units) and the ramp's center and scale. NEAREST_OTHER: the mean cosine
     of a sentence to the nearest other question.
     """
-    from evals.metrics import claim_support
-
     rows = [r for r in rows if split is None or r.get("split") == split]
-    pairs = [(claim_support(r["sentence"], r["passages"]), r["label"] == "supported") for r in rows
+    pairs = [(quote_support(r["sentence"], r["passages"]), r["label"] == "supported") for r in rows
              if r["label"] in ("supported", "unsupported")]
     a, b = _logistic_fit(np.array([[x] for x, _ in pairs]), np.array([float(y) for _, y in pairs]))
     params = {"support_center": -b / a, "support_scale": 1 / a}

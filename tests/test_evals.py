@@ -169,17 +169,29 @@ def test_sentence_quality_fails_cut_off_off_topic_and_unsupported_sentences():
     assert sentence_quality("Registered nurses are paid well [1].", [PASSAGE], "How much do registered nurses earn?").relevance < 0.2
 
 
+def test_a_sentence_of_cited_quotes_is_as_supported_as_its_weakest_quote():
+    from evals.sentence_quality import quote_support
+
+    pay = "The BLS gives a median of $86,070 for registered nurses."
+    survey = "A survey by the state board found an average of $91,000 for registered nurses."
+    both = "The BLS gives a median of $86,070 [1]; a state board survey found an average of $91,000 [2]."
+    assert quote_support(both, [pay, survey]) >= 0.8  # each quote is in its own passage
+    assert quote_support(both.replace("$91,000", "$99,000"), [pay, survey]) < 0.5  # one quote is wrong
+    assert quote_support("The BLS gives a median of $86,070.", [pay]) == quote_support(
+        "The BLS gives a median of $86,070.", [pay, survey])  # a plain sentence is read whole
+
+
 def test_faithfulness_check_reports_the_four_label_auc_on_both_halves():
     from evals.faithfulness_check import evaluate_metric
 
     result = evaluate_metric()
-    assert result["tuning"] == result["held_out"] == 90
+    assert (result["tuning"], result["held_out"]) == (163, 161)  # both batches, each split before any metric saw it
     for key in ("quality_tuning_auc", "faithfulness_auc_heldout", "quality_held_out_auc_unsupported",
                 "held_out_auc_unsupported"):
         assert 0.5 < result[key] <= 1.0, (key, result[key])
     thresholds = yaml.safe_load((Path(__file__).resolve().parents[1] / "evals" / "thresholds.yaml").read_text())
     assert result["faithfulness_auc_heldout"] >= thresholds["minimum"]["faithfulness_auc_heldout"]
-    assert result["second_reader_sentences"] == 180  # every sentence read twice, blind
+    assert result["second_reader_sentences"] == 324  # every sentence read twice, blind
     assert 0.0 < result["second_reader_kappa"] < result["second_reader_agreement"] < 1.0
 
 
