@@ -64,7 +64,8 @@ def run_engine(engine: str, cases, settings) -> list[dict]:
     for case in tqdm(cases, desc=f"eval {engine}", unit="case", file=sys.stderr):
         started = time.perf_counter()
         answer = advisor.ask(case.question, case.history)
-        scores = score_case(advisor.grounder, case, answer)
+        others = [c.question for c in cases if c.question != case.question]  # the question's focus is judged against them
+        scores = score_case(advisor.grounder, case, answer, others)
         rows.append({
             "engine": engine, "category": case.category, "question": case.question, "answerable": case.answerable,
             "answer": answer.text, "refused": answer.refused, "answered_by": answer.engine,

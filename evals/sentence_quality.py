@@ -227,6 +227,17 @@ def relevance_batch(embed: Embed, sentences: Sequence[str], questions: Sequence[
     return own - nearest + p.get("fact_weight", FACT_WEIGHT) * cover
 
 
+def relevance_probability(embed: Embed, sentences: Sequence[str], question: str, reference_facts: Sequence[str],
+                          other_questions: Sequence[str]) -> np.ndarray:
+    """Per sentence of one answer, the relevance part of :func:`combine` (the ramp on :func:`relevance_batch`, and
+    a figure question answered without a figure counted as not answered): how likely the sentence answers this
+    question rather than another of the dataset's. The eval's off-topic rate reads it (evals.metrics.form_report)."""
+    n = len(sentences)
+    raw = relevance_batch(embed, sentences, [question] * n, [""] * n, [reference_facts] * n, [other_questions] * n)
+    return np.array([combine(1.0, 1.0, float(r), answers_the_kind(question, s)).relevance
+                     for s, r in zip(sentences, raw)])
+
+
 def relevance_raw(embed: Embed, sentence: str, question: str, reference_answer: str = "",
                   reference_facts: Sequence[str] = (), other_questions: Sequence[str] = ()) -> float:
     """:func:`relevance_batch` for one sentence."""

@@ -126,6 +126,13 @@ def test_form_metrics_catch_fragments_orphans_duplicates_and_off_topic(corpus_ho
     form = form_report(shared_grounder(), answer, case)
     assert form["orphans"] == 1 and form["fragments"] >= 1 and form["duplicates"] == 1 and form["off_topic"] >= 1
     assert not form["first_answers"]
+    # Judged against the dataset's other questions, a true sentence that answers another of them is off this one.
+    duties = Answer(text=("Registered nurses provide and coordinate patient care [1].\n"
+                          "Registered nurses earned a median of $86,070 in May 2023 [1]."), contexts=[PASSAGE])
+    duties_case = Case(question="What does a registered nurse do?", category="factual",
+                       reference_facts=["provide and coordinate patient care"], expected_sources=["a.md"])
+    others = ["What do registered nurses earn?", "Where do most registered nurses work?", "How do I become an RN?"]
+    assert form_report(shared_grounder(), duties, duties_case, others)["off_topic"] == 1
     assert is_fragment("Both roles share Python, data handling, ML [4]") and not is_fragment("Both roles use Python.")
 
 
