@@ -142,9 +142,17 @@ def asks_for_a_figure(question: str) -> bool:
     return bool(_FIGURE_QUESTION.search(question))
 
 
+# A figure written in words ("about two years", "a dozen states") is still a figure
+# ("one", "half" and "third" are left out: "one of the paths", "third-party" are not figures).
+_NUMBER_WORD = re.compile(r"\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
+                          r"fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|dozen)\b", re.IGNORECASE)
+
+
 def answers_the_kind(question: str, sentence: str) -> bool:
-    """A question asking how many / how much / how long is not answered by a sentence without a single figure."""
-    return not asks_for_a_figure(question) or bool(re.search(r"\d", strip_citations(sentence)))
+    """A question asking how many / how much / how long is not answered by a sentence without a single figure
+    (in digits or in words)."""
+    text = strip_citations(sentence)
+    return not asks_for_a_figure(question) or bool(re.search(r"\d", text) or _NUMBER_WORD.search(text))
 
 
 def focus_weights(questions: Sequence[str]) -> tuple[dict[str, float], float]:

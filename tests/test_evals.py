@@ -138,7 +138,7 @@ def test_form_metrics_catch_fragments_orphans_duplicates_and_off_topic(corpus_ho
 
 # ------------------------------------------------------------------ sentence quality (issue #12)
 
-from evals.sentence_quality import completeness, sentence_quality  # noqa: E402
+from evals.sentence_quality import answers_the_kind, completeness, sentence_quality  # noqa: E402
 
 
 def test_completeness_fails_fragments_and_passes_whole_sentences():
@@ -174,6 +174,9 @@ def test_sentence_quality_fails_cut_off_off_topic_and_unsupported_sentences():
     assert score("Registered nurses mostly work night shifts on cruise ships [1].") < 0.1  # invented
     # A "how much" question is not answered by a sentence without a figure, however close its words.
     assert sentence_quality("Registered nurses are paid well [1].", [PASSAGE], "How much do registered nurses earn?").relevance < 0.2
+    # A figure in words answers it too; "one of" is not a figure.
+    assert answers_the_kind("How long does a bookkeeping course take?", "It takes about two years [1].")
+    assert not answers_the_kind("How long does a bookkeeping course take?", "It is one of the paths [1].")
 
 
 def test_a_sentence_of_cited_quotes_is_as_supported_as_its_weakest_quote():
