@@ -64,7 +64,7 @@ def run_engine(engine: str, cases, settings) -> list[dict]:
     for case in tqdm(cases, desc=f"eval {engine}", unit="case", file=sys.stderr):
         started = time.perf_counter()
         answer = advisor.ask(case.question, case.history)
-        others = [c.question for c in cases if c.question != case.question]  # the question's focus is judged against them
+        others = [c.question for c in cases if c.question != case.question]  # for the off-topic count
         scores = score_case(advisor.grounder, case, answer, others)
         rows.append({
             "engine": engine, "category": case.category, "question": case.question, "answerable": case.answerable,
