@@ -15,6 +15,7 @@ A sentence's support by a passage mixes three pieces of evidence:
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections import OrderedDict
@@ -45,8 +46,14 @@ def names_in(text: str) -> set[str]:
 def known_names(contexts: Sequence[str], subjects: Subjects) -> set[str]:
     """The passages' names of people, firms and sources: used as names, never written in lower case, and not a
     subject ("CPAs" is a subject, not a person): a sentence's first word is a name when it is one of these."""
+    return {n for n in _names_used(tuple(contexts)) if not subjects.find(n)}
+
+
+@functools.lru_cache(maxsize=64)
+def _names_used(contexts: tuple[str, ...]) -> frozenset[str]:
+    """Every sentence of an answer is grounded against the same passages: read their names once."""
     lowered = set(re.findall(r"\b[a-z][\w'’-]*", " ".join(contexts)))
-    return {n for n in set().union(*map(names_in, contexts)) if n.lower() not in lowered and not subjects.find(n)}
+    return frozenset(n for n in set().union(*map(names_in, contexts)) if n.lower() not in lowered)
 
 
 def novel_names(sentence: str, context: str, known: frozenset[str] | set[str] = frozenset()) -> set[str]:
