@@ -26,6 +26,7 @@ from advisor.store import StoreUnavailable  # noqa: E402
 from ingest.loaders import SUPPORTED_SUFFIXES  # noqa: E402
 from ingest.pipeline import ensure_store, ingest_uploads, remove_uploads  # noqa: E402
 
+PREPARE_EVERY_S = 30  # how often the page looks for passages added by an ingest (its own or a terminal's)
 EMPTY_SOURCES = "<div class='sources-empty'>Sources for the latest answer appear here.</div>"
 
 CSS = """
@@ -227,13 +228,29 @@ def build_ui() -> gr.Blocks:
 
 
 def _warm_up() -> None:
-    """Load the models in the background so the page is served before they are ready."""
+    """Load the models in the background so the page is served before they are ready; then keep the store's
+    passages prepared (their sentence vectors embedded ahead of the questions that will retrieve them)."""
     try:
         advisor = get_advisor()
         print(f"engine: {advisor.engine.name} ({advisor.engine_reason or 'chosen in the settings'})", file=sys.stderr)
         advisor.warm_up()  # loads the models; answering a question here would hold the model from the first visitor
     except Exception as exc:
         print(f"warm-up failed: {exc!r}", file=sys.stderr)
+        return
+    prepared_for = None
+    while True:
+        try:
+            current = advisor.profile().revision
+            if current != prepared_for:
+                started = time.perf_counter()
+                passages, encoded = advisor.prepare_passages()
+                prepared_for = current
+                if encoded:
+                    print(f"prepared {encoded} sentence vectors for {passages} passages "
+                          f"in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        except Exception as exc:  # the store may be busy or rebuilt: try again later
+            print(f"preparing passages failed: {exc!r}", file=sys.stderr)
+        time.sleep(PREPARE_EVERY_S)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -26,6 +26,7 @@ import re
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from itertools import islice
 from typing import Any
 
@@ -41,10 +42,10 @@ from advisor.answer import Answer, AnswerChunk, Citation
 from advisor.config import Settings, get_settings
 from advisor.engines import ChatEngine, ExtractiveEngine, make_engine, resolve_engine
 from advisor.figures import asks_about_pay, countries_named, country_mentions, country_of, figures_in
-from advisor.grounding import Grounder, conflicting_figures, ground_sentence
+from advisor.grounding import Grounder, conflicting_figures, context_sentences_of, ground_sentence
 from advisor.llm import EngineUnavailable, describe_llm_error
 from advisor.profile import StoreProfile, current_profile
-from advisor.selection import rank_sentences, restated_score, selection_floor
+from advisor.selection import passage_texts, rank_sentences, restated_score, selection_floor
 from advisor.subjects import Subjects
 from advisor.text import STOPWORDS, citations_in, content_words, split_sentences, strip_citations
 
@@ -554,13 +555,18 @@ class Pipeline:
 
 
 def shared_grounder() -> Grounder:
-    """The process's grounder (its sentence-embedding cache is worth sharing)."""
+    """The process's grounder (its sentence-embedding cache is worth sharing), reading the vectors prepared
+    under the current ADVISOR_HOME (a vector is keyed by its text, so switching homes never mixes them up)."""
     global _grounder
     with _components_lock:
-        if _grounder is None:
-            from advisor.embeddings import get_embeddings
+        from advisor.embeddings import MODEL_NAME, get_embeddings
+        from advisor.vector_cache import VectorCache
 
+        if _grounder is None:
             _grounder = Grounder(get_embeddings())
+        path = get_settings().vector_cache
+        if _grounder.disk is None or _grounder.disk.path != path:
+            _grounder.disk = VectorCache(path, MODEL_NAME, _grounder.embeddings.dimension)
         return _grounder
 
 
@@ -591,6 +597,8 @@ class Advisor:
         self._lock = threading.Lock()
         self._pipeline: Runnable | None = None
         self._profile: StoreProfile | None = None
+        self._answering = threading.Condition()  # prepare_passages waits while answers are running
+        self._answers_running = 0
 
     @property
     def engine(self):
@@ -630,21 +638,61 @@ class Advisor:
         if warm is not None:
             warm()
 
+    def prepare_passages(self, stop: Callable[[], bool] | None = None) -> tuple[int, int]:
+        """Embed, in the background and once, every text that answering embeds for the shared store's passages.
+
+        A question whose passages no earlier question retrieved otherwise waits for them to be embedded
+        (most of its time). The work pauses while this advisor is answering, so it never slows an answer
+        by more than one batch. Returns (passages read, texts encoded now); texts prepared before, by this
+        or another process, are not encoded again (advisor/vector_cache.py). ``stop()`` true ends it early.
+        """
+        from advisor.store import iter_records, searchable_where
+
+        def before_batch() -> bool:
+            with self._answering:
+                self._answering.wait_for(lambda: self._answers_running == 0)
+            return stop is not None and stop()
+
+        subjects = self.profile().subjects
+        passages = encoded = 0
+        for _, text, metadata in iter_records(self.store_retriever.collection(), ("documents", "metadatas"),
+                                              page=200, where=searchable_where()):
+            if stop is not None and stop():
+                break
+            doc = Document(page_content=text or "", metadata=metadata or {})
+            texts = [doc.page_content, *context_sentences_of(doc.page_content), *passage_texts(doc, subjects)]
+            encoded += self.grounder.prepare(texts, before_batch=before_batch)
+            passages += 1
+        return passages, encoded
+
+    @contextmanager
+    def _answer_running(self) -> Iterator[None]:
+        with self._answering:
+            self._answers_running += 1
+        try:
+            yield
+        finally:
+            with self._answering:
+                self._answers_running -= 1
+                self._answering.notify_all()
+
     def ask(self, question: str, history: History = (), config: RunnableConfig | None = None,
             session: str | None = None) -> Answer:
         """The grounded answer; ``session`` names a page session whose private uploads count too."""
         inputs = {"question": question, "history": list(history or ()), "session": session}
-        return self.pipeline.invoke(inputs, config=config).answer
+        with self._answer_running():
+            return self.pipeline.invoke(inputs, config=config).answer
 
     def stream(self, question: str, history: History = (), config: RunnableConfig | None = None,
                session: str | None = None) -> Iterator[str | Answer]:
         """Yield text deltas of the grounded answer, then the final :class:`Answer`."""
         inputs = {"question": question, "history": list(history or ()), "session": session}
-        for chunk in self.pipeline.stream(inputs, config=config):
-            if chunk.text:
-                yield chunk.text
-            if chunk.answer is not None:
-                yield chunk.answer
+        with self._answer_running():
+            for chunk in self.pipeline.stream(inputs, config=config):
+                if chunk.text:
+                    yield chunk.text
+                if chunk.answer is not None:
+                    yield chunk.answer
 
 
 _advisors: dict[str, Advisor] = {}

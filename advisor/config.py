@@ -98,6 +98,11 @@ class Settings(BaseSettings):
         return self.home / "feedback.sqlite3"
 
     @property
+    def vector_cache(self) -> Path:
+        """Sentence vectors prepared for the store's passages (advisor/vector_cache.py)."""
+        return self.home / "vectors.sqlite3"
+
+    @property
     def corpus_dir(self) -> Path:
         return PROJECT_ROOT / "corpus"
 

@@ -27,6 +27,7 @@ import numpy as np
 from advisor.figures import Figure, country_of, figures_in, same_value
 from advisor.subjects import Subjects
 from advisor.text import citations_in, content_words, split_sentences, strip_citations
+from advisor.vector_cache import VectorCache
 
 _NAMED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][A-Za-z0-9+#.-]*[A-Za-z0-9+#]|[A-Z]{2,})\b")
 _GENERIC_CAPITALS = frozenset({"The", "I", "It", "They", "You", "We", "This", "That", "These", "Those", "In", "On",
@@ -133,6 +134,11 @@ class SupportScores:
         return col, float(self.scores[row, col])
 
 
+def context_sentences_of(context: str) -> list[str]:
+    """The sentences of a passage that an answer sentence is compared with (the passage whole if it has none)."""
+    return split_sentences(context) or [context]
+
+
 class Grounder:
     """Scores how well texts support sentences, with a cache of sentence embeddings."""
 
@@ -141,26 +147,52 @@ class Grounder:
     SUBJECT_PENALTY = 0.5
     NOVEL_NAME_PENALTY = 0.6
 
-    def __init__(self, embeddings, cache_size: int = 50_000) -> None:
+    def __init__(self, embeddings, cache_size: int = 50_000, disk: VectorCache | None = None) -> None:
         self.embeddings = embeddings
+        self.disk = disk  # the vectors prepared for the store's passages (advisor/vector_cache.py)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
 
     def embed(self, sentences: Sequence[str]) -> np.ndarray:
+        """Vectors of the sentences: from memory, else from the prepared vectors on disk, else encoded now."""
         if not sentences:
             return np.zeros((0, self.embeddings.dimension), dtype=np.float32)
         with self._lock:
             missing = [s for s in dict.fromkeys(sentences) if s not in self._cache]
         if missing:
-            vectors = self.embeddings.encode(missing)
-            with self._lock:
-                for s, v in zip(missing, vectors):
-                    self._cache[s] = v
-                while len(self._cache) > self._cache_size:
-                    self._cache.popitem(last=False)
+            found = self.disk.get(missing) if self.disk is not None else {}
+            rest = [s for s in missing if s not in found]
+            if rest:
+                found.update(zip(rest, self.embeddings.encode(rest)))
+            self._remember(found)
         with self._lock:
             return np.stack([self._cache[s] for s in sentences])
+
+    def prepare(self, texts: Sequence[str], batch: int = 64, before_batch=None) -> int:
+        """Encode the texts that have no vector on disk yet and keep them there; returns how many were encoded.
+
+        Encodes in the background (a question's encode goes first, advisor/embeddings.py), one batch at
+        a time. ``before_batch()`` is called before each batch: it may block (while answers are being
+        written) and returning true ends the work. Without a disk cache: nothing to do, 0.
+        """
+        if self.disk is None:
+            return 0
+        todo = self.disk.missing(texts)
+        done = 0
+        for start in range(0, len(todo), batch):
+            if before_batch is not None and before_batch():
+                break
+            part = todo[start:start + batch]
+            self.disk.put(part, self.embeddings.encode(part, batch_size=batch, background=True))
+            done += len(part)
+        return done
+
+    def _remember(self, vectors: dict[str, np.ndarray]) -> None:
+        with self._lock:
+            self._cache.update(vectors)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
 
     def support(self, sentences: Sequence[str], contexts: Sequence[str], subjects: Subjects | None = None) -> SupportScores:
         """Support score in [0, 1] of every sentence by every context."""
@@ -168,7 +200,7 @@ class Grounder:
         clean = [strip_citations(s) for s in sentences]
         if not clean or not contexts:
             return SupportScores(np.zeros((len(clean), len(contexts)), dtype=np.float32))
-        context_sentences = [split_sentences(c) or [c] for c in contexts]
+        context_sentences = [context_sentences_of(c) for c in contexts]
         flat = [s for group in context_sentences for s in group]
         owner = np.array([i for i, group in enumerate(context_sentences) for _ in group])
         sims = self.embed(clean) @ self.embed(flat).T  # (answer sentences, context sentences)

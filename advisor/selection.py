@@ -156,6 +156,22 @@ def _heading(doc: Document) -> str:
     return f"{' — '.join(parts)}: " if parts else ""
 
 
+def _embedded_texts(units: Sequence[ScoredSentence], heads: Sequence[str], subjects: Subjects
+                    ) -> tuple[list[str], list[str]]:
+    """What ranking embeds of each unit: its text alone and under its passage's heading, subjects spelled out."""
+    return ([subjects.spell_out(u.text) for u in units],
+            [subjects.spell_out(h + " ".join(u.sentences)) for h, u in zip(heads, units)])
+
+
+def passage_texts(doc: Document, subjects: Subjects | None = None) -> list[str]:
+    """Every text answering embeds for this passage, so that they can be prepared before a question retrieves it:
+    the texts ranking embeds, each unit's text as quoted (redundancy checks) and its sentences (restatements)."""
+    units = _units([doc])
+    alone, under_heading = _embedded_texts(units, [_heading(doc)] * len(units), subjects or Subjects())
+    quoted = [u.text for u in units] + [s for u in units for s in u.sentences]
+    return list(dict.fromkeys([*alone, *under_heading, *quoted]))
+
+
 def rank_sentences(grounder: Grounder, question: str, docs: Sequence[Document],
                    subjects: Subjects | None = None) -> list[ScoredSentence]:
     """Every usable unit of the passages, scored by how well it answers the question, best first.
@@ -175,8 +191,8 @@ def rank_sentences(grounder: Grounder, question: str, docs: Sequence[Document],
     # or a paragraph often names its topic only there.
     heads = [_heading(docs[c.doc]) for c in candidates]
     headed = [h + " ".join(c.sentences) for h, c in zip(heads, candidates)]
-    vectors = grounder.embed([subjects.spell_out(c.text) for c in candidates])
-    vectors = (vectors + grounder.embed([subjects.spell_out(h) for h in headed])) / 2
+    alone, under_heading = _embedded_texts(candidates, heads, subjects)
+    vectors = (grounder.embed(alone) + grounder.embed(under_heading)) / 2
     q_vector = grounder.embed([subjects.spell_out(question)])[0]
     q_words = content_words(subjects.normalize(question))
     words_of = [content_words(subjects.normalize(h)) for h in headed]

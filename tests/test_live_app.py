@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import time
 
 import pytest
 from conftest import run_cli, start_app, stop_app
@@ -30,6 +31,16 @@ def ingest(env: dict, *args: str) -> dict:
     result = run_cli("ingest", "--json", *args, env=env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.splitlines()[-1])
+
+
+def _wait_for_prepared_vectors(home, timeout: float = 180) -> None:
+    from advisor.embeddings import MODEL_NAME
+    from advisor.vector_cache import VectorCache
+
+    deadline = time.time() + timeout
+    while len(VectorCache(home / "vectors.sqlite3", MODEL_NAME, 384)) < 100:
+        assert time.time() < deadline, "the page never prepared the passages' vectors"
+        time.sleep(1)
 
 
 def _serve_and_change(env: dict, home, tmp_path):
@@ -59,6 +70,8 @@ def _serve_and_change(env: dict, home, tmp_path):
         # The starter corpus still answers, in dense and keyword search alike.
         again = ask(url, "How much does an AI engineer earn?")
         assert again.split("\n")[0] == before.split("\n")[0]
+        # Meanwhile the page has prepared the store's passages for later questions (advisor/vector_cache.py).
+        _wait_for_prepared_vectors(home)
     finally:
         stop_app(proc)
 
