@@ -182,6 +182,12 @@ def main(argv: list[str] | None = None) -> int:
             for miss in data["misses"]:
                 print(f"  THRESHOLD MISSED: {miss}")
                 failed = True
+    for corpus, entry in report["corpora"].items():
+        for c in entry.get("engines_compared", []):
+            scored = ", ".join(f"{m} {n}" for m, n in c["scored_differently"].items())
+            print(f"{corpus}: {' and '.join(c['engines'])} answers differ in {c['answers_differ']} of {c['cases']} "
+                  f"answerable cases, in their sentences in {c['sentences_differ']}; cases scored differently "
+                  f"there: {scored}")
     metric = report["faithfulness_metric_check"]
     print(f"faithfulness metrics (independent of the chain's filter) on {metric['held_out']} held-out labelled "
           f"sentences: sentence quality ROC AUC {metric['faithfulness_auc_heldout']:.3f} against unsupported, "

@@ -33,6 +33,39 @@ def _runs(report: dict) -> dict[str, dict]:
             for engine, data in entry["engines"].items()}
 
 
+PAIRED_METRICS = ("faithfulness", "fact_recall", "answer_relevance", "citation_validity")
+
+
+def _sentence_set(answer: str) -> frozenset[str]:
+    from advisor.text import split_sentences, strip_citations
+
+    return frozenset(strip_citations(s).strip() for s in split_sentences(answer))
+
+
+def compare_engines(engines: dict[str, dict]) -> list[dict]:
+    """Case by case, how far two engines' answers differ and whether the scores see it.
+
+    Aggregates can agree to three decimals for two reasons: the answers are the same (the local
+    engine often keeps the extractive engine's sentences, reordered, or falls back to them), or the
+    metrics are blind to what differs. This tells them apart: of the answerable cases, how many
+    answers differ in text, how many in their set of sentences, and on those, how many cases each
+    metric scores differently.
+    """
+    names = list(engines)
+    out = []
+    for i, first in enumerate(names):
+        for second in names[i + 1:]:
+            a = {r["question"]: r for r in engines[first]["rows"] if r["answerable"]}
+            b = {r["question"]: r for r in engines[second]["rows"] if r["answerable"]}
+            shared = [q for q in a if q in b]
+            texts = [q for q in shared if a[q]["answer"] != b[q]["answer"]]
+            sets = [q for q in texts if _sentence_set(a[q]["answer"]) != _sentence_set(b[q]["answer"])]
+            scored = {m: sum(1 for q in sets if a[q]["scores"].get(m) != b[q]["scores"].get(m)) for m in PAIRED_METRICS}
+            out.append({"engines": [first, second], "cases": len(shared), "answers_differ": len(texts),
+                        "sentences_differ": len(sets), "scored_differently": scored, "questions": sets})
+    return out
+
+
 def _threshold(thresholds: dict, metric: str) -> str:
     if "minimum" in thresholds or "maximum" in thresholds:
         if metric in (thresholds.get("minimum") or {}):
@@ -46,6 +79,8 @@ def _threshold(thresholds: dict, metric: str) -> str:
 def write_reports(report: dict, out: Path) -> None:
     for data in _runs(report).values():
         data["per_category"] = per_category(data["rows"])
+    for entry in report["corpora"].values():
+        entry["engines_compared"] = compare_engines(entry["engines"])
     (out / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
     (out / "report.md").write_text(render_markdown(report))
     write_chart(report, out / "scores.png")
@@ -63,6 +98,17 @@ def render_markdown(report: dict) -> str:
     for metric in metrics:
         cells = [_fmt(runs[e]["summary"][metric]) for e in engines]
         lines.append(f"| {metric} | {_threshold(report['thresholds'], metric)} | " + " | ".join(cells) + " |")
+    compared = [(corpus, c) for corpus, entry in report["corpora"].items() for c in entry.get("engines_compared", [])]
+    if compared:
+        lines += ["", "## Where the engines' answers differ", "",
+                  "Equal aggregates can mean equal answers or blind metrics. Answerable cases whose answers differ "
+                  "in text and in their set of sentences, and of the latter, how many each metric scores differently.", "",
+                  "| corpus | engines | cases | answers differ | sentences differ | "
+                  + " | ".join(f"{m} differs" for m in PAIRED_METRICS) + " |", "|---|---|---|---|---|" + "---|" * len(PAIRED_METRICS)]
+        for corpus, c in compared:
+            lines.append(f"| {corpus} | {' / '.join(c['engines'])} | {c['cases']} | {c['answers_differ']} | "
+                         f"{c['sentences_differ']} | " + " | ".join(str(c["scored_differently"][m]) for m in PAIRED_METRICS)
+                         + " |")
     check = report.get("faithfulness_metric_check")
     if check:
         lines += ["", "## Faithfulness metrics on labelled sentences", "",

@@ -233,3 +233,27 @@ def test_an_opening_pronoun_is_told_from_a_noun_phrase():
         assert _PRONOUN_OPENING.match(orphan), orphan
     for whole in ("Both roles pay well.", "Both Okafor and Mensah agree.", "IT audits are yearly.", "Items are listed."):
         assert not _PRONOUN_OPENING.match(whole), whole
+
+
+def test_the_engine_comparison_tells_reordered_answers_from_different_ones():
+    from evals.report import compare_engines, render_markdown
+
+    def row(question, answer, faithfulness, answerable=True):
+        return {"question": question, "answer": answer, "answerable": answerable, "category": "factual",
+                "scores": {"faithfulness": faithfulness, "fact_recall": 1.0, "answer_relevance": 0.5, "failures": [],
+                           "citation_validity": 1.0}}
+
+    a, b, c = "Auditors check accounts. [1]", "Bookkeepers keep ledgers. [2]", "Okafor earns $90,000. [1]"
+    first = [row("same?", a, 1.0), row("reordered?", f"{a} {b}", 1.0), row("new?", a, 1.0),
+             row("off?", "No sources cover this.", 1.0, answerable=False)]
+    second = [row("same?", a, 1.0), row("reordered?", f"{b} {a}", 1.0), row("new?", f"{a} {c}", 0.5),
+              row("off?", "Nothing here.", 1.0, answerable=False)]
+    [compared] = compare_engines({"extractive": {"rows": first}, "local": {"rows": second}})
+    assert compared["cases"] == 3 and compared["answers_differ"] == 2 and compared["sentences_differ"] == 1
+    assert compared["questions"] == ["new?"]
+    assert compared["scored_differently"] == {"faithfulness": 1, "fact_recall": 0, "answer_relevance": 0,
+                                              "citation_validity": 0}
+    report = {"corpora": {"toy": {"dataset": "toy.yaml", "cases": 4, "engines_compared": [compared], "engines": {
+        e: {"summary": {"faithfulness": 1.0}, "misses": [], "rows": rows, "per_category": {}}
+        for e, rows in (("extractive", first), ("local", second))}}}, "thresholds": {}, "seconds": 1}
+    assert "| toy | extractive / local | 3 | 2 | 1 | 1 | 0 | 0 | 0 |" in render_markdown(report)
