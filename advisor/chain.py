@@ -90,8 +90,36 @@ def needs_rewrite(question: str, turns: list[tuple[str, str]], subjects: Subject
     return bool(_FOLLOW_UP.search(question)) or (len(question.split()) <= 5 and not subjects.find(question))
 
 
+# "And in the UK?", "What about for a part-timer?": the last question again, with a new place or condition.
+_ELLIPSIS = re.compile(r"^(?:and|but|so|also|then|what about|how about)\s+(?P<rest>(?P<prep>in|for|at|on|outside|"
+                       r"within|with|without|after|before|during)\s+\S.*)$", re.I)
+
+
+def elliptical_rewrite(question: str, turns: list[tuple[str, str]]) -> str | None:
+    """The last question asked again with the follow-up's phrase, or None if the follow-up is not such a phrase.
+
+    "How much does a CPA earn in Canada?" then "And in London?" gives "How much does a CPA earn in
+    London?": the phrase replaces the last question's phrase with the same preposition and a name,
+    or is added to it. A previous follow-up of the same kind is resolved first.
+    """
+    m = _ELLIPSIS.match(question.strip().rstrip("?.! ").strip())
+    users = [i for i, (role, _) in enumerate(turns) if role == "user"]
+    if not m or not users:
+        return None
+    last = turns[users[-1]][1]
+    base = (elliptical_rewrite(last, turns[:users[-1]]) or last).strip().rstrip("?.! ")
+    phrase = m.group("rest")
+    named = re.compile(rf"\b{m.group('prep')}\s+(?:the\s+)?[A-Z][\w.&'’-]*(?:\s+[A-Z][\w.&'’-]*)*")
+    replaced = named.sub(phrase, base, count=1) if named.fullmatch(phrase) else base  # a place for a place
+    return (replaced if replaced != base else f"{base} {phrase}") + "?"
+
+
 def heuristic_rewrite(question: str, turns: list[tuple[str, str]], subjects: Subjects) -> str:
-    """Make a follow-up standalone: name the subjects the conversation was about."""
+    """Make a follow-up standalone: the last question with a new phrase ("And in London?"), or the subjects the
+    conversation was about named in the follow-up."""
+    repeated = elliptical_rewrite(question, turns)
+    if repeated:
+        return repeated
     topic_subjects: set[str] = set()
     topic = ""
     for role, text in reversed(turns):
@@ -514,10 +542,17 @@ class Pipeline:
         yield AnswerChunk(answer=answer)
 
     def _conflict_note(self, state: dict, numbering: dict[int, int], emitted: list[str]) -> str:
-        """When the passages give different figures for one subject, currency and country, say so and cite each."""
+        """When the passages give different figures for one subject, currency and country, say so and cite each.
+
+        Only for the countries and subjects the question names, when it names any: a question about
+        pay in the UK is not answered with a note on how far two US surveys differ.
+        """
         if not asks_about_pay(state["query"]):
             return ""
-        statements = conflicting_figures([d.page_content for d in state["docs"]], state["profile"].subjects)
+        subjects = state["profile"].subjects
+        countries, asked = countries_named(state["query"]), subjects.find(state["query"])
+        statements = [s for s in conflicting_figures([d.page_content for d in state["docs"]], subjects)
+                      if (not countries or s.country in countries) and (not asked or s.subject in asked)]
         if not statements:
             return ""
         already = " ".join(strip_citations(e) for e in emitted)

@@ -14,8 +14,11 @@ from advisor.text import STOPWORDS, strip_citations
 
 # A third-person pronoun or demonstrative that points back to a sentence before it.
 # Case-sensitive: "IT support" is not "it".
-# Also a quantifier of one: "All of this…", "Most of them…".
+# Also a quantifier of one: "All of this…", "Most of them…"; and an opening phrase of one: "By these figures…",
+# "For this reason…", "Compared with them…".
 _POINTS_BACK = re.compile(r"^[\"'(]?(?:(?:All|Most|Some|Many|Each|None|Both|Several|Few|Much|Any|One) of (?:this|these|those|them|it)"
+                          r"|(?:By|In|At|On|For|From|With|Despite|Given|Under|After|Before|Unlike|Like|Besides|Of|"
+                          r"Because of|Apart from|Compared (?:with|to)|Based on|According to) (?:this|these|those|that|them|it)"
                           r"|[Hh]e|[Ss]he|[Ii]t|[Tt]hey|[Tt]hem|[Hh]is|[Hh]er|[Ii]ts|[Tt]heir|[Tt]his|[Tt]hese|[Tt]hose)\b")
 # English function words a finished sentence does not end on.
 _DANGLING = frozenset("a an the and or but nor of to in on at by for with from as than such including like "

@@ -57,6 +57,50 @@ def _names_used(contexts: tuple[str, ...]) -> frozenset[str]:
     return frozenset(n for n in set().union(*map(names_in, contexts)) if n.lower() not in lowered)
 
 
+# A name as articles write it: a capitalised word or an acronym, possibly several ("Nottingham University Hospitals").
+_NAME_WORD = r"[A-Z][A-Za-z0-9+#&'’-]*"
+_NAME = rf"{_NAME_WORD}(?:\s+{_NAME_WORD})*"
+_COORDINATED = re.compile(rf"\b({_NAME})((?:\s*,\s*{_NAME})*),?\s+(?:and|or|&)\s+({_NAME})\b")
+_SMALL_WORDS = frozenset("of in and for the a an to on at".split())  # noqa: SIM905
+
+
+def _mentions(name: str, text: str) -> bool:
+    """The text names it: as written, or spelled out when it is an acronym ("ML": "machine learning")."""
+    if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text):
+        return True
+    if not re.fullmatch(r"[A-Z]{2,6}s?", name):
+        return False
+    letters = name.rstrip("s").lower()
+    words = [w for w in re.findall(r"[A-Za-z]+", text) if w.lower() not in _SMALL_WORDS]
+    return any("".join(w[0].lower() for w in words[i:i + len(letters)]) == letters
+               for i in range(len(words) - len(letters) + 1))
+
+
+def merged_names(sentence: str, context_sentences: Sequence[str]) -> set[str]:
+    """Names the sentence joins into one claim ("X and Y take two years") where the passage makes that claim of
+    some of them only: a claim about one thing widened to another.
+
+    A small model does this when the question names both ("How long do X and Y take?"). The claim
+    is the sentence without its joined names; each name's best passage sentence that names it must
+    carry at least half as many of the claim's words as the best one does (a name the passage never
+    names carries none). The passage may name the other one elsewhere, so novel_names does not see it.
+    """
+    text = strip_citations(sentence)
+    widened: set[str] = set()
+    for m in _COORDINATED.finditer(text):
+        names = [m.group(1), *re.findall(_NAME, m.group(2)), m.group(3)]
+        names = [n for n in (" ".join(w for w in n.split() if w not in _GENERIC_CAPITALS) for n in names) if n]
+        claim = content_words(text[:m.start()] + " " + text[m.end():])
+        if len(names) < 2 or not claim:
+            continue
+        cover = {n: max((len(claim & content_words(c)) / len(claim) for c in context_sentences if _mentions(n, c)),
+                        default=0.0) for n in names}
+        best = max(cover.values())
+        if best > 0:
+            widened |= {n for n, v in cover.items() if v < best / 2}
+    return widened
+
+
 def novel_names(sentence: str, context: str, known: frozenset[str] | set[str] = frozenset()) -> set[str]:
     """Capitalised names (people, tools, companies, degrees) in the sentence that the context never mentions.
 
@@ -226,6 +270,8 @@ class Grounder:
                     score *= self.SUBJECT_PENALTY  # a clause about one subject, matched by a clause about another
                 if score and novel_names(sentence, context, known):
                     score *= self.NOVEL_NAME_PENALTY  # names a tool or company the passage does not
+                if score and merged_names(sentence, context_sentences[j]):
+                    score *= self.SUBJECT_PENALTY  # "X and Y take two years", restating a sentence about X
                 scores[i, j] = score
         return SupportScores(scores)
 

@@ -169,10 +169,12 @@ def answer_relevance(grounder, answer_text: str, case: Case) -> float:
 
 # "Both" is a pronoun in "Both pay well" but not in "Both roles pay well" (a plural noun follows) or in
 # "Both Okafor and Mensah agree".
-# "All of this", "Most of them": a quantifier of a pronoun points back too.
+# "All of this", "Most of them": a quantifier of a pronoun points back too, and so does an opening word or two
+# before one: "By these figures", "Because of this", "Compared with them".
 _PRONOUN_OPENING = re.compile(
     r"^((?:[Aa]ll|[Mm]ost|[Ss]ome|[Mm]any|[Ee]ach|[Nn]one|[Bb]oth|[Ss]everal|[Ff]ew|[Mm]uch|[Aa]ny|[Oo]ne) of "
     r"(?:this|these|those|them|it)"
+    r"|[A-Z][a-z]+(?: (?:of|with|to|on|from))? (?:this|these|those|them|it)(?! (?:is|was|are|were)\b)"
     r"|[Hh]e|[Ss]he|[Hh]is|[Hh]er|[Tt]hey|[Tt]heir|[Tt]hem|[Ii]t|[Ii]ts|[Tt]his|[Tt]hese|[Tt]hose"  # case-sensitive: "IT audits"
     r"|[Bb]oth(?!\s+(?!is\b|was\b|has\b)[a-z]+s\b)(?!\s+\S+\s+and\b))\b")
 _DANGLING_END = re.compile(r"\b(and|or|but|the|a|an|of|to|with|for|in|on|such as|including|like)$", re.I)

@@ -138,6 +138,26 @@ def test_follow_up_detection_and_rewrite(corpus_home):
     assert normalize_history([{"role": "user", "content": "hi"}]) == [("user", "hi")]
 
 
+def test_a_follow_up_phrase_asks_the_last_question_again():
+    """"And in the UK?" keeps what was asked (pay), not only whom it was about."""
+    turns = normalize_history([("How much does a CPA earn in Canada?", "CPAs earn C$80,000 [1].")])
+    subjects = Subjects({"certified public accountant": ["cpa"]})
+    assert heuristic_rewrite("And in London?", turns, subjects) == "How much does a CPA earn in London?"
+    assert heuristic_rewrite("What about in their first year?", turns, subjects) == (
+        "How much does a CPA earn in Canada in their first year?")
+    later = turns + normalize_history([("And in London?", "…")])
+    assert heuristic_rewrite("And in New York?", later, subjects) == "How much does a CPA earn in New York?"
+
+
+def test_a_pay_follow_up_about_another_country_answers_with_that_countrys_figures(corpus_home):
+    answer = Advisor(engine="extractive").ask(
+        "And in the UK?", history=[("How much does an ML engineer earn in the US?", "About $150,000 [1].")])
+    assert answer.rewritten_question == "How much does an ML engineer earn in the UK?"
+    assert "£105k" in answer.text.split("\n")[0], answer.text
+    # The sources disagree on US figures, not on UK ones: no note on the US surveys under a UK question.
+    assert "disagree" not in answer.text and "around $250,000" not in answer.text, answer.text
+
+
 # ------------------------------------------------------------------ the pipeline as LangChain runnables
 
 
@@ -266,6 +286,15 @@ def test_a_second_corpus_gets_its_own_subjects_profile_and_refusals(nursing_home
     pay = advisor.ask("How much do nurse practitioners earn?")
     assert not pay.refused and "$" in pay.text and "disagree" in pay.text
     assert advisor.ask("What does a physician assistant do?").refused
+
+
+def test_the_conflict_note_keeps_to_the_country_asked_about(nursing_home):
+    """The nursing sources disagree on US nurse practitioner pay; a question about the UK gets no note on it."""
+    advisor = Advisor(engine="extractive")
+    uk = advisor.ask("How much does an advanced nurse practitioner earn in the NHS in the UK?")
+    assert "£" in uk.text and "disagree" not in uk.text, uk.text
+    us = advisor.ask("How much do nurse practitioners earn in the US?")
+    assert "disagree" in us.text, us.text
 
 
 def test_instructions_planted_in_a_document_are_never_relayed(advisor_home, corpus_copy):

@@ -134,6 +134,11 @@ def test_form_metrics_catch_fragments_orphans_duplicates_and_off_topic(corpus_ho
     others = ["What do registered nurses earn?", "Where do most registered nurses work?", "How do I become an RN?"]
     assert form_report(shared_grounder(), duties, duties_case, others)["off_topic"] == 1
     assert is_fragment("Both roles share Python, data handling, ML [4]") and not is_fragment("Both roles use Python.")
+    # "By these figures" points back like "These figures" does: an orphan under a sentence from another source.
+    torn = Answer(text=("Registered nurses earned a median of $86,070 in May 2023 [1].\n"
+                        "By these figures the nurse practitioner earns more [2].\n"
+                        "In May 2023 registered nurses earned a median of $86,070 [1]."), contexts=[PASSAGE])
+    assert form_report(shared_grounder(), torn, case)["orphans"] == 1
 
 
 # ------------------------------------------------------------------ sentence quality (issue #12)

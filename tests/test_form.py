@@ -77,6 +77,11 @@ def test_what_does_not_read_as_a_sentence_is_recognised():
     assert not points_back("The video follows Alice, an AI engineer.")
     assert not points_back("Theory matters less than practice.")
     assert not points_back("IT support roles are common in every firm.")
+    # An opening phrase of a demonstrative points back as well ("these figures": the ones just given).
+    assert points_back("By these figures the tax accountant earns more. [2]")
+    assert points_back("For this reason, most auditors travel.")
+    assert not points_back("In Ontario, auditors earn more.")
+    assert not points_back("By 2030 the demand for auditors will grow.")
 
 
 SUBJECTS = find_subjects([("The auditor role\nThe tax accountant role", """

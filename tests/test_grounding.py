@@ -84,3 +84,24 @@ def test_a_person_named_first_in_a_sentence_must_be_in_the_passage_it_cites():
     assert novel_names("Auditors check ledgers every spring.", general, known) == set()  # a first word, no name
     scores = shared_grounder().support([swapped], [people, general]).scores[0]
     assert scores.max() < Settings().support_threshold, scores
+
+
+def test_a_claim_about_one_name_is_not_widened_to_two():
+    """A small model asked "How long do the CPA and CMA take?" copies the CPA's line and names both."""
+    from advisor.chain import shared_grounder
+    from advisor.config import Settings
+    from advisor.grounding import merged_names
+
+    passage = ("Two certifications are common. CPA (Certified Public Accountant): about two years of evening study, "
+               "often alongside a first job. CMA (Certified Management Accountant): about one year of study.")
+    widened = "CPA and CMA programmes take about two years of evening study, often alongside a first job."
+    faithful = "The CPA takes about two years of evening study, often alongside a first job."
+    assert merged_names(widened, split_sentences(passage)) == {"CMA"}
+    assert merged_names(faithful, split_sentences(passage)) == set()
+    # Names joined as the passage joins them, said of each in turn, or spelled out there, are not widened.
+    assert merged_names("Python and SQL are required.", ["Python and SQL are required; Go is a plus."]) == set()
+    assert merged_names("CPA and CMA exams are hard.", ["The CPA exam is hard.", "So is the CMA exam: hard."]) == set()
+    assert merged_names("AI and ML titles are confusing.", ["AI and machine learning titles are confusing."]) == set()
+    scores = shared_grounder().support([widened, faithful], [passage]).scores
+    threshold = Settings().support_threshold
+    assert scores[0, 0] < threshold <= scores[1, 0], scores
