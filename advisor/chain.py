@@ -45,7 +45,7 @@ from advisor.figures import asks_about_pay, countries_named, country_mentions, c
 from advisor.grounding import Grounder, conflicting_figures, context_sentences_of, ground_sentence
 from advisor.llm import EngineUnavailable, describe_llm_error
 from advisor.profile import StoreProfile, current_profile
-from advisor.selection import passage_texts, rank_sentences, restated_score, selection_floor
+from advisor.selection import countries_asked, passage_texts, rank_sentences, restated_score, selection_floor
 from advisor.subjects import Subjects
 from advisor.text import STOPWORDS, citations_in, content_words, split_sentences, strip_citations
 
@@ -550,7 +550,7 @@ class Pipeline:
         if not asks_about_pay(state["query"]):
             return ""
         subjects = state["profile"].subjects
-        countries, asked = countries_named(state["query"]), subjects.find(state["query"])
+        countries, asked = countries_asked(state["query"], state["docs"], subjects), subjects.find(state["query"])
         statements = [s for s in conflicting_figures([d.page_content for d in state["docs"]], subjects)
                       if (not countries or s.country in countries) and (not asked or s.subject in asked)]
         if not statements:

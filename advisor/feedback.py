@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from advisor.answer import Answer
 from advisor.config import Settings, get_settings
+from advisor.database import transaction
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -27,18 +26,8 @@ CREATE TABLE IF NOT EXISTS feedback (
 """
 
 
-@contextmanager
-def _connect(settings: Settings) -> Iterator[sqlite3.Connection]:
-    """A connection in one transaction, always closed (``with sqlite3.connect`` only commits)."""
-    settings.home.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(settings.feedback_db, timeout=10)
-    try:
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute(_SCHEMA)
-        with conn:
-            yield conn
-    finally:
-        conn.close()
+def _connect(settings: Settings):
+    return transaction(settings.feedback_db, _SCHEMA)
 
 
 def record_feedback(answer: Answer, liked: bool, settings: Settings | None = None) -> int:

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 
 from langchain_core.documents import Document
 
-from advisor.figures import asks_about_pay, figures_in
+from advisor.figures import asks_about_pay, countries_named, country_of, figures_in
 from advisor.form import as_sentence, is_whole, points_back, resolve_person
-from advisor.grounding import Grounder, is_claim
+from advisor.grounding import Grounder, is_claim, names_in
 from advisor.subjects import Subjects
 from advisor.text import content_words, split_sentences
 
@@ -55,6 +55,7 @@ MAX_LIST_WORDS = 110
 # first is more often beside the point than a missing fact (measured on both eval corpora, 0.5 -> 0.3).
 SELECTION_FLOOR = 0.3
 OTHER_SUBJECT_PENALTY = 0.15  # a unit about a subject the question did not ask about
+OTHER_COUNTRY_PENALTY = 0.3  # a unit whose pay figures are all for countries other than the ones asked about
 RESTATES = 0.6  # cosine at which a model's sentence is taken to say what a source sentence says
 MAX_REFERENT_SENTENCES = 2  # how far back a pronoun's referent is looked for
 _ASKS_NUMBER = re.compile(r"\bhow (many|much|long|often|fast)\b|\bwhat (share|percentage|proportion)\b|"
@@ -172,6 +173,24 @@ def passage_texts(doc: Document, subjects: Subjects | None = None) -> list[str]:
     return list(dict.fromkeys([*alone, *under_heading, *quoted]))
 
 
+def countries_asked(question: str, docs: Sequence[Document], subjects: Subjects | None = None) -> set[str]:
+    """The countries a question asks about: those it names, and the one the passages tie to another name it
+    uses ("pay at [a national employer] compared with the US": the passages' sentences naming that employer
+    give pay in one country only). Empty when it names no country."""
+    countries = countries_named(question)
+    if not countries:
+        return countries
+    for name in names_in(question):
+        if countries_named(name) or (subjects is not None and subjects.find(name)):
+            continue  # a country, or a subject ("CPA"), which is paid wherever the passages say
+        mention = re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])")
+        said = [s for d in docs for s in split_sentences(d.page_content) if mention.search(s)]
+        tied = {country_of(s, f) for s in said for f in figures_in(s) if f.is_money} - {""}
+        if len(tied) == 1:
+            countries |= tied
+    return countries
+
+
 def rank_sentences(grounder: Grounder, question: str, docs: Sequence[Document],
                    subjects: Subjects | None = None) -> list[ScoredSentence]:
     """Every usable unit of the passages, scored by how well it answers the question, best first.
@@ -198,6 +217,7 @@ def rank_sentences(grounder: Grounder, question: str, docs: Sequence[Document],
     words_of = [content_words(subjects.normalize(h)) for h in headed]
     weight = {w: math.log((1 + len(candidates)) / (1 + sum(w in ws for ws in words_of))) + 1.0 for w in q_words}
     wants_figures = asks_about_pay(question)
+    countries = countries_asked(question, docs, subjects)
     wants_number = bool(_ASKS_NUMBER.search(question))
     for c, v, words, head in zip(candidates, vectors, words_of, heads):
         overlap = sum(weight[w] for w in q_words & words) / sum(weight.values()) if q_words else 0.0
@@ -209,6 +229,10 @@ def rank_sentences(grounder: Grounder, question: str, docs: Sequence[Document],
         if len(c.text.split()) < 10:
             c.score -= 0.15  # short sentences are mostly scene-setting ("In the video, Sam is an analyst.")
         figures = figures_in(c.text)
+        money = [f for f in figures if f.is_money]  # their countries, where the text says
+        elsewhere = {country_of(c.text, f) for f in money} - {""}
+        if countries and elsewhere and not elsewhere & countries:
+            c.score -= OTHER_COUNTRY_PENALTY  # pay in Canada does not answer a question about pay in Ireland
         if wants_figures and any(f.is_money for f in figures):
             c.score += 0.2  # a pay question is answered by the figures, not by talk about them
         elif wants_number and any(not f.is_money for f in figures):

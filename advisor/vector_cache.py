@@ -15,12 +15,12 @@ its text exists, and a text no passage holds any more is merely never asked for.
 from __future__ import annotations
 
 import hashlib
-import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
+from advisor.database import transaction
 
 _SCHEMA = "CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB NOT NULL)"
 _BATCH = 500  # SQLite's default limit on host parameters is 999
@@ -37,17 +37,8 @@ class VectorCache:
     def _key(self, text: str) -> bytes:
         return hashlib.sha1(f"{self.model}\0{text}".encode()).digest()
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=30)
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(_SCHEMA)
-            with conn:
-                yield conn
-        finally:
-            conn.close()
+    def _connect(self):
+        return transaction(self.path, _SCHEMA, timeout=30)
 
     def get(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         """The stored vectors of those texts that have one."""

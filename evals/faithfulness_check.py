@@ -102,6 +102,10 @@ def second_reader(rows: list[dict], quality: dict, path: Path = SECOND) -> dict:
                                                  for r, label in pairs) / n,
         "quality_held_out_auc_second_reader": roc_auc([int(label == "supported") for _, label in held],
                                                       [quality[id(r)].score for r, _ in held]) if held else float("nan"),
+        # The second reader's verdicts scored like a metric against the first reader's labels: how far a
+        # careful human gets, and so what a held-out AUC near it means.
+        "second_reader_held_out_auc": roc_auc([int(r["label"] == "supported") for r, _ in held],
+                                              [int(label == "supported") for _, label in held]) if held else float("nan"),
     }
 
 
@@ -129,7 +133,9 @@ def summary_lines(r: dict) -> list[str]:
         *([f"a second, blind reader of the {r['second_reader_sentences']} sentences: same label "
            f"{r['second_reader_agreement']:.3f} (Cohen's kappa {r['second_reader_kappa']:.3f}), same supported/not "
            f"verdict {r['second_reader_supported_agreement']:.3f}; sentence-quality held-out AUC against the second "
-           f"reader's labels {r['quality_held_out_auc_second_reader']:.3f}"] if "second_reader_agreement" in r else []),
+           f"reader's labels {r['quality_held_out_auc_second_reader']:.3f}; the second reader's own verdicts, scored "
+           f"against the first reader's held-out labels, {r['second_reader_held_out_auc']:.3f}"]
+          if "second_reader_agreement" in r else []),
     ]
 
 

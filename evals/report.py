@@ -125,6 +125,11 @@ def render_markdown(report: dict) -> str:
                   f"| claim support | unsupported, fragment, off-topic | {check['held_out_auc']:.3f} | "
                   f"{check['tuning_auc']:.3f} | – |", "",
                   f"Claim support on {check['triples']} planted-fault triples: {check['triples_auc']:.3f}."]
+        if "second_reader_held_out_auc" in check:
+            lines += ["", f"A second, blind reader's verdicts, scored like a metric against the first reader's held-out "
+                          f"labels: {check['second_reader_held_out_auc']:.3f} (what a careful person reaches); the "
+                          f"sentence-quality score against the second reader's labels: "
+                          f"{check['quality_held_out_auc_second_reader']:.3f}."]
         if report.get("faithfulness_metric_misses"):
             lines += ["", "**Thresholds missed:** " + "; ".join(report["faithfulness_metric_misses"])]
     for engine in engines:

@@ -228,6 +228,7 @@ def test_the_second_reader_agreement_counts_differing_labels(tmp_path):
     assert result["second_reader_agreement"] == 0.75
     assert result["second_reader_supported_agreement"] == 0.75
     assert result["quality_held_out_auc_second_reader"] == 1.0  # the one the second reader calls supported scores top
+    assert result["second_reader_held_out_auc"] == 0.75  # the reader's verdicts as a score: one miss, two ties
     assert second_reader(rows, quality, tmp_path / "missing.yaml") == {}
 
 

@@ -8,7 +8,7 @@ from langchain_core.documents import Document
 
 from advisor.chain import shared_grounder
 from advisor.figures import asks_about_pay
-from advisor.selection import rank_sentences
+from advisor.selection import countries_asked, rank_sentences
 from advisor.subjects import Subjects
 
 SUBJECTS = Subjects({"certified public accountant": ["cpa"], "bookkeeper": []})
@@ -48,6 +48,21 @@ def test_a_sentence_about_the_subject_asked_ranks_above_one_about_another_subjec
     assert rank_sentences(grounder, question, docs, SUBJECTS)[0].doc == 1
     # The premise: read without the store's subjects, the word "Outlook" wins it for the bookkeepers.
     assert rank_sentences(grounder, question, docs)[0].doc == 0
+
+
+def test_pay_in_the_country_asked_about_ranks_above_pay_elsewhere(grounder):
+    docs = [_doc("In the US, a CPA earns a median salary of $95,000 a year, according to a salary survey of "
+                 "certified public accountants."),
+            _doc("Recruiters in Ireland quote about €55,000 a year for accountants who have just qualified.")]
+    assert rank_sentences(grounder, "How much does a CPA earn in Ireland?", docs, SUBJECTS)[0].doc == 1
+    # The premise: asked about no country, or about the US, the closer US sentence leads.
+    assert rank_sentences(grounder, "How much does a CPA earn?", docs, SUBJECTS)[0].doc == 0
+    assert rank_sentences(grounder, "How much does a CPA earn in the US or in Ireland?", docs, SUBJECTS)[0].doc == 0
+    # A name the question uses counts for the country the passages pay it in.
+    docs.append(_doc("Brennan Audit pays newly qualified CPAs €58,000 a year in Ireland."))
+    assert countries_asked("How does CPA pay at Brennan Audit compare with the US?", docs, SUBJECTS) == {"US", "IE"}
+    assert countries_asked("How does CPA pay compare with the US?", docs, SUBJECTS) == {"US"}
+    assert countries_asked("How much does a CPA at Brennan Audit earn?", docs, SUBJECTS) == set()
 
 
 def test_an_abbreviation_is_spelled_out_in_the_subjects_longest_form():

@@ -97,5 +97,5 @@ def test_answering_a_prepared_store_embeds_only_the_question_and_what_the_answer
     for question in QUESTIONS:
         prepared = _encoded_while_answering(advisor, question)
         # The question (subjects spelled out, as retrieval and ranking read it); every passage text was ready.
-        assert len(prepared) <= 2 < 20 < len(unprepared[question]), (prepared, len(unprepared[question]))
+        assert len(prepared) <= 2 and len(unprepared[question]) > 20, (prepared, len(unprepared[question]))
     assert shared_grounder() is advisor.grounder
