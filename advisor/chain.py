@@ -41,7 +41,7 @@ from advisor import form, gate, safety
 from advisor.answer import Answer, AnswerChunk, Citation
 from advisor.config import Settings, get_settings
 from advisor.engines import ChatEngine, ExtractiveEngine, make_engine, resolve_engine
-from advisor.figures import asks_about_pay, countries_named, country_mentions, country_of, figures_in
+from advisor.figures import asks_about_pay, countries_named, country_mentions, country_of, figures_in, same_value
 from advisor.grounding import Grounder, conflicting_figures, context_sentences_of, ground_sentence
 from advisor.llm import EngineUnavailable, describe_llm_error
 from advisor.profile import StoreProfile, current_profile
@@ -51,6 +51,7 @@ from advisor.text import STOPWORDS, citations_in, content_words, split_sentences
 
 History = Sequence[tuple[str, str]] | Sequence[dict]
 NEAR_DUPLICATE = 0.9  # an answer sentence this similar to an earlier one says nothing new
+CONTAINED = 0.85  # ...nor does one whose words are this nearly all in one earlier sentence
 
 
 class AdvisorInput(BaseModel):
@@ -481,10 +482,18 @@ class Pipeline:
             state["draft_engine"] = f"{self.engine.name}+extractive"
 
     def _repeats(self, sentence: str, earlier: list[str], similarity: float = 0.8) -> bool:
-        """Whether a sentence says again what an earlier one said (a draft's sentence after the lead: 0.8)."""
+        """Whether a sentence says again what an earlier one said (a draft's sentence after the lead: 0.8), or
+        restates a part of one: nearly all its words and every figure are in that one sentence (a model's
+        "X build algorithms." after "…: X build algorithms; Y integrate models." is shorter, so less similar)."""
         if not earlier:
             return False
-        vector = self.grounder.embed([strip_citations(sentence)])[0]
+        text = strip_citations(sentence)
+        words, figures = content_words(text), figures_in(text)
+        for before in map(strip_citations, earlier):
+            if (len(words) >= 3 and len(words & content_words(before)) >= CONTAINED * len(words)
+                    and all(any(same_value(f, g) for g in figures_in(before)) for f in figures)):
+                return True
+        vector = self.grounder.embed([text])[0]
         return float(np.max(self.grounder.embed(earlier) @ vector)) >= similarity
 
     def _not_yet_said(self, candidates: Iterator[str], said: list[str], similarity: float = 0.8) -> Iterator[str]:

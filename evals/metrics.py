@@ -29,6 +29,7 @@ SUPPORTED = 0.6  # claim_support at or above this counts a sentence as supported
 # "closer than 0.35 to neither the question nor the reference", flagged one in ten of the off-topic ones).
 OFF_TOPIC = 0.3
 NEAR_DUPLICATE = 0.9
+RESTATED_PART = 0.85
 
 
 # ---------------------------------------------------------------- faithfulness (independent judge)
@@ -180,6 +181,12 @@ _PRONOUN_OPENING = re.compile(
 _DANGLING_END = re.compile(r"\b(and|or|but|the|a|an|of|to|with|for|in|on|such as|including|like)$", re.I)
 
 
+def _restates_part(words: set[str], earlier: Sequence[set[str]]) -> bool:
+    """A sentence whose words are nearly all (RESTATED_PART) in one earlier sentence: it restates a part of it, and is
+    too short to be near it by cosine ("X build algorithms." after "X build algorithms; Y integrate models.")."""
+    return len(words) >= 3 and any(len(words & before) >= RESTATED_PART * len(words) for before in earlier)
+
+
 def is_fragment(sentence: str) -> bool:
     """Not a whole sentence: a lead-in without its list, a cut-off clause, a lower-case start, a stub."""
     text = strip_citations(sentence).strip().strip("*").strip()
@@ -207,7 +214,9 @@ def form_report(grounder, answer: Answer, case: Case, other_questions: Sequence[
     on_question = relevance_probability(grounder.embed, sentences, case.question, case.reference_facts, other_questions)
     vectors = grounder.embed([strip_citations(s) for s in sentences])
     similarity = vectors @ vectors.T
-    duplicates = sum(bool((similarity[i, :i] >= NEAR_DUPLICATE).any()) for i in range(len(sentences)))
+    words = [set(tokens(strip_citations(s))) for s in sentences]
+    duplicates = sum(bool((similarity[i, :i] >= NEAR_DUPLICATE).any()) or _restates_part(words[i], words[:i])
+                     for i in range(len(sentences)))
     orphans = 0
     for i, s in enumerate(sentences):
         if _PRONOUN_OPENING.match(strip_citations(s)):

@@ -72,6 +72,17 @@ def slow_advisor(reply: str) -> Advisor:
     return Advisor(engine=ChatEngine("local", fake_model(reply), shared_grounder(), slow_start=True))
 
 
+def test_a_draft_that_restates_parts_of_the_lead_adds_nothing(corpus_home):
+    """A small model splits the lead into its halves ("X build algorithms. Y integrate models."): both say
+    nothing new, though each is too short to be close to the whole by cosine."""
+    reply = ("ML engineers typically build algorithms, often from scratch, for specific tasks [1]. "
+             "AI engineers integrate existing foundation models into software products through APIs and automation [1].")
+    answer = slow_advisor(reply).ask("What products do ML engineers typically build?")
+    assert answer.text.startswith("Howell's newsletter puts the key difference as building versus using"), answer.text
+    assert "ML engineers typically build algorithms" not in answer.text, answer.text
+    assert "\nAI engineers integrate existing foundation models" not in answer.text, answer.text
+
+
 def test_a_slow_engine_starts_with_the_best_source_sentence(corpus_home):
     question = "What does an ML engineer do?"
     first = next(iter(slow_advisor("ML engineers build and deploy models [1].").stream(question)))

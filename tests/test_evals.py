@@ -139,6 +139,11 @@ def test_form_metrics_catch_fragments_orphans_duplicates_and_off_topic(corpus_ho
                         "By these figures the nurse practitioner earns more [2].\n"
                         "In May 2023 registered nurses earned a median of $86,070 [1]."), contexts=[PASSAGE])
     assert form_report(shared_grounder(), torn, case)["orphans"] == 1
+    # A sentence that restates a part of an earlier one is a duplicate, however far it is by cosine.
+    split = Answer(text=("Registered nurses coordinate patient care, and nurse practitioners diagnose and prescribe [1].\n"
+                         "Nurse practitioners diagnose and prescribe [1].\n"
+                         "Registered nurses earned a median of $86,070 in May 2023 [1]."), contexts=[PASSAGE])
+    assert form_report(shared_grounder(), split, case)["duplicates"] == 1
 
 
 # ------------------------------------------------------------------ sentence quality (issue #12)
