@@ -16,7 +16,9 @@ A sentence's support by a passage mixes three pieces of evidence:
 from __future__ import annotations
 
 import functools
+import logging
 import re
+import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -205,13 +207,24 @@ class Grounder:
         with self._lock:
             missing = [s for s in dict.fromkeys(sentences) if s not in self._cache]
         if missing:
-            found = self.disk.get(missing) if self.disk is not None else {}
+            found = self._prepared(missing)
             rest = [s for s in missing if s not in found]
             if rest:
                 found.update(zip(rest, self.embeddings.encode(rest)))
             self._remember(found)
         with self._lock:
             return np.stack([self._cache[s] for s in sentences])
+
+    def _prepared(self, texts: list[str]) -> dict[str, np.ndarray]:
+        """The prepared vectors of those texts; none if the file cannot be read (corrupt, or locked too long):
+        the prepared vectors only save time, so answering never depends on them."""
+        if self.disk is None:
+            return {}
+        try:
+            return self.disk.get(texts)
+        except sqlite3.Error as exc:
+            logging.getLogger(__name__).warning("prepared vectors not read (%s): encoding instead", exc)
+            return {}
 
     def prepare(self, texts: Sequence[str], batch: int = 64, before_batch=None) -> int:
         """Encode the texts that have no vector on disk yet and keep them there; returns how many were encoded.

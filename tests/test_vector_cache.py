@@ -46,6 +46,14 @@ def test_prepared_vectors_outlive_the_process_and_spare_the_encoder(tmp_path):
     assert np.allclose(vectors[:3], get_embeddings().encode(TEXTS), atol=1e-5)
 
 
+def test_a_damaged_vectors_file_costs_time_not_answers(tmp_path):
+    path = tmp_path / "vectors.sqlite3"
+    path.write_bytes(b"this is not a database" * 100)
+    counting = _Counting()
+    vectors = Grounder(counting, disk=VectorCache(path, MODEL_NAME, counting.dimension)).embed(TEXTS)
+    assert counting.encoded == TEXTS and vectors.shape == (3, counting.dimension)
+
+
 def test_vectors_of_another_model_or_size_are_not_used(tmp_path):
     path = tmp_path / "vectors.sqlite3"
     VectorCache(path, MODEL_NAME, 384).put(TEXTS, get_embeddings().encode(TEXTS))
