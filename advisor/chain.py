@@ -21,6 +21,7 @@ private uploads are searched too); its output chunks are :class:`AnswerChunk`
 from __future__ import annotations
 
 import asyncio
+import math
 import queue
 import re
 import threading
@@ -52,6 +53,7 @@ from advisor.text import STOPWORDS, citations_in, content_words, split_sentences
 History = Sequence[tuple[str, str]] | Sequence[dict]
 NEAR_DUPLICATE = 0.9  # an answer sentence this similar to an earlier one says nothing new
 CONTAINED = 0.85  # ...nor does one whose words are this nearly all in one earlier sentence
+STALLED_STREAM_S = 30.0  # a streamed answer its reader has not read from for this long no longer pauses preparation
 
 
 class AdvisorInput(BaseModel):
@@ -642,7 +644,7 @@ class Advisor:
         self._pipeline: Runnable | None = None
         self._profile: StoreProfile | None = None
         self._answering = threading.Condition()  # prepare_passages waits while answers are running
-        self._answers_running = 0
+        self._running: dict[object, float] = {}  # each running answer: when its reader last took a part of it
 
     @property
     def engine(self):
@@ -694,7 +696,8 @@ class Advisor:
 
         def before_batch() -> bool:
             with self._answering:
-                self._answering.wait_for(lambda: self._answers_running == 0)
+                while not self._answers_idle():
+                    self._answering.wait(timeout=1.0)
             return stop is not None and stop()
 
         subjects = self.profile().subjects
@@ -710,15 +713,23 @@ class Advisor:
         return passages, encoded
 
     @contextmanager
-    def _answer_running(self) -> Iterator[None]:
+    def _answer_running(self, streamed: bool = False) -> Iterator[object]:
+        """Count an answer as running; a streamed one only while its reader keeps reading (see _answers_idle)."""
+        token = object()
         with self._answering:
-            self._answers_running += 1
+            self._running[token] = time.monotonic() if streamed else math.inf
         try:
-            yield
+            yield token
         finally:
             with self._answering:
-                self._answers_running -= 1
+                del self._running[token]
                 self._answering.notify_all()
+
+    def _answers_idle(self) -> bool:
+        """No answer is running, or only streamed ones whose reader stopped reading STALLED_STREAM_S ago: a
+        page that dropped a stream half-read must not hold preparation until the generator is collected."""
+        now = time.monotonic()
+        return all(now - last > STALLED_STREAM_S for last in self._running.values())
 
     def ask(self, question: str, history: History = (), config: RunnableConfig | None = None,
             session: str | None = None) -> Answer:
@@ -731,8 +742,9 @@ class Advisor:
                session: str | None = None) -> Iterator[str | Answer]:
         """Yield text deltas of the grounded answer, then the final :class:`Answer`."""
         inputs = {"question": question, "history": list(history or ()), "session": session}
-        with self._answer_running():
+        with self._answer_running(streamed=True) as token:
             for chunk in self.pipeline.stream(inputs, config=config):
+                self._running[token] = time.monotonic()
                 if chunk.text:
                     yield chunk.text
                 if chunk.answer is not None:

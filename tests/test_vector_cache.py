@@ -107,3 +107,21 @@ def test_answering_a_prepared_store_embeds_only_the_question_and_what_the_answer
         # The question (subjects spelled out, as retrieval and ranking read it); every passage text was ready.
         assert len(prepared) <= 2 and len(unprepared[question]) > 20, (prepared, len(unprepared[question]))
     assert shared_grounder() is advisor.grounder
+
+
+def test_a_stream_its_reader_left_half_read_stops_pausing_preparation(home_copy, monkeypatch):
+    import threading
+
+    from advisor import chain
+
+    advisor = Advisor(engine="extractive")
+    left = advisor.stream(QUESTIONS[0])
+    next(left)  # the page took the first words, then dropped the stream (it is not closed or collected)
+    done = threading.Event()
+    threading.Thread(target=lambda: (advisor.prepare_passages(), done.set()), daemon=True).start()
+    try:
+        assert not done.wait(3)  # an answer being read pauses preparation
+        monkeypatch.setattr(chain, "STALLED_STREAM_S", 1.0)
+        assert done.wait(180)  # one its reader stopped reading does not hold it any longer
+    finally:
+        left.close()
