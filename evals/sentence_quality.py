@@ -138,8 +138,16 @@ _FIGURE_QUESTION = re.compile(
     r"salary|pay|wage)\b", re.IGNORECASE)
 
 
+_CLAUSE = re.compile(r"[.?!;]\s*|,\s*(?:and\s+|or\s+|but\s+)?|\s+(?:and|or|but)\s+(?=how\b|what\b)", re.IGNORECASE)
+
+
 def asks_for_a_figure(question: str) -> bool:
-    return bool(_FIGURE_QUESTION.search(question))
+    """Whether a clause of the question opens with "how many / how much / how long…" ("And how much do they
+    earn?"). An embedded one does not ask for a figure: "Do all sources agree on how much X earns?" is
+    answered yes or no."""
+    clauses = (c.strip() for c in _CLAUSE.split(question))
+    return any(_FIGURE_QUESTION.match(re.sub(r"^(?:and|so|but|then)\s+", "", c, flags=re.IGNORECASE))
+               for c in clauses if c)
 
 
 # A figure written in words ("about two years", "a dozen states") is still a figure

@@ -187,6 +187,9 @@ def test_sentence_quality_fails_cut_off_off_topic_and_unsupported_sentences():
     # A figure in words answers it too; "one of" is not a figure.
     assert answers_the_kind("How long does a bookkeeping course take?", "It takes about two years [1].")
     assert not answers_the_kind("How long does a bookkeeping course take?", "It is one of the paths [1].")
+    # "How much" inside a yes/no question asks for no figure; opening a clause of the question, it does.
+    assert answers_the_kind("Do all sources agree on how much auditors earn?", "No, the sources disagree [1].")
+    assert not answers_the_kind("Is it worth it, and how much does it cost?", "It is worth it [1].")
 
 
 def test_a_sentence_of_cited_quotes_is_as_supported_as_its_weakest_quote():
