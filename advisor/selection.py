@@ -76,6 +76,61 @@ def _run_in(line: str) -> tuple[str, str | None]:
     return f"{m['mark']}{m['term']}: {m['rest']}", m["term"]
 
 
+_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_INNER_COLON = re.compile(r":\s+")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip().strip("*_").strip() for c in line.strip().strip("|").split("|")]
+
+
+def _row_sentence(lead: str, header: list[str], row: list[str]) -> str:
+    """One table row as a sentence: "Lead-in: Label — Column: cell; Column: cell."."""
+    label, *cells = row + [""] * (len(header) - len(row))
+    if label and not re.search(r"[A-Za-z]", label) and header[0]:
+        label = f"{header[0]} {label}"  # a row labelled "2023" reads as "Year 2023"
+    cells = [_INNER_COLON.sub(" — ", c) for c in cells]  # "Model-centric: train, deploy" inside "Column: cell"
+    parts = [f"{h}: {c}" if h else c for h, c in zip(header[1:], cells) if c]
+    body = f"{label} — {'; '.join(parts)}" if label and parts else label or "; ".join(parts)
+    sentence = as_sentence(f"{lead} {body}" if lead else body)
+    return sentence if re.search(r"[.!?]$", sentence) else f"{sentence}."
+
+
+def join_tables(text: str) -> str:
+    """A Markdown table as one sentence per row, each with its column names, so a row can be quoted.
+
+    "| | Clerk | Auditor |" over "| Tasks | Keeps ledgers | Checks accounts |" reads "Tasks — Clerk: Keeps
+    ledgers; Auditor: Checks accounts."; a lead-in ending in a colon just before the table ("The guide
+    compares the roles:") opens every row, as it opens the items of a long list. A comparison table often
+    holds the most direct answer in a document.
+    """
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        if _TABLE_ROW.match(lines[i]) and i + 1 < len(lines) and _TABLE_RULE.match(lines[i + 1]):
+            header = _cells(lines[i])
+            j = i + 2
+            rows = []
+            while j < len(lines) and _TABLE_ROW.match(lines[j]):
+                rows.append(_cells(lines[j]))
+                j += 1
+            k = len(out) - 1
+            while k >= 0 and not out[k].strip():
+                k -= 1
+            lead = ""
+            if k >= 0 and _EMPHASIS_END.sub("", out[k].rstrip()).endswith(":"):
+                *before, lead = split_sentences(out[k]) or [out[k].strip()]
+                out[k] = " ".join(before)
+            out.extend(_row_sentence(lead, header, row) for row in rows if any(row))
+            i = j
+            continue
+        out.append(lines[i])
+        i += 1
+    return "\n".join(out)
+
+
 def join_lists(text: str) -> str:
     """Lists as sentences that keep their lead-in, so a list item is never quoted torn from it.
 
@@ -88,6 +143,7 @@ def join_lists(text: str) -> str:
     one-word sentence. Items with no lead-in in the passage (it ended up in the chunk
     before) become sentences of their own.
     """
+    text = join_tables(text)
     lines, terms_of = map(list, zip(*(_run_in(line) for line in text.split("\n")))) if text else ([], [])
     out: list[str] = []
     i = 0
@@ -159,8 +215,13 @@ def _heading(doc: Document) -> str:
 
 def _embedded_texts(units: Sequence[ScoredSentence], heads: Sequence[str], subjects: Subjects
                     ) -> tuple[list[str], list[str]]:
-    """What ranking embeds of each unit: its text alone and under its passage's heading, subjects spelled out."""
-    return ([subjects.spell_out(u.text) for u in units],
+    """What ranking embeds of each unit: its text alone and under its passage's heading, subjects spelled out.
+
+    An item of a list or a row of a table is embedded alone without its lead-in, which every item shares:
+    "The guide lists: a" and "The guide lists: b" must not rank alike only because of the lead-in.
+    """
+    leads = shared_leads(units)
+    return ([subjects.spell_out(_without_lead(u.text, u.doc, leads)) for u in units],
             [subjects.spell_out(h + " ".join(u.sentences)) for h, u in zip(heads, units)])
 
 
@@ -169,7 +230,9 @@ def passage_texts(doc: Document, subjects: Subjects | None = None) -> list[str]:
     the texts ranking embeds, each unit's text as quoted (redundancy checks) and its sentences (restatements)."""
     units = _units([doc])
     alone, under_heading = _embedded_texts(units, [_heading(doc)] * len(units), subjects or Subjects())
+    leads = shared_leads(units)
     quoted = [u.text for u in units] + [s for u in units for s in u.sentences]
+    quoted += [_without_lead(u.text, u.doc, leads) for u in units]  # an item quoted after its list's lead-in
     return list(dict.fromkeys([*alone, *under_heading, *quoted]))
 
 
@@ -219,6 +282,7 @@ def rank_sentences(grounder: Grounder, question: str, docs: Sequence[Document],
     wants_figures = asks_about_pay(question)
     countries = countries_asked(question, docs, subjects)
     wants_number = bool(_ASKS_NUMBER.search(question))
+    leads = shared_leads(candidates)
     for c, v, words, head in zip(candidates, vectors, words_of, heads):
         overlap = sum(weight[w] for w in q_words & words) / sum(weight.values()) if q_words else 0.0
         # Earlier passages ranked higher in retrieval: a small prior keeps that order.
@@ -226,7 +290,7 @@ def rank_sentences(grounder: Grounder, question: str, docs: Sequence[Document],
         named = (subjects.find(" ".join(c.sentences)) or subjects.find(head)) if asked else set()
         if named and not named & asked:
             c.score -= OTHER_SUBJECT_PENALTY
-        if len(c.text.split()) < 10:
+        if len(_without_lead(c.text, c.doc, leads).split()) < 10:  # a list item: without the lead-in all items share
             c.score -= 0.15  # short sentences are mostly scene-setting ("In the video, Sam is an analyst.")
         figures = figures_in(c.text)
         money = [f for f in figures if f.is_money]  # their countries, where the text says
@@ -272,6 +336,7 @@ def select_sentences(grounder: Grounder, question: str, docs: Sequence[Document]
     if not ranked:
         return []
     vectors = dict(zip((id(c) for c in ranked), grounder.embed([c.text for c in ranked])))
+    leads = shared_leads(ranked)
     chosen: list[ScoredSentence] = []
     taken: dict[tuple[int, int], str] = {}
     floor = selection_floor(ranked)  # the best unit is always eligible
@@ -281,7 +346,7 @@ def select_sentences(grounder: Grounder, question: str, docs: Sequence[Document]
         new = [(c.doc, p) for p in c.positions if (c.doc, p) not in taken]
         if (c.doc, c.position) in taken or len(taken) + len(new) > limit:
             continue
-        if any(float(vectors[id(c)] @ vectors[id(s)]) > redundancy for s in chosen):
+        if any(float(vectors[id(c)] @ vectors[id(s)]) > redundancy and not _same_list(c, s, leads) for s in chosen):
             continue
         chosen.append(c)
         taken.update({(c.doc, p): s for p, s in zip(c.positions, c.sentences)})
@@ -292,4 +357,48 @@ def select_sentences(grounder: Grounder, question: str, docs: Sequence[Document]
     # The best unit opens the answer (it answers the question as asked); the rest follow in reading order.
     best = [(chosen[0].doc, p) for p in chosen[0].positions]
     order = best + sorted(key for key in taken if key not in best)
-    return [ScoredSentence(d, p, taken[d, p], 0.0, (p,), (taken[d, p],)) for d, p in order]
+    out: list[ScoredSentence] = []
+    previous = ("", -1)
+    for d, p in order:
+        text = taken[d, p]
+        lead = _lead_of(text, d, leads)
+        if lead and previous == (lead, d):  # the next item of the list just quoted: its lead-in once is enough
+            text = _without_lead(text, d, leads)
+        previous = (lead, d)
+        out.append(ScoredSentence(d, p, text, 0.0, (p,), (text,)))
+    return out
+
+
+_LEAD = re.compile(r"^(.{12,200}?):\s")
+
+
+def shared_leads(units: Sequence[ScoredSentence]) -> dict[int, set[str]]:
+    """Per passage, the lead-ins that open more than one unit: the items of one list or the rows of one table,
+    each written "Lead-in: item." by :func:`join_lists`."""
+    seen: dict[tuple[int, str], int] = {}
+    for u in units:
+        m = _LEAD.match(u.text)
+        if m:
+            seen[u.doc, m[1]] = seen.get((u.doc, m[1]), 0) + 1
+    leads: dict[int, set[str]] = {}
+    for (doc, lead), count in seen.items():
+        if count > 1:
+            leads.setdefault(doc, set()).add(lead)
+    return leads
+
+
+def _lead_of(text: str, doc: int, leads: dict[int, set[str]]) -> str:
+    return next((lead for lead in leads.get(doc, ()) if text.startswith(f"{lead}: ")), "")
+
+
+def _without_lead(text: str, doc: int, leads: dict[int, set[str]]) -> str:
+    """An item of a list or a row of a table as a sentence without the lead-in its list shares ("Lead-in: a."
+    -> "A.")."""
+    lead = _lead_of(text, doc, leads)
+    return as_sentence(text[len(lead) + 2:]) if lead else text
+
+
+def _same_list(a: ScoredSentence, b: ScoredSentence, leads: dict[int, set[str]]) -> bool:
+    """Two items of one list say different things however alike their shared lead-in makes them look."""
+    return a.doc == b.doc and any(a.text.startswith(f"{lead}: ") and b.text.startswith(f"{lead}: ")
+                                  for lead in leads.get(a.doc, ()))

@@ -10,6 +10,7 @@ from advisor.chain import shared_grounder
 from advisor.figures import asks_about_pay
 from advisor.selection import countries_asked, rank_sentences
 from advisor.subjects import Subjects
+from advisor.text import split_sentences
 
 SUBJECTS = Subjects({"certified public accountant": ["cpa"], "bookkeeper": []})
 
@@ -95,3 +96,31 @@ def test_a_model_sentence_is_judged_by_the_unit_that_quotes_what_it_restates(gro
     assert restated_score(grounder, "Pirates sail the seven seas in search of gold.", ranked, [0]) is None  # no match
     assert restated_score(grounder, referent, ranked, [1]) is None  # another passage's units are not asked
     assert 0 < RESTATES < 1
+
+
+TABLE = """The Brennan Audit guide compares the two jobs on three points:
+
+| Aspect | Bookkeeper | Auditor |
+|---|---|---|
+| Focus | Records every transaction: ledgers, payroll | Checks the accounts others keep |
+| Tools | Spreadsheets and ledger software | Sampling plans and audit software |
+| Hours | Steady all year | Long weeks before each deadline |
+
+Both jobs reward patience with clients."""
+
+
+def test_a_table_row_is_quoted_as_a_sentence_with_its_column_names(grounder):
+    from advisor.selection import join_lists, select_sentences
+
+    rows = [s for s in split_sentences(join_lists(TABLE)) if "Bookkeeper:" in s]
+    assert rows[0] == ("The Brennan Audit guide compares the two jobs on three points: Focus — Bookkeeper: Records "
+                       "every transaction — ledgers, payroll; Auditor: Checks the accounts others keep.")
+    assert len(rows) == 3 and not any("|" in s for s in split_sentences(join_lists(TABLE)))
+    doc = _doc(TABLE, "Bookkeeper or auditor", "Side by side")
+    answer = [s.text for s in select_sentences(grounder, "Which tools do bookkeepers and auditors use?", [doc])]
+    assert answer[0].startswith("The Brennan Audit guide compares the two jobs on three points: Tools — ")
+    # Two rows of one table are not each other's repetition, and the lead-in is said once.
+    asked_both = [s.text for s in select_sentences(grounder, "How do their focus and tools differ?", [doc])]
+    rows_quoted = [s for s in asked_both if "Bookkeeper:" in s]
+    assert len(rows_quoted) >= 2, asked_both
+    assert sum(s.startswith("The Brennan Audit guide compares") for s in asked_both) == 1
