@@ -55,6 +55,7 @@ MAX_LIST_WORDS = 110
 # first is more often beside the point than a missing fact (measured on both eval corpora, 0.5 -> 0.3).
 SELECTION_FLOOR = 0.3
 OTHER_SUBJECT_PENALTY = 0.15  # a unit about a subject the question did not ask about
+ONE_OF_SUBJECTS_PENALTY = 0.05  # a unit about one of the several subjects a question names
 OTHER_COUNTRY_PENALTY = 0.3  # a unit whose pay figures are all for countries other than the ones asked about
 RESTATES = 0.6  # cosine at which a model's sentence is taken to say what a source sentence says
 MAX_REFERENT_SENTENCES = 2  # how far back a pronoun's referent is looked for
@@ -290,6 +291,8 @@ def rank_sentences(grounder: Grounder, question: str, docs: Sequence[Document],
         named = (subjects.find(" ".join(c.sentences)) or subjects.find(head)) if asked else set()
         if named and not named & asked:
             c.score -= OTHER_SUBJECT_PENALTY
+        elif len(asked) > 1 and len(named & asked) == 1:
+            c.score -= ONE_OF_SUBJECTS_PENALTY  # asked about two, a unit about both leads: it compares them
         if len(_without_lead(c.text, c.doc, leads).split()) < 10:  # a list item: without the lead-in all items share
             c.score -= 0.15  # short sentences are mostly scene-setting ("In the video, Sam is an analyst.")
         figures = figures_in(c.text)
@@ -356,6 +359,8 @@ def select_sentences(grounder: Grounder, question: str, docs: Sequence[Document]
         return []
     # The best unit opens the answer (it answers the question as asked); the rest follow in reading order.
     best = [(chosen[0].doc, p) for p in chosen[0].positions]
+    while (best[-1][0], best[-1][1] + 1) in taken and points_back(taken[best[-1][0], best[-1][1] + 1]):
+        best.append((best[-1][0], best[-1][1] + 1))  # "They…" right after it points back to it: it goes along
     order = best + sorted(key for key in taken if key not in best)
     out: list[ScoredSentence] = []
     previous = ("", -1)

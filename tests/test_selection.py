@@ -124,3 +124,30 @@ def test_a_table_row_is_quoted_as_a_sentence_with_its_column_names(grounder):
     rows_quoted = [s for s in asked_both if "Bookkeeper:" in s]
     assert len(rows_quoted) >= 2, asked_both
     assert sum(s.startswith("The Brennan Audit guide compares") for s in asked_both) == 1
+
+
+def test_asked_about_two_subjects_a_unit_about_one_of_them_ranks_a_little_lower(grounder, monkeypatch):
+    from advisor import selection
+
+    docs = [_doc("CPAs need strong skills in auditing, tax and accounting standards, and the judgement to apply them."),
+            _doc("Bookkeepers and CPAs both rely on accuracy and care with numbers every day.")]
+    question = "Which skills do CPAs and bookkeepers share?"
+    scored = {u.doc: u.score for u in rank_sentences(grounder, question, docs, SUBJECTS)}
+    monkeypatch.setattr(selection, "ONE_OF_SUBJECTS_PENALTY", 0.0)
+    unpenalised = {u.doc: u.score for u in rank_sentences(grounder, question, docs, SUBJECTS)}
+    assert unpenalised[0] - scored[0] == pytest.approx(0.05)  # about the CPA only
+    assert unpenalised[1] == pytest.approx(scored[1])  # about both
+
+
+def test_a_sentence_that_points_back_stays_after_its_referent_when_that_opens_the_answer(grounder):
+    from advisor.selection import select_sentences
+
+    text = ("Brennan Audit puts the difference simply. Bookkeepers record every sale and every bill in the ledger. "
+            "Auditors check those ledgers and sign a report on them. The Okafor guide describes the work of auditors "
+            "the same way: auditors test the accounts that bookkeepers keep. "
+            "They also visit the client's office for a few weeks each year.")
+    chosen = select_sentences(grounder, "What do auditors do, compared with bookkeepers?", [_doc(text)],
+                              subjects=SUBJECTS)
+    positions = [s.position for s in chosen]
+    assert positions[0] == 3 and 1 in positions, positions  # the premise: an earlier sentence is quoted too
+    assert positions[1] == 4  # "They also visit…" follows the sentence it points back to, not "Bookkeepers record…"
