@@ -23,6 +23,7 @@ from advisor.chain import get_advisor  # noqa: E402
 from advisor.feedback import record_feedback  # noqa: E402
 from advisor.llm import EngineUnavailable  # noqa: E402
 from advisor.store import StoreUnavailable  # noqa: E402
+from advisor.text import table_at  # noqa: E402
 from ingest.loaders import SUPPORTED_SUFFIXES  # noqa: E402
 from ingest.pipeline import ensure_store, ingest_uploads, remove_uploads  # noqa: E402
 
@@ -38,9 +39,28 @@ CSS = """
 .source-card .title {font-weight: 600;}
 .source-card .meta {font-size: 0.85em; color: var(--body-text-color-subdued); margin: 2px 0 6px 26px;}
 .source-card blockquote {margin: 0 0 0 26px; font-size: 0.92em; white-space: pre-wrap;}
+.passage-table {border-collapse: collapse; margin: 4px 0; white-space: normal; font-size: 0.95em;}
+.passage-table th, .passage-table td {border: 1px solid var(--border-color-primary); padding: 2px 6px; text-align: left;
+  vertical-align: top;}
 .sources-empty {color: var(--body-text-color-subdued); font-style: italic; padding: 8px 0;}
 .engine-badge {font-size: 0.8em; color: var(--body-text-color-subdued);}
 """
+
+
+def passage_html(text: str) -> str:
+    """A passage for its card: escaped text, with a Markdown table shown as a table rather than as pipes."""
+    lines, out, i = text.split("\n"), [], 0
+    while i < len(lines):
+        table = table_at(lines, i)
+        if table is None:
+            out.append(html.escape(lines[i]))
+            i += 1
+            continue
+        header, rows, i = table
+        cells = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+        out.append(f"<table class='passage-table'><tr>{cells}</tr>{body}</table>")
+    return "\n".join(out)
 
 
 def render_sources(answer: Answer | None) -> str:
@@ -51,7 +71,7 @@ def render_sources(answer: Answer | None) -> str:
     for c in answer.citations:
         where = html.escape(c.source) + (f" · {html.escape(c.section)}" if c.section else "")
         publication = f"<br>{html.escape(c.publication)}" if c.publication else ""
-        passage = html.escape(c.text if len(c.text) <= 700 else c.text[:700] + "…")
+        passage = passage_html(c.text if len(c.text) <= 700 else c.text[:700] + "…")
         cards.append(
             f"<div class='source-card' data-citation='{c.id}'><span class='num'>[{c.id}]</span>"
             f"<span class='title'>{html.escape(c.title)}</span><div class='meta'>{where}{publication}</div>"

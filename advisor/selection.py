@@ -32,7 +32,7 @@ from advisor.figures import asks_about_pay, countries_named, country_of, figures
 from advisor.form import as_sentence, is_whole, points_back, resolve_person
 from advisor.grounding import Grounder, is_claim, names_in
 from advisor.subjects import Subjects
-from advisor.text import content_words, split_sentences
+from advisor.text import content_words, split_sentences, table_at
 
 
 @dataclass
@@ -77,13 +77,7 @@ def _run_in(line: str) -> tuple[str, str | None]:
     return f"{m['mark']}{m['term']}: {m['rest']}", m["term"]
 
 
-_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _INNER_COLON = re.compile(r":\s+")
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
-
-
-def _cells(line: str) -> list[str]:
-    return [c.strip().strip("*_").strip() for c in line.strip().strip("|").split("|")]
 
 
 def _row_sentence(lead: str, header: list[str], row: list[str]) -> str:
@@ -110,13 +104,9 @@ def join_tables(text: str) -> str:
     out: list[str] = []
     i = 0
     while i < len(lines):
-        if _TABLE_ROW.match(lines[i]) and i + 1 < len(lines) and _TABLE_RULE.match(lines[i + 1]):
-            header = _cells(lines[i])
-            j = i + 2
-            rows = []
-            while j < len(lines) and _TABLE_ROW.match(lines[j]):
-                rows.append(_cells(lines[j]))
-                j += 1
+        table = table_at(lines, i)
+        if table:
+            header, rows, j = table
             k = len(out) - 1
             while k >= 0 and not out[k].strip():
                 k -= 1

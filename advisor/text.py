@@ -90,3 +90,22 @@ def tokens(text: str) -> list[str]:
 
 def content_words(text: str) -> set[str]:
     return set(tokens(text))
+
+
+_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
+
+
+def table_at(lines: list[str], i: int) -> tuple[list[str], list[list[str]], int] | None:
+    """The Markdown table that starts at ``lines[i]``, as (header cells, body rows of cells, the index after it),
+    or None when no table (a header row, then a rule such as "|---|---|") starts there."""
+    if not (_TABLE_ROW.match(lines[i]) and i + 1 < len(lines) and _TABLE_RULE.match(lines[i + 1])):
+        return None
+    j = i + 2
+    while j < len(lines) and _TABLE_ROW.match(lines[j]):
+        j += 1
+    return _cells(lines[i]), [_cells(line) for line in lines[i + 2:j]], j
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip().strip("*_").strip() for c in line.strip().strip("|").split("|")]

@@ -77,3 +77,14 @@ def test_a_20000_character_message_is_cut_with_a_notice(app_url):
 
 def test_whitespace_message_does_nothing(app_url):
     assert converse(app_url, ["   \n\t "]) == []
+
+
+def test_a_source_card_shows_a_table_as_a_table_and_escapes_every_cell():
+    import app
+
+    passage = ("Compared:\n\n| Aspect | Bookkeeper | Auditor |\n|---|---|---|\n"
+               "| Tools | Ledger <script>x</script> | Audit software |\n\nAfter the table & more.")
+    shown = app.passage_html(passage)
+    assert "<table class='passage-table'><tr><th>Aspect</th>" in shown and "<td>Audit software</td>" in shown
+    assert "<script>" not in shown and "&lt;script&gt;" in shown and "After the table &amp; more." in shown
+    assert "|---|" not in shown

@@ -69,7 +69,8 @@ def test_uploaded_file_is_answerable_with_its_citation(page, tmp_path):
     note = tmp_path / "zorblax-guild.md"
     note.write_text("---\ntitle: The Zorblax guild\n---\n# The Zorblax guild\n\n"
                     "AI engineers at the Zorblax guild must pass the quibbleflux certification before "
-                    "shipping any chatbot to production.\n")
+                    "shipping any chatbot to production.\n\nThe guild compares its two ranks:\n\n"
+                    "| Rank | Duty |\n|---|---|\n| Apprentice | Writes prompts |\n| Master | Signs releases |\n")
     page.click("text=Add your own articles")
     page.set_input_files("#upload input[type=file]", str(note))
     page.wait_for_function("() => document.querySelector('#upload-status').innerText.includes('Added 1')",
@@ -77,6 +78,8 @@ def test_uploaded_file_is_answerable_with_its_citation(page, tmp_path):
     answer = ask(page, "Which certification must AI engineers at the Zorblax guild pass?", 0)
     assert "quibbleflux" in answer
     assert "zorblax-guild.md" in page.locator("#sources").inner_text()
+    table = page.locator("#sources table.passage-table")  # the passage's table is drawn as a table, not as pipes
+    assert table.count() == 1 and "Signs releases" in table.inner_text()
 
 
 def test_thumbs_up_is_stored(page, app_server):
