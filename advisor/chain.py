@@ -43,7 +43,7 @@ from advisor.answer import Answer, AnswerChunk, Citation
 from advisor.config import Settings, get_settings
 from advisor.engines import ChatEngine, ExtractiveEngine, make_engine, resolve_engine
 from advisor.figures import asks_about_pay, countries_named, country_mentions, country_of, figures_in, same_value
-from advisor.grounding import Grounder, conflicting_figures, context_sentences_of, ground_sentence
+from advisor.grounding import Grounder, conflicting_figures, context_sentences_of, ground_sentence, money_statements
 from advisor.llm import EngineUnavailable, describe_llm_error
 from advisor.profile import StoreProfile, current_profile
 from advisor.selection import countries_asked, passage_texts, rank_sentences, restated_score, selection_floor
@@ -567,6 +567,7 @@ class Pipeline:
         if not statements:
             return ""
         already = " ".join(strip_citations(e) for e in emitted)
+        said = {(m.subject, m.currency, v) for m in money_statements([already], subjects) for v in m.values}
         parts, used, cited = [], set(), set()
         for s in statements:
             sentence = strip_citations(s.sentence).rstrip(".")
@@ -575,8 +576,8 @@ class Pipeline:
             used.add(sentence)
             n = numbering.setdefault(s.context, len(numbering) + 1)
             cited.add(n)
-            if sentence not in already:
-                parts.append(f"{sentence} [{n}]")
+            if sentence not in already and not all((s.subject, s.currency, v) in said for v in s.values):
+                parts.append(f"{sentence} [{n}]")  # a summary line repeating figures the answer gave is not quoted
         sources = sorted(cited)
         # Only what the passages show: that their figures differ (why, and which to trust, is theirs to say).
         head = f"Note: the sources disagree on these figures (compare {', '.join(f'[{n}]' for n in sources)})."

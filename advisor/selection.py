@@ -395,5 +395,5 @@ def _without_lead(text: str, doc: int, leads: dict[int, set[str]]) -> str:
 
 def _same_list(a: ScoredSentence, b: ScoredSentence, leads: dict[int, set[str]]) -> bool:
     """Two items of one list say different things however alike their shared lead-in makes them look."""
-    return a.doc == b.doc and any(a.text.startswith(f"{lead}: ") and b.text.startswith(f"{lead}: ")
-                                  for lead in leads.get(a.doc, ()))
+    lead = _lead_of(a.text, a.doc, leads)
+    return bool(lead) and a.doc == b.doc and _lead_of(b.text, b.doc, leads) == lead
