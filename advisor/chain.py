@@ -46,7 +46,8 @@ from advisor.figures import asks_about_pay, countries_named, country_mentions, c
 from advisor.grounding import Grounder, conflicting_figures, context_sentences_of, ground_sentence, money_statements
 from advisor.llm import EngineUnavailable, describe_llm_error
 from advisor.profile import StoreProfile, current_profile
-from advisor.selection import countries_asked, passage_texts, rank_sentences, restated_score, selection_floor
+from advisor.selection import (DRAFT_FLOOR, countries_asked, passage_texts, rank_sentences, restated_score,
+                               selection_floor)
 from advisor.subjects import Subjects
 from advisor.text import STOPWORDS, citations_in, content_words, split_sentences, strip_citations
 
@@ -423,7 +424,7 @@ class Pipeline:
                 if ranked is None:
                     ranked = rank_sentences(self.grounder, state["query"], state["docs"], subjects)
                 score = restated_score(self.grounder, result.text, ranked, result.sources)
-                if score is not None and score < selection_floor(ranked):
+                if score is not None and score < selection_floor(ranked, DRAFT_FLOOR):
                     return
             if form.points_back(result.text) and not (sources_said and set(result.sources) & sources_said[-1]):
                 return  # "She builds…" after a sentence from another passage: "she" would point at the wrong person

@@ -393,3 +393,20 @@ def test_a_supported_draft_sentence_beside_the_question_is_dropped(advisor_with)
     answer = advisor.ask(question)
     assert "£105k" in answer.text
     assert "specialties" not in answer.text
+
+
+def test_a_draft_sentence_far_below_the_best_source_sentence_does_not_open_the_answer(advisor_with):
+    from advisor.selection import DRAFT_FLOOR, rank_sentences, restated_score, selection_floor
+
+    question = "How do the two roles compare on focus and tech stack?"
+    github = ("The TDS guide suggests contributing on GitHub, freelancing on Upwork, interning at startups, networking "
+              "on LinkedIn and at conferences such as NeurIPS, and tailoring each resume to the role")
+    advisor = advisor_with(f"{github} [1].")
+    docs = advisor.retriever.invoke(question)
+    ranked = rank_sentences(advisor.grounder, question, docs, advisor.profile().subjects)
+    score = restated_score(advisor.grounder, github + ".", ranked, [i for i, d in enumerate(docs)
+                                                                    if github in d.page_content])
+    # The premise: the sentence is within reach of selection, but well below the best (the comparison table's rows).
+    assert selection_floor(ranked) <= score < selection_floor(ranked, DRAFT_FLOOR), score
+    answer = advisor.ask(question)
+    assert answer.text.startswith("The TDS guide compares the roles on four aspects"), answer.text
