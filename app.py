@@ -140,7 +140,9 @@ def on_like(data: gr.LikeData, records: list):
         return gr.update()
     if record["answer_obj"] is None:
         return gr.update(value="That reply was an error message, so there is nothing to rate.")
-    record_feedback(record["answer_obj"], liked=bool(data.liked))
+    earlier = [(r["question"], r["answer"]) for r in records
+               if r.get("index", -1) < index and r["answer_obj"] is not None]
+    record_feedback(record["answer_obj"], liked=bool(data.liked), question=record["question"], history=earlier)
     return gr.update(value=f"Thanks — your {'👍' if data.liked else '👎'} was saved.")
 
 
@@ -170,6 +172,9 @@ def upload(files, owned, request: gr.Request = None, progress=gr.Progress()):
              f"{len(report.skipped)} already known."]
     for source, error in report.failed:
         lines.append(f"- **{html.escape(source.rsplit('/', 1)[-1])}**: {html.escape(error)}")
+    for asked, stored in report.renamed:
+        lines.append(f"- **{html.escape(asked.rsplit('/', 1)[-1])}**: a different file of that name is already "
+                     f"here, so this one is kept as **{html.escape(stored.rsplit('/', 1)[-1])}**.")
     if report.added or report.updated:
         if settings.publish_uploads:
             lines.append("You can ask about them now; they are part of the shared library for everyone.")
@@ -231,8 +236,10 @@ def build_ui() -> gr.Blocks:
                 gr.Markdown("### Sources")
                 sources = gr.HTML(EMPTY_SOURCES, elem_id="sources")
                 with gr.Accordion("Add your own articles", open=False):
-                    files = gr.File(file_count="multiple", file_types=list(SUPPORTED_SUFFIXES),
-                                    label=".md, .txt, .html or .pdf", elem_id="upload")
+                    # No file_types: Gradio would reject a whole batch for one unsupported file without
+                    # naming it; ingest reports that file by name and adds the others.
+                    files = gr.File(file_count="multiple",
+                                    label=f"Articles ({', '.join(SUPPORTED_SUFFIXES)})", elem_id="upload")
                     upload_status = gr.Markdown("", elem_id="upload-status")
 
         outputs = [chatbot, box, sources, records]

@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import math
 import queue
-import re
+import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
@@ -49,7 +49,7 @@ from advisor.profile import StoreProfile, current_profile
 from advisor.selection import (DRAFT_FLOOR, countries_asked, passage_texts, rank_sentences, restated_score,
                                selection_floor)
 from advisor.subjects import Subjects
-from advisor.text import STOPWORDS, citations_in, content_words, split_sentences, strip_citations
+from advisor.text import STOPWORDS, citations_in, content_words, plain_text, split_sentences, strip_citations
 
 History = Sequence[tuple[str, str]] | Sequence[dict]
 NEAR_DUPLICATE = 0.9  # an answer sentence this similar to an earlier one says nothing new
@@ -113,7 +113,7 @@ def elliptical_rewrite(question: str, turns: list[tuple[str, str]]) -> str | Non
     last = turns[users[-1]][1]
     base = (elliptical_rewrite(last, turns[:users[-1]]) or last).strip().rstrip("?.! ")
     phrase = m.group("rest")
-    named = re.compile(rf"\b{m.group('prep')}\s+(?:the\s+)?[A-Z][\w.&'’-]*(?:\s+[A-Z][\w.&'’-]*)*")
+    named = re.compile(rf"\b{m.group('prep')}\s+(?:the\s+)?\p{{Lu}}[\w.&'’-]*(?:\s+\p{{Lu}}[\w.&'’-]*)*")
     replaced = named.sub(phrase, base, count=1) if named.fullmatch(phrase) else base  # a place for a place
     return (replaced if replaced != base else f"{base} {phrase}") + "?"
 
@@ -153,66 +153,6 @@ def acceptable_rewrite(rewritten: str | None, question: str, turns: list[tuple[s
     added = content_words(rewritten) - content_words(question)
     said = set().union(*(content_words(t) for _, t in turns)) if turns else set()
     return bool(added) and content_words(question) <= content_words(rewritten) and added <= said
-
-
-# ------------------------------------------------------------------ what a question names
-
-_CAPITALISED = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][a-z]{2,}(?:\s+[A-Z][a-z]{2,})*)\b")
-_ARTICLE = re.compile(r"\b(?:an?|as an?|become an?)\s+", re.I)
-_PHRASE_END = frozenset("do does did earn earns make makes need needs work works get gets have has use uses "
-                        "become becomes pay pays spend spends".split())
-_PERSON = re.compile(r"(?:ist|ian|ant|(?<!car)eer|(?<!r)ee|man|woman|person)s?$")  # endings of words for people
-
-
-def _phrase_after_article(text: str, start: int) -> str:
-    """The noun phrase that follows an article, up to the verb or function word that ends it (at most 3 words)."""
-    words = []
-    for word in re.findall(r"[A-Za-z][A-Za-z-]*", text[start:])[:4]:
-        if word.lower() in STOPWORDS or word.lower() in _PHRASE_END:
-            break
-        words.append(word)
-    return " ".join(words[:3])
-
-
-def uncovered_terms(question: str, docs: Sequence[Document], subjects: Subjects,
-                    vocabulary: dict[str, float] | None = None) -> list[str]:
-    """Subjects, countries and named things the question asks about that no retrieved passage mentions.
-
-    "How much does a pilot earn in Japan?" on a store that never mentions pilots or
-    Japan must not be answered with another subject's figures.
-    """
-    text = " ".join(d.page_content + " " + d.metadata.get("title", "") + " " + d.metadata.get("section", "")
-                    for d in docs)
-    lowered = text.lower()
-    words = content_words(text)
-    missing: list[str] = []
-    # Countries: named in the passages, or implied by the currency of their figures.
-    covered = countries_named(text) | {country_of(text, f) for f in figures_in(text) if f.is_money}
-    missing += [written for written, code in country_mentions(question) if code not in covered]
-    # Capitalised names (places, employers, qualifications) no passage mentions.
-    for m in _CAPITALISED.finditer(question):
-        name = m.group(1)
-        if country_mentions(name) or subjects.find(name):
-            continue
-        if name.lower() not in lowered and not (content_words(name) <= words):
-            missing.append(name)
-    # Something named after "a"/"an": a word the store never uses ("a pilot"), or a kind of worker
-    # no passage mentions as such ("a physician assistant" where passages only name physicians).
-    heads = {s.split()[-1] for s in subjects.variants}
-    for m in _ARTICLE.finditer(question):
-        phrase = _phrase_after_article(question, m.end())
-        if not phrase:
-            continue
-        mentioned = subjects.mentions(phrase)
-        if mentioned and mentioned[0][0] == 0 and mentioned[0][1] == len(phrase):
-            continue  # exactly a subject of the store
-        head = phrase.split()[-1].lower()
-        unknown = vocabulary is not None and any(w not in vocabulary for w in content_words(head))
-        person = bool(_PERSON.search(head)) or head.rstrip("s") in heads
-        said = re.search(r"(?<![\w-])" + re.escape(phrase.lower()) + r"(?:s|es)?(?![\w-])", lowered)
-        if unknown or (person and len(phrase.split()) > 1 and not said):
-            missing.append(phrase)
-    return list(dict.fromkeys(missing))
 
 
 # ------------------------------------------------------------------ streaming plumbing
@@ -304,7 +244,7 @@ class Pipeline:
         data = data.model_dump() if isinstance(data, BaseModel) else dict(data)
         state: dict[str, Any] = {"started": time.perf_counter(), "timings": {}, "notices": [],
                                  "profile": self.profile(), "session": data.get("session")}
-        question = " ".join(str(data.get("question") or "").split())
+        question = " ".join(plain_text(str(data.get("question") or "")).split())  # "<b>UX</b>" asks about "UX"
         if not question:
             raise ValueError("The question is empty.")
         limit = self.settings.max_question_chars
@@ -352,7 +292,7 @@ class Pipeline:
         features = gate.features(state["query"], dense, idf)
         state["gate"] = {"best_dense": round(features.best_dense, 4),
                          "keyword_coverage": round(features.keyword_coverage, 4)}
-        uncovered = uncovered_terms(state["query"], docs, profile.subjects, idf) if docs else []
+        uncovered = gate.unmentioned_names(state["query"], docs, profile.subjects, idf) if docs else []
         state["refusal"] = None
         if state["blocked"]:
             state["refusal"] = safety.INSTRUCTION_REFUSAL

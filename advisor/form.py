@@ -8,7 +8,7 @@ code, evals/metrics.py, so that these rules are not graded by themselves.)
 
 from __future__ import annotations
 
-import re
+import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
 
 from advisor.text import STOPWORDS, strip_citations
 
@@ -23,7 +23,7 @@ _POINTS_BACK = re.compile(r"^[\"'(]?(?:(?:All|Most|Some|Many|Each|None|Both|Seve
 # English function words a finished sentence does not end on.
 _DANGLING = frozenset("a an the and or but nor of to in on at by for with from as than such including like "
                       "into via per plus versus is are was were be has have had".split())
-_OPENING = re.compile(r"^[\"'(\[]?[A-Z0-9£$€¥₹]")
+_OPENING = re.compile(r"^[\"'(\[]?[\p{Lu}0-9£$€¥₹]")
 _CLOSING = re.compile(r"[.!?][\"'”’)\]]*$|\)$")
 
 
@@ -32,12 +32,12 @@ def points_back(sentence: str) -> bool:
     return bool(_POINTS_BACK.match(strip_citations(sentence).lstrip("*- ")))
 
 
-_PERSON_PRONOUN = re.compile(r"^(He|She) (?=[a-z])")
+_PERSON_PRONOUN = re.compile(r"^(He|She) (?=\p{Ll})")
 # A name: capitalised words ("Okafor", "Ada Okafor"), not all capitals (an initialism is not a person).
-_NAME = re.compile(r"\b[A-Z][a-z]+(?:[- ][A-Z][a-z]+)*\b")
+_NAME = re.compile(r"\b\p{Lu}\p{Ll}+(?:[- ]\p{Lu}\p{Ll}+)*\b")
 # What marks a name as a person's: "Okafor says/said/is/has", "Okafor's", "Okafor, an auditor", "according to
 # Okafor". A name used otherwise ("use Python daily", "in London") is not taken for the "he" or "she".
-_AS_PERSON = re.compile(r"(?:'s|’s|, (?:a|an|the|who) |\s+(?:is|was|has|had|[a-z]+s|[a-z]+ed)\b)")
+_AS_PERSON = re.compile(r"(?:'s|’s|, (?:a|an|the|who) |\s+(?:is|was|has|had|\p{Ll}+s|\p{Ll}+ed)\b)")
 _PERSON_BEFORE = re.compile(r"\b(?:according to|by|with)\s+$", re.I)
 
 

@@ -21,15 +21,17 @@ reports how far this automatic fit is from the labelled best.
 
 from __future__ import annotations
 
+import difflib
 import random
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
 
-from advisor.text import split_sentences, tokens
+from advisor.figures import countries_named, country_mentions, country_of, figures_in
+from advisor.text import STOPWORDS, content_words, fold, split_sentences, tokens
 
 PROBES_FILE = Path(__file__).resolve().parent / "data" / "unanswerable_probes.txt"
 WEIGHTS = tuple(round(w, 2) for w in np.arange(0.0, 1.01, 0.05))
@@ -76,6 +78,99 @@ def keyword_coverage(question: str, idf: dict[str, float]) -> float:
 
 def features(question: str, dense_scores: Sequence[float], idf: dict[str, float]) -> GateFeatures:
     return GateFeatures(max(dense_scores, default=-1.0), keyword_coverage(question, idf))
+
+
+# ---------------------------------------------------------------- names the store must mention
+
+_CAPITALISED = re.compile(r"(?<!^)(?<![.?!]\s)\b(\p{Lu}\p{Ll}{2,}(?:\s+\p{Lu}\p{Ll}{2,})*)\b")
+_ARTICLE = re.compile(r"\b(?:an?|as an?|become an?)\s+", re.I)
+_PHRASE_END = frozenset("do does did earn earns make makes need needs work works get gets have has use uses "
+                        "become becomes pay pays spend spends".split())
+# English endings of words for people (pharmacist, technician, assistant, trainee, plumber, translator):
+# a phrase after "a"/"an" is checked only when it names a kind of worker, never an everyday thing.
+_PERSON = re.compile(r"(?:ist|ian|ant|(?<!car)eer|(?<!r)ee|man|woman|person|(?<!numb|oth|lett|pap|comput)er|or)s?$")
+# How alike two spellings must be to count as one word ("licence"/"license", "Geneva"/"Genève").
+SPELLING_VARIANT = 0.8
+
+
+def _mentioned_word(word: str, words: set[str]) -> bool:
+    """Is the (folded, stemmed) word among ``words``: as it is, as a short form of one ("vet",
+    "tech"), as a longer form of one ("programme"), or as a spelling variant of one?"""
+    if word in words:
+        return True
+    if len(word) >= 3 and any(w.startswith(word) or (len(w) >= 5 and word.startswith(w)) for w in words):
+        return True
+    return bool(difflib.get_close_matches(word, words, n=1, cutoff=SPELLING_VARIANT))
+
+
+def _mentioned(phrase: str, words: set[str]) -> bool:
+    return all(_mentioned_word(w, words) for w in content_words(phrase))
+
+
+def _said_together(phrase: str, sequence: list[str]) -> bool:
+    """Are the phrase's words said one after the other in ``sequence`` (the passages' content words),
+    each as itself or a variant ("pharmacy tech" in "... pharmacy technicians ...")?"""
+    wanted = tokens(phrase)
+    if not wanted:
+        return True
+    for i in range(len(sequence) - len(wanted) + 1):
+        if all(_mentioned_word(w, {sequence[i + j]}) for j, w in enumerate(wanted)):
+            return True
+    return False
+
+
+def _phrase_after_article(text: str, start: int) -> str:
+    """The noun phrase that follows an article, up to the verb or function word that ends it (at most 3 words)."""
+    found = []
+    for word in re.findall(r"\p{L}[\p{L}\p{M}-]*", text[start:])[:4]:
+        if word.lower() in STOPWORDS or word.lower() in _PHRASE_END:
+            break
+        found.append(word)
+    return " ".join(found[:3])
+
+
+def unmentioned_names(question: str, docs: Sequence, subjects, vocabulary: dict[str, float] | None = None) -> list[str]:
+    """Countries, proper names and kinds of worker the question asks about that no retrieved passage mentions.
+
+    "How much does a pilot earn in Japan?" on a store that never mentions pilots or Japan must not be
+    answered with another subject's figures. "Mentioned" allows accents or none, plural or singular,
+    short forms and spelling variants; an everyday word ("an office") is never a reason to refuse.
+    """
+    text = " ".join(d.page_content + " " + d.metadata.get("title", "") + " " + d.metadata.get("section", "")
+                    for d in docs)
+    folded = fold(text)
+    sequence = tokens(text)
+    words = set(sequence)
+    store_words = set(vocabulary) if vocabulary is not None else words
+    missing: list[str] = []
+    # Countries: named in the passages, or implied by the currency of their figures.
+    covered = countries_named(text) | {country_of(text, f) for f in figures_in(text) if f.is_money}
+    missing += [written for written, code in country_mentions(question) if code not in covered]
+    # Proper names (places, employers, qualifications) no passage mentions.
+    for m in _CAPITALISED.finditer(question):
+        name = m.group(1)
+        if country_mentions(name) or subjects.find(name):
+            continue
+        if fold(name) not in folded and not _mentioned(name, words):
+            missing.append(name)
+    # A kind of worker named after "a"/"an": a word the store never uses ("a pilot"), or one no passage
+    # mentions as such ("a physician assistant" where passages only name physicians).
+    heads = {s.split()[-1] for s in subjects.variants}
+    for m in _ARTICLE.finditer(question):
+        phrase = _phrase_after_article(question, m.end())
+        if not phrase:
+            continue
+        mentioned = subjects.mentions(phrase)
+        if mentioned and mentioned[0][0] == 0 and mentioned[0][1] == len(phrase):
+            continue  # exactly a subject of the store
+        head = phrase.split()[-1].lower()
+        if not (_PERSON.search(head) or head.rstrip("s") in heads):
+            continue
+        unknown = not _mentioned(head, store_words)
+        said = re.search(r"(?<![\w-])" + re.escape(fold(phrase)) + r"(?:s|es)?(?![\w-])", folded)
+        if unknown or (len(phrase.split()) > 1 and not said and not _said_together(phrase, sequence)):
+            missing.append(phrase)
+    return list(dict.fromkeys(missing))
 
 
 # ---------------------------------------------------------------- fitting
@@ -145,7 +240,7 @@ def answerable_probes(passages: Sequence[tuple[str, dict]], subject_names: Seque
     ranked_idf = sorted(idf.values())
     ceiling = ranked_idf[int(0.9 * (len(ranked_idf) - 1))] if ranked_idf else 0.0
     for sentence in sentences[: limit]:
-        words = [w for w in dict.fromkeys(re.findall(r"[A-Za-z][A-Za-z-]{3,}", sentence))
+        words = [w for w in dict.fromkeys(re.findall(r"\p{L}[\p{L}-]{3,}", sentence))
                  if tokens(w) and idf.get(tokens(w)[0], 0.0) <= ceiling]
         if len(words) >= 3:
             chosen = sorted(rng.sample(words, 3), key=words.index)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
+import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
 import sqlite3
 import threading
 from collections import OrderedDict
@@ -31,7 +31,7 @@ from advisor.subjects import Subjects
 from advisor.text import citations_in, content_words, split_sentences, strip_citations
 from advisor.vector_cache import VectorCache
 
-_NAMED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][A-Za-z0-9+#.-]*[A-Za-z0-9+#]|[A-Z]{2,})\b")
+_NAMED = re.compile(r"(?<![.!?]\s)(?<!^)\b(\p{Lu}[\p{L}0-9+#.-]*[\p{L}0-9+#]|\p{Lu}{2,})\b")
 _GENERIC_CAPITALS = frozenset({"The", "I", "It", "They", "You", "We", "This", "That", "These", "Those", "In", "On",
                                "For", "Both", "Each", "Note", "See", "If", "When", "A", "An"})
 
@@ -55,12 +55,12 @@ def known_names(contexts: Sequence[str], subjects: Subjects) -> set[str]:
 @functools.lru_cache(maxsize=64)
 def _names_used(contexts: tuple[str, ...]) -> frozenset[str]:
     """Every sentence of an answer is grounded against the same passages: read their names once."""
-    lowered = set(re.findall(r"\b[a-z][\w'’-]*", " ".join(contexts)))
+    lowered = set(re.findall(r"\b\p{Ll}[\w'’-]*", " ".join(contexts)))
     return frozenset(n for n in set().union(*map(names_in, contexts)) if n.lower() not in lowered)
 
 
 # A name as articles write it: a capitalised word or an acronym, possibly several ("Nottingham University Hospitals").
-_NAME_WORD = r"[A-Z][A-Za-z0-9+#&'’-]*"
+_NAME_WORD = r"\p{Lu}[\p{L}0-9+#&'’-]*"
 _NAME = rf"{_NAME_WORD}(?:\s+{_NAME_WORD})*"
 _COORDINATED = re.compile(rf"\b({_NAME})((?:\s*,\s*{_NAME})*),?\s+(?:and|or|&)\s+({_NAME})\b")
 _SMALL_WORDS = frozenset("of in and for the a an to on at".split())  # noqa: SIM905
@@ -70,10 +70,10 @@ def _mentions(name: str, text: str) -> bool:
     """The text names it: as written, or spelled out when it is an acronym ("ML": "machine learning")."""
     if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text):
         return True
-    if not re.fullmatch(r"[A-Z]{2,6}s?", name):
+    if not re.fullmatch(r"\p{Lu}{2,6}s?", name):
         return False
     letters = name.rstrip("s").lower()
-    words = [w for w in re.findall(r"[A-Za-z]+", text) if w.lower() not in _SMALL_WORDS]
+    words = [w for w in re.findall(r"\p{L}+", text) if w.lower() not in _SMALL_WORDS]
     return any("".join(w[0].lower() for w in words[i:i + len(letters)]) == letters
                for i in range(len(words) - len(letters) + 1))
 
@@ -111,7 +111,7 @@ def novel_names(sentence: str, context: str, known: frozenset[str] | set[str] = 
     """
     lowered = context.lower()
     text = strip_citations(sentence).strip()
-    first = re.match(r"[\"'“‘(]?([A-Z][A-Za-z0-9+#.-]*[A-Za-z0-9+#])\b", text)
+    first = re.match(r"[\"'“‘(]?(\p{Lu}[\p{L}0-9+#.-]*[\p{L}0-9+#])\b", text)
     names = names_in(text) | ({first.group(1)} if first and first.group(1) in known else set())
     return {n for n in names if n.lower() not in lowered}
 

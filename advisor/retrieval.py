@@ -48,6 +48,19 @@ class _KeywordIndex:
     idf: dict[str, float]  # inverse document frequency of every corpus word
 
 
+def _usable_vector(vector, dim: int) -> np.ndarray | None:
+    """A stored embedding as a vector of the query's dimension, or None when it is missing or damaged."""
+    if vector is None:
+        return None
+    try:
+        array = np.asarray(vector, dtype=np.float32)
+    except (TypeError, ValueError):
+        return None
+    if array.shape != (dim,) or not np.isfinite(array).all():
+        return None
+    return array
+
+
 @functools.lru_cache(maxsize=8)
 def _saved_subjects(data: str | None) -> Subjects:
     """The subjects saved with a store, parsed and their pattern compiled once per saved version, not per search."""
@@ -172,8 +185,11 @@ class HybridRetriever(BaseRetriever):
         for rank, (cid, text, meta, distance, vector) in enumerate(
             zip(dense["ids"][0], dense["documents"][0], dense["metadatas"][0], dense["distances"][0], dense["embeddings"][0])
         ):
+            vector = _usable_vector(vector, len(query_vector))
+            if vector is None or text is None:  # a damaged record costs its own passage, not the answer
+                continue
             candidates[cid] = {
-                "text": text, "meta": meta, "vector": np.asarray(vector, dtype=np.float32),
+                "text": text, "meta": meta or {}, "vector": vector,
                 "dense": 1.0 - float(distance), "fused": 1.0 / (RRF_K + rank + 1), "keyword_rank": -1,
             }
         best_dense = max((c["dense"] for c in candidates.values()), default=-1.0)
@@ -193,9 +209,13 @@ class HybridRetriever(BaseRetriever):
         if keyword_only:
             got = collection.get(ids=keyword_only, include=["embeddings"])
             for cid, vector in zip(got["ids"], got["embeddings"]):
-                vector = np.asarray(vector, dtype=np.float32)
-                candidates[cid]["vector"] = vector
-                candidates[cid]["dense"] = float(vector @ query_vector)
+                vector = _usable_vector(vector, len(query_vector))
+                if vector is not None:
+                    candidates[cid]["vector"] = vector
+                    candidates[cid]["dense"] = float(vector @ query_vector)
+            for cid in keyword_only:  # gone from the store since the keyword index was built, or damaged
+                if candidates[cid]["vector"] is None:
+                    del candidates[cid]
 
         # The best keyword hit always gets a slot: an exact rare term ("MCP") is strong
         # evidence even when the small embedding model scores its passage weakly.

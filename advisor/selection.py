@@ -22,7 +22,7 @@ while a model reads its prompt all come from here. Selection reads document stru
 from __future__ import annotations
 
 import math
-import re
+import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -87,7 +87,7 @@ _INNER_COLON = re.compile(r":\s+")
 def _row_sentence(lead: str, header: list[str], row: list[str]) -> str:
     """One table row as a sentence: "Lead-in: Label — Column: cell; Column: cell."."""
     label, *cells = row + [""] * (len(header) - len(row))
-    if label and not re.search(r"[A-Za-z]", label) and header[0]:
+    if label and not re.search(r"\p{L}", label) and header[0]:
         label = f"{header[0]} {label}"  # a row labelled "2023" reads as "Year 2023"
     cells = [_INNER_COLON.sub(" — ", c) for c in cells]  # "Model-centric: train, deploy" inside "Column: cell"
     parts = [f"{h}: {c}" if h else c for h, c in zip(header[1:], cells) if c]

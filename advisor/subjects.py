@@ -18,7 +18,7 @@ of a subject's modifier ("ML" for "machine learning") become variants of it.
 from __future__ import annotations
 
 import json
-import re
+import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +26,7 @@ from functools import cached_property
 
 from advisor.text import STOPWORDS, content_words, split_sentences, strip_citations
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9+#-]*")
+_WORD = re.compile(r"\p{L}[\p{L}0-9+#-]*")
 # Phrases in which a noun phrase names a kind of worker. Generic career language.
 _ROLE_CONTEXT_BEFORE = re.compile(
     r"\b(?:as|become|becoming|became|hire|hiring|hired|aspiring|junior|senior|experienced|practising|practicing)"
@@ -35,7 +35,7 @@ _ROLE_CONTEXT_AFTER = re.compile(
     r"^(?:'s|s'|s)?\s+(?:who|whose|role|roles|career|careers|salary|salaries|earn|earns|earned|"
     r"position|positions|title|titles)\b", re.I)
 _HEADINGISH = re.compile(r"^\s*#{1,6}\s+(.+)$", re.M)
-_ABBREVIATION = re.compile(r"\b((?:[A-Za-z][A-Za-z-]*\s+){0,3}[A-Za-z][A-Za-z-]*)\s+\(([A-Z][A-Za-z]{1,6})\)")
+_ABBREVIATION = re.compile(r"\b((?:\p{L}[\p{L}-]*\s+){0,3}\p{L}[\p{L}-]*)\s+\((\p{Lu}\p{L}{1,6})\)")
 MAX_SUBJECTS = 12
 
 

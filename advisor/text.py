@@ -7,11 +7,17 @@ everywhere. Nothing here knows about any career or corpus.
 
 from __future__ import annotations
 
-import re
+import html
+import unicodedata
+from html.parser import HTMLParser
+
+import regex as re  # Unicode classes: letters of any script are letters
 
 _ABBREVIATIONS = ("e.g.", "i.e.", "vs.", "etc.", "approx.", "U.S.", "U.K.", "Dr.", "Mr.", "Ms.", "Mrs.", "St.", "No.")
 _CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9£$€¥₹*-])")
+# A sentence ends at . ! ? before a capital of any script, a digit, a currency sign or a list mark
+# ("Élodie …", "Øresund …" start sentences; "e.g. the …" does not).
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[“‘]?[\p{Lu}\p{Lt}0-9£$€¥₹*-])")
 _LIST_MARK = re.compile(r"^(?:[-*•]\s*|\d+[.)]\s+|#+\s+)")
 _EMPHASIS = re.compile(r"\*+|(?<!\w)__|__(?!\w)")  # Markdown emphasis marks
 
@@ -67,7 +73,14 @@ STOPWORDS = frozenset(
     explain tell describe please give show list summarise summarize know want need let lets say says said
     advisor""".split()
 )
-_WORD = re.compile(r"[a-z0-9][a-z0-9+#.-]*[a-z0-9+#]|[a-z0-9]")
+_WORD = re.compile(r"[\p{L}\p{N}][\p{L}\p{M}\p{N}+#.-]*[\p{L}\p{M}\p{N}+#]|[\p{L}\p{N}]")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents ("Zürich" -> "zurich", "résumé" -> "resume"), so a word matches
+    whether or not the writer typed its accents; letters without a decomposition stay as they are."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
 def stem(word: str) -> str:
@@ -81,7 +94,7 @@ def stem(word: str) -> str:
 def tokens(text: str) -> list[str]:
     """Stemmed content words in order, repeats kept (the BM25 index and query use this)."""
     out = []
-    for w in _WORD.findall(strip_citations(text).lower()):
+    for w in _WORD.findall(fold(strip_citations(text))):
         if w in STOPWORDS or w.isdigit():
             continue
         out.append(stem(w))
@@ -109,3 +122,22 @@ def table_at(lines: list[str], i: int) -> tuple[list[str], list[list[str]], int]
 
 def _cells(line: str) -> list[str]:
     return [c.strip().strip("*_").strip() for c in line.strip().strip("|").split("|")]
+
+
+class _TextOnly(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def plain_text(text: str) -> str:
+    """Text without markup: "<b>UX designer</b>" -> "UX designer" (entities decoded, "a < b" kept)."""
+    if "<" not in text and "&" not in text:
+        return text
+    parser = _TextOnly()
+    parser.feed(text)
+    parser.close()
+    return " ".join(html.unescape("".join(parser.parts)).split())

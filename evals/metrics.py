@@ -10,7 +10,7 @@ labelled sentences (evals/labelled_sentences.yaml, tuning and held-out halves).
 
 from __future__ import annotations
 
-import re
+import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -175,9 +175,9 @@ def answer_relevance(grounder, answer_text: str, case: Case) -> float:
 _PRONOUN_OPENING = re.compile(
     r"^((?:[Aa]ll|[Mm]ost|[Ss]ome|[Mm]any|[Ee]ach|[Nn]one|[Bb]oth|[Ss]everal|[Ff]ew|[Mm]uch|[Aa]ny|[Oo]ne) of "
     r"(?:this|these|those|them|it)"
-    r"|[A-Z][a-z]+(?: (?:of|with|to|on|from))? (?:this|these|those|them|it)(?! (?:is|was|are|were)\b)"
+    r"|\p{Lu}\p{Ll}+(?: (?:of|with|to|on|from))? (?:this|these|those|them|it)(?! (?:is|was|are|were)\b)"
     r"|[Hh]e|[Ss]he|[Hh]is|[Hh]er|[Tt]hey|[Tt]heir|[Tt]hem|[Ii]t|[Ii]ts|[Tt]his|[Tt]hese|[Tt]hose"  # case-sensitive: "IT audits"
-    r"|[Bb]oth(?!\s+(?!is\b|was\b|has\b)[a-z]+s\b)(?!\s+\S+\s+and\b))\b")
+    r"|[Bb]oth(?!\s+(?!is\b|was\b|has\b)\p{Ll}+s\b)(?!\s+\S+\s+and\b))\b")
 _DANGLING_END = re.compile(r"\b(and|or|but|the|a|an|of|to|with|for|in|on|such as|including|like)$", re.I)
 
 
@@ -194,7 +194,7 @@ def is_fragment(sentence: str) -> bool:
         return True
     if text.endswith(":") or _DANGLING_END.search(text.rstrip(".!?")):
         return True
-    if not re.match(r"^[\"'(\[]?[A-Z0-9£$€¥₹]", text):
+    if not re.match(r"^[\"'(\[]?[\p{Lu}0-9£$€¥₹]", text):
         return True
     return not re.search(r"[.!?)\"']$", text)
 

@@ -33,7 +33,7 @@ were chosen by leave-one-question-out cross-validation within that half
 from __future__ import annotations
 
 import math
-import re
+import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -85,10 +85,10 @@ def completeness(sentence: str) -> float:
     # Citation marks at either end are normal; in the middle, followed by more text, they are splices.
     inner = re.sub(r"^(?:\s*\[\d+(?:\s*,\s*\d+)*\])+\s*", "", inner)
     inner = re.sub(r"(?:\s*\[\d+(?:\s*,\s*\d+)*\])+\s*([.!?]?)\s*$", r"\1", inner)
-    spliced = bool(re.search(r"\[\d+(?:\s*,\s*\d+)*\]\s+[A-Za-z]", inner))  # "[1] Skills On Point, [2] Graduates ..."
+    spliced = bool(re.search(r"\[\d+(?:\s*,\s*\d+)*\]\s+\p{L}", inner))  # "[1] Skills On Point, [2] Graduates ..."
     text = _LIST_MARK.sub("", strip_citations(inner)).strip().strip("*_").strip()
-    words = re.findall(r"[A-Za-z0-9][\w'’.,%$£€/+-]*", text)
-    if not re.search(r"[A-Za-z]", text):
+    words = re.findall(r"[\p{L}0-9][\w'’.,%$£€/+-]*", text)
+    if not re.search(r"\p{L}", text):
         return 0.0
     penalties = [1.0]
     if len(words) <= 2:
@@ -128,7 +128,7 @@ def _bare_names(text: str) -> bool:
     items = [i.strip() for i in re.split(r",|;|\band\b|\bor\b", text.rstrip(".!?")) if i.strip()]
     if len(items) < 3:
         return False
-    return all(re.fullmatch(r"(?:[A-Z][\w.&'’-]*\s?){1,4}", i) for i in items)
+    return all(re.fullmatch(r"(?:\p{Lu}[\w.&'’-]*\s?){1,4}", i) for i in items)
 
 
 # ---------------------------------------------------------------- relevance to the question

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from advisor.store import StoreUnavailable
 from ingest.lock import IngestBusy
+from ingest.loaders import SUPPORTED_SUFFIXES
 from ingest.pipeline import UsageError, ingest_paths, list_sources, remove_source
 
 
@@ -88,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
 
     for source, error in report.failed:
         print(f"failed: {source}: {error}", file=sys.stderr)
+    for path in report.ignored:
+        print(f"ignored: {path}: not a supported file type ({', '.join(SUPPORTED_SUFFIXES)})", file=sys.stderr)
     if args.json:
         print(json.dumps(report.as_dict()))
     else:

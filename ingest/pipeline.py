@@ -91,6 +91,8 @@ class IngestReport:
     skipped: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    renamed: list[tuple[str, str]] = field(default_factory=list)  # (name asked for, name stored under)
+    ignored: list[str] = field(default_factory=list)  # files in a folder of a type no loader reads
     chunks: int = 0  # chunks embedded and written by this run
     total_chunks: int = 0  # chunks in the store afterwards
     embed_seconds: float = 0.0
@@ -112,6 +114,8 @@ class IngestReport:
             "chunks_per_s": round(self.chunks_per_second, 1),
             "seconds": round(self.seconds, 2),
             "failures": [{"source": s, "error": e} for s, e in self.failed],
+            "renamed": [{"asked": a, "stored": b} for a, b in self.renamed],
+            "ignored": list(self.ignored),
         }
 
     def summary_line(self) -> str:
@@ -181,8 +185,13 @@ class _Writer:
 
 # ------------------------------------------------------------------ files and source ids
 
-def collect_files(paths: Iterable[Path]) -> tuple[list[_SourceFile], list[str]]:
-    """Files to ingest (directories recursively, each file once) and the directories given."""
+def collect_files(paths: Iterable[Path], ignored: list[str] | None = None) -> tuple[list[_SourceFile], list[str]]:
+    """Files to ingest (directories recursively, each file once) and the directories given.
+
+    Files inside a directory that no loader reads are appended to ``ignored`` (a file named
+    directly is planned, so its failure names it)."""
+    from advisor.profile import PROFILE_FILE  # a corpus's presentation, not an article
+
     paths = list(paths)
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
@@ -200,23 +209,52 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[_SourceFile], list[str]]:
                     continue
                 if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES:
                     files.setdefault(f.resolve(), _SourceFile(f.resolve(), rel.as_posix(), str(path)))
+                elif f.is_file() and ignored is not None and f.name != PROFILE_FILE:
+                    ignored.append(str(f))
         else:
             natural = path.relative_to(cwd).as_posix() if path.is_relative_to(cwd) else path.name
             files.setdefault(path, _SourceFile(path, natural, str(path.parent)))
     return list(files.values()), roots
 
 
-def _assign_sources(files: list[_SourceFile], stored: dict[str, _Stored], names: dict[Path, str]) -> None:
-    """Give every file its source id: stable across runs, never shared by two files in a run."""
+def _assign_sources(files: list[_SourceFile], stored: dict[str, _Stored], names: dict[Path, str],
+                    report: IngestReport | None = None, signature: str = "") -> None:
+    """Give every file its source id: stable across runs, never shared by two files in a run.
+
+    A file the caller names (a page upload) keeps its folder: when the name is taken in
+    this run, or the store holds other content under it, it is stored as "name-2.ext"
+    (then -3, ...) beside it, and ``report.renamed`` says so. Nothing stored is replaced
+    by a different file of the same name.
+    """
     known = {entry.path: source for source, entry in stored.items() if entry.path}
     taken: dict[str, Path] = {}
     for f in files:
         named = names.get(f.path)
-        if named and named not in taken:
-            f.source = named  # the caller's name wins, replacing whatever the store holds under it
+        if named:
+            f.source = _free_name(named, f.path, stored, taken, signature)
+            if f.source != named and report is not None:
+                report.renamed.append((named, f.source))
         else:
             f.source = next(c for c in _candidate_ids(f, known) if _is_free(c, f.path, stored, taken))
         taken[f.source] = f.path
+
+
+def _free_name(named: str, path: Path, stored: dict[str, _Stored], taken: dict[str, Path], signature: str) -> str:
+    """``named``, or the first "stem-N.ext" beside it that neither this run nor other stored content holds."""
+    try:
+        file_hash = hashlib.sha256(path.read_bytes() + signature.encode()).hexdigest()
+    except OSError:
+        file_hash = ""  # unreadable: the plan reports it under whatever name it gets
+    folder, _, base = named.rpartition("/")
+    stem, dot, ext = base.rpartition(".") if "." in base.strip(".") else (base, "", "")
+    n = 1
+    while True:
+        candidate = named if n == 1 else f"{folder + '/' if folder else ''}{stem}-{n}{dot}{ext}"
+        entry = stored.get(candidate)
+        same_content = entry is not None and file_hash in entry.hashes
+        if candidate not in taken and (entry is None or not entry.ids or same_content):
+            return candidate
+        n += 1
 
 
 def _candidate_ids(f: _SourceFile, known: dict[str, str]):
@@ -294,12 +332,12 @@ def ingest_paths(
     """
     settings = settings or get_settings()
     started = time.perf_counter()
-    files, roots = collect_files([Path(p) for p in (paths or [settings.corpus_dir])])
     report = IngestReport()
+    files, roots = collect_files([Path(p) for p in (paths or [settings.corpus_dir])], report.ignored)
     with ingest_lock(settings, on_wait=(lambda message: progress(0, 0, message)) if progress else None):
         writer, stored = _open_store(settings, reset=reset)
-        _assign_sources(files, stored, {Path(p).resolve(): name for p, name in (names or {}).items()})
         signature = chunker_signature(settings)
+        _assign_sources(files, stored, {Path(p).resolve(): name for p, name in (names or {}).items()}, report, signature)
         plans: list[_Plan] = []
         for i, f in enumerate(files):
             if progress:

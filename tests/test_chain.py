@@ -410,3 +410,16 @@ def test_a_draft_sentence_far_below_the_best_source_sentence_does_not_open_the_a
     assert selection_floor(ranked) <= score < selection_floor(ranked, DRAFT_FLOOR), score
     answer = advisor.ask(question)
     assert answer.text.startswith("The TDS guide compares the roles on four aspects"), answer.text
+
+
+def test_markup_in_a_question_is_read_as_text(corpus_home):
+    """Issue 24, finding 7: "<b>ML engineer</b>" was refused as "b ML engineer"."""
+    answer = Advisor(engine="extractive").ask("What does an <b>ML engineer</b> do?")
+    assert not answer.refused, answer.text
+    assert "<b>" not in answer.text
+
+
+def test_an_accented_place_is_named_whole_in_a_refusal(corpus_home):
+    """Issue 24, finding 7: "São Paulo" became "don't cover Paulo"."""
+    answer = Advisor(engine="extractive").ask("How much do AI engineers earn in São Paulo?")
+    assert answer.refused and "São Paulo" in answer.text, answer.text

@@ -364,3 +364,15 @@ def test_a_store_from_before_the_ready_flag_is_migrated(tmp_path, corpus_copy):
     assert (summary["skipped"], summary["chunks"]) == (len(list(corpus_copy.glob("*.md"))), 0)
     assert all(m["ready"] is True for m in store_metadatas(home).values())
     assert store_ids(home) == before
+
+
+def test_a_folder_with_an_unsupported_file_names_it(tmp_path):
+    """Issue 24, finding 4: ``python -m ingest folder/`` skipped a .docx without a word."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "notes.md").write_text("# Stewards\n\nData stewards keep the catalogue of datasets accurate.\n")
+    (folder / "cv.docx").write_bytes(b"PK\x03\x04 not really a document")
+    result, summary = ingest_json(tmp_path / "home", str(folder))
+    assert result.returncode == 0, result.stderr
+    assert summary["added"] == 1 and summary["ignored"] == [str((folder / "cv.docx").resolve())]
+    assert "cv.docx" in result.stderr and "not a supported file type" in result.stderr

@@ -127,3 +127,54 @@ def test_a_private_upload_stays_out_of_the_shared_index_in_process(built_home, a
     assert "steward" in retriever.keyword_index("session-1").idf and "steward" not in shared_vocabulary
     assert remove_uploads(owner="session-1") == 1
     assert all(d.metadata.get("owner") is None for d in retriever.invoke(QUESTION, session="session-1"))
+
+
+def test_same_named_files_in_one_upload_are_both_kept_in_the_sessions_folder(built_home, advisor_home, files):
+    """Issue 24, finding 1: the second file of a name escaped to a top-level source and could replace a shared one."""
+    from ingest.pipeline import ingest_uploads, list_sources
+
+    a, b = files
+    shutil.copytree(built_home, advisor_home)
+    report = ingest_uploads([(a / "notes.md", "notes.md"), (b / "notes.md", "notes.md")], "s1")
+    assert sorted(report.added) == ["uploads/s1/notes-2.md", "uploads/s1/notes.md"]
+    assert report.renamed == [("uploads/s1/notes.md", "uploads/s1/notes-2.md")]
+    # A later upload of the same name with other content is kept beside them; the same content is known.
+    again = ingest_uploads([(a / "notes.md", "notes.md")], "s1")
+    assert again.added == [] and again.renamed == []
+    shared = [r["source"] for r in list_sources() if not r["private"]]
+    assert not any("notes" in s for s in shared)
+
+
+def test_published_uploads_of_one_name_never_replace_each_other(built_home, advisor_home, files, monkeypatch):
+    """Issue 24, finding 5: a second visitor's different file of the same name replaced the first's."""
+    from advisor.config import get_settings
+    from ingest.pipeline import ingest_uploads, list_sources
+
+    a, b = files
+    shutil.copytree(built_home, advisor_home)
+    monkeypatch.setenv("ADVISOR_PUBLISH_UPLOADS", "true")
+    get_settings.cache_clear()
+    try:
+        first = ingest_uploads([(a / "notes.md", "notes.md")], "visitor-1")
+        second = ingest_uploads([(b / "notes.md", "notes.md")], "visitor-2")
+    finally:
+        monkeypatch.delenv("ADVISOR_PUBLISH_UPLOADS")
+        get_settings.cache_clear()
+    assert first.added == ["uploads/notes.md"] and second.added == ["uploads/notes-2.md"]
+    assert {"uploads/notes.md", "uploads/notes-2.md"} <= {r["source"] for r in list_sources()}
+
+
+def test_a_batch_with_an_unsupported_file_adds_the_others_and_names_it(built_home, tmp_path, files):
+    """Issue 24, finding 4: the page rejected the whole batch for one .docx, naming no file; and the upload
+    of two same-named files says under which name the second is kept."""
+    a, b = files
+    docx = tmp_path / "cv.docx"
+    docx.write_bytes(b"PK\x03\x04 not really a document")
+    url, proc = _app(built_home, tmp_path)
+    try:
+        status = Tab(url).upload(a / "notes.md", docx, b / "notes.md")
+        assert "Added 2 file(s)" in status, status
+        assert "cv.docx" in status and "unsupported file type" in status, status
+        assert "notes-2.md" in status, status
+    finally:
+        stop_app(proc)
