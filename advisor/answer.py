@@ -26,6 +26,9 @@ class Answer:
     text: str
     citations: list[Citation] = field(default_factory=list)
     refused: bool = False
+    # Why it was refused: "instruction", "language" (asked in another language than the sources'), "no passages", "not mentioned" (a name no passage mentions),
+    # "gate" (the store's calibrated relevance gate), "nothing supported" (no drafted sentence held up).
+    refused_because: list[str] = field(default_factory=list)
     engine: str = ""
     question: str = ""
     rewritten_question: str | None = None
@@ -41,6 +44,7 @@ class Answer:
         return {
             "answer": self.text,
             "refused": self.refused,
+            "refused_because": self.refused_because,
             "engine": self.engine,
             "citations": [asdict(c) for c in self.citations],
             "rewritten_question": self.rewritten_question,

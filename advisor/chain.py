@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import math
 import queue
-import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
@@ -32,13 +31,14 @@ from itertools import islice
 from typing import Any
 
 import numpy as np
+import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
 from langchain_core.documents import Document
 from langchain_core.language_models import BaseChatModel
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableGenerator, RunnableLambda
 from pydantic import BaseModel, Field
 
-from advisor import form, gate, safety
+from advisor import form, gate, language, safety
 from advisor.answer import Answer, AnswerChunk, Citation
 from advisor.config import Settings, get_settings
 from advisor.engines import ChatEngine, ExtractiveEngine, make_engine, resolve_engine
@@ -294,9 +294,15 @@ class Pipeline:
                          "keyword_coverage": round(features.keyword_coverage, 4)}
         uncovered = gate.unmentioned_names(state["query"], docs, profile.subjects, idf) if docs else []
         state["refusal"] = None
+        asked_in = language.other_language(state["query"], profile.language)
+        reasons = [("instruction", state["blocked"]), ("language", bool(asked_in)), ("no passages", not docs),
+                   ("not mentioned", bool(uncovered)), ("gate", bool(docs) and not profile.gate.admits(features))]
+        state["refused_because"] = [reason for reason, applies in reasons if applies]
         if state["blocked"]:
             state["refusal"] = safety.INSTRUCTION_REFUSAL
-        elif not docs or not profile.gate.admits(features) or uncovered:
+        elif asked_in:
+            state["refusal"] = language.message(asked_in, profile.language)
+        elif state["refused_because"]:
             state["refusal"] = profile.refusal(uncovered)
         return state
 
@@ -474,6 +480,7 @@ class Pipeline:
         refused = bool(state["refusal"]) or not emitted
         if refused and not state["refusal"]:  # nothing in the passages held up: say so rather than guess
             state["refusal"] = state["profile"].refusal()
+            state["refused_because"] = ["nothing supported"]
             yield AnswerChunk(text=state["refusal"])
         timings = state["timings"]
         timings["first_token_ms"] = first[0] if first else (time.perf_counter() - state["started"]) * 1000
@@ -483,6 +490,7 @@ class Pipeline:
             text=state["refusal"] if refused else "".join(emitted).strip(),
             citations=[] if refused else self._citations(docs, numbering),
             refused=refused,
+            refused_because=state.get("refused_because") or [] if refused else [],
             engine=state.get("draft_engine", self.engine.name),
             question=state["question"],
             rewritten_question=state["rewritten"],

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     openai_model: str = Field("gpt-4o-mini", validation_alias=AliasChoices("OPENAI_MODEL"))
     # A hung or unreachable model server costs a visitor at most this long per call.
     llm_timeout_s: float = 20.0
+    # After a model server times out or cannot be reached, answers come from the sources at once for
+    # this long, then a quick health check (2 s) decides whether to try the server again.
+    llm_breaker_s: float = 60.0
     # The ragas judge (python -m evals --judge openai): time per scoring job and answer length.
     judge_timeout_s: float = 180.0
     judge_max_tokens: int = 1024

@@ -16,6 +16,7 @@ Engines only draft. The pipeline grounds every sentence afterwards, whatever the
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from langchain_core.documents import Document
 from langchain_core.language_models import BaseChatModel
@@ -75,8 +76,9 @@ class ChatEngine:
     """Drafts an answer with any LangChain chat model (llama.cpp, OpenAI, any ``init_chat_model`` provider)."""
 
     def __init__(self, name: str, chat_model: BaseChatModel, grounder: Grounder, per_doc: int = 2,
-                 slow_start: bool = False) -> None:
+                 slow_start: bool = False, breaker=None) -> None:
         self.name = name
+        self.breaker = breaker  # advisor.llm.CircuitBreaker for a model behind a server, else None
         self.chat_model = chat_model
         self.grounder = grounder
         self.per_doc = per_doc  # sentences of each passage in the prompt
@@ -90,7 +92,22 @@ class ChatEngine:
     def stream(self, question: str, docs: Sequence[Document], config=None, subjects: Subjects | None = None
                ) -> Iterator[str]:
         sources = format_sources(self.grounder, question, docs, self.per_doc, subjects)
-        yield from self.chain.stream({"sources": sources, "question": question}, config=config)
+        with self._guarded():
+            yield from self.chain.stream({"sources": sources, "question": question}, config=config)
+
+    @contextmanager
+    def _guarded(self) -> Iterator[None]:
+        """A call to the model through the circuit breaker: refused at once while it is open, and a
+        timeout or lost connection opens it."""
+        if self.breaker is None:
+            yield
+            return
+        self.breaker.before_call()
+        try:
+            yield
+        except Exception as exc:
+            self.breaker.record_failure(exc)
+            raise
 
     def warm_up(self) -> None:
         """Load the chat model ahead of the first question (a local model: also evaluate the system prompt)."""
@@ -100,7 +117,8 @@ class ChatEngine:
             warm([system])
 
     def rewrite(self, question: str, history_text: str, config=None) -> str | None:
-        text = self.rewrite_chain.invoke({"history": history_text, "question": question}, config=config)
+        with self._guarded():
+            text = self.rewrite_chain.invoke({"history": history_text, "question": question}, config=config)
         return text.strip().split("\n")[0].strip().strip('"') or None
 
 
@@ -114,16 +132,26 @@ def _local(settings: Settings, grounder: Grounder) -> ChatEngine:
                       slow_start=True)
 
 
+def _breaker(settings: Settings, provider: str):
+    """A circuit breaker for a model server; an OpenAI-compatible one is health-checked at its /models."""
+    from advisor.llm import CircuitBreaker, describe_llm_error, openai_reachable
+
+    check = (lambda: openai_reachable(settings, timeout=2.0)) if provider == "openai" else None
+    return CircuitBreaker(settings.llm_breaker_s, check, lambda exc: describe_llm_error(exc, settings))
+
+
 def _openai(settings: Settings, grounder: Grounder) -> ChatEngine:
     from advisor.llm import openai_chat_model
 
-    return ChatEngine("openai", openai_chat_model(settings), grounder)
+    return ChatEngine("openai", openai_chat_model(settings), grounder, breaker=_breaker(settings, "openai"))
 
 
 def _llm(settings: Settings, grounder: Grounder) -> ChatEngine:
     from advisor.llm import provider_chat_model
 
-    return ChatEngine(settings.llm or "llm", provider_chat_model(settings), grounder)
+    provider = (settings.llm or "").split(":", 1)[0]
+    return ChatEngine(settings.llm or "llm", provider_chat_model(settings), grounder,
+                      breaker=_breaker(settings, provider))
 
 
 # name -> factory(settings, grounder). "auto" is not an engine: resolve_engine picks one.

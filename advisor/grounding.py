@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import functools
 import logging
-import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
 import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
 import numpy as np
 
 from advisor.figures import Figure, country_of, figures_in, same_value

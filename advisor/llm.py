@@ -12,6 +12,7 @@ import importlib
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -266,6 +267,60 @@ def openai_chat_model(settings: Settings | None = None) -> BaseChatModel:
     if not openai_configured(settings):
         raise EngineUnavailable("The openai engine needs OPENAI_API_KEY (or OPENAI_BASE_URL for a compatible server).")
     return provider_chat_model(settings, f"openai:{settings.openai_model}")
+
+
+class CircuitBreaker:
+    """Stops calling a model server that timed out or could not be reached, for ``settings.llm_breaker_s``.
+
+    While open, a call fails at once with :class:`EngineUnavailable` (the answer comes from the
+    sources without waiting); when the time is up, ``health_check`` (a 2-second probe; None means
+    healthy) must pass before the server is called again, so a server that still hangs costs 2 s,
+    not the full timeout, and keeps the breaker open.
+    """
+
+    def __init__(self, seconds: float, health_check: Callable[[], str | None] | None = None,
+                 describe: Callable[[BaseException], str | None] = lambda exc: None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self.health_check = health_check
+        self.describe = describe
+        self.clock = clock
+        self.open_until = 0.0
+        self.reason = ""
+        self._lock = threading.Lock()
+
+    def before_call(self) -> None:
+        with self._lock:
+            if not self.open_until:
+                return
+            if self.clock() < self.open_until:
+                raise EngineUnavailable(f"{self.reason} Answers come from the sources for now; the server is "
+                                        f"tried again within {self.open_until - self.clock():.0f} s.")
+            problem = self.health_check() if self.health_check else None
+            if problem:
+                self.open_until = self.clock() + self.seconds
+                raise EngineUnavailable(f"The language model server is still not answering ({problem}). "
+                                        "Answers come from the sources for now.")
+            self.open_until = 0.0  # healthy again: the next call goes through
+
+    def record_failure(self, exc: BaseException) -> None:
+        """Open the breaker when ``exc`` means the server hangs or is gone (not a bad request)."""
+        if self.seconds > 0 and is_unreachable(exc):
+            with self._lock:
+                self.open_until = self.clock() + self.seconds
+                self.reason = self.describe(exc) or "The language model server did not answer."
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """A timeout or a connection that failed: the server, not the request, is the problem."""
+    try:
+        import openai
+
+        if isinstance(exc, (openai.APITimeoutError, openai.APIConnectionError)):
+            return True
+    except ImportError:
+        pass
+    return isinstance(exc, (TimeoutError, ConnectionError)) or "timeout" in type(exc).__name__.lower()
 
 
 def describe_llm_error(exc: Exception, settings: Settings) -> str | None:

@@ -50,6 +50,7 @@ class StoreProfile:
     subjects: Subjects
     gate: Calibration
     titles: list[str] = field(default_factory=list)
+    language: str = ""  # ISO 639-1 code of the language the passages are written in (advisor/language.py)
 
     # ---------------------------------------------------------------- presentation
     @property
@@ -91,7 +92,8 @@ class StoreProfile:
                 "profile": json.dumps({"title": self.corpus.title, "scope": self.corpus.scope,
                                        "starters": self.corpus.starters, "titles": self.titles}),
                 "subjects": self.subjects.to_json(),
-                "gate": json.dumps(self.gate.as_dict())}
+                "gate": json.dumps(self.gate.as_dict()),
+                "language": self.language}
 
     @classmethod
     def from_metadata(cls, metadata: dict) -> StoreProfile | None:
@@ -102,7 +104,7 @@ class StoreProfile:
                    CorpusProfile(data.get("title", ""), data.get("scope", ""), list(data.get("starters", []))),
                    Subjects.from_json(metadata.get("subjects")),
                    Calibration(**json.loads(metadata["gate"])) if metadata.get("gate") else DEFAULT,
-                   list(data.get("titles", [])))
+                   list(data.get("titles", [])), str(metadata.get("language") or ""))
 
 
 def _join(items: list[str]) -> str:
@@ -117,6 +119,7 @@ _lock = threading.Lock()
 def build_profile(retriever, corpus: CorpusProfile | None = None) -> StoreProfile:
     """Find the subjects and calibrate the gate for the store as it is now (a few seconds)."""
     from advisor import gate
+    from advisor.language import corpus_language
     from advisor.store import iter_records, revision, searchable_where
     from advisor.subjects import find_subjects, headings_and_text
 
@@ -132,7 +135,9 @@ def build_profile(retriever, corpus: CorpusProfile | None = None) -> StoreProfil
     names = [subjects.with_article(s) for s in subjects.variants]
     calibration = gate.calibrate(retriever.gate_features_many, records, names, index.idf, current) \
         if records else DEFAULT
-    return StoreProfile(current, corpus, subjects, calibration, titles)
+    step = max(1, len(records) // 40)
+    language = corpus_language(text for text, _ in records[::step])
+    return StoreProfile(current, corpus, subjects, calibration, titles, language)
 
 
 def save_profile(collection, profile: StoreProfile) -> None:

@@ -22,10 +22,10 @@ while a model reads its prompt all come from here. Selection reads document stru
 from __future__ import annotations
 
 import math
-import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
 from langchain_core.documents import Document
 
 from advisor.figures import asks_about_pay, countries_named, country_of, figures_in

@@ -18,11 +18,12 @@ of a subject's modifier ("ML" for "machine learning") become variants of it.
 from __future__ import annotations
 
 import json
-import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+
+import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
 
 from advisor.text import STOPWORDS, content_words, split_sentences, strip_citations
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections import Counter
 import sys
 import time
 from dataclasses import asdict
@@ -35,6 +36,61 @@ def _mean(values):
     return sum(values) / len(values) if values else None
 
 
+def interval(values: list[float], draws: int = 2000) -> tuple[float, float] | None:
+    """A 95 % bootstrap interval of the mean (percentile method, fixed seed so a report is reproducible)."""
+    import numpy as np
+
+    if not values:
+        return None
+    data = np.asarray(values, dtype=float)
+    means = np.random.default_rng(0).choice(data, size=(draws, len(data)), replace=True).mean(axis=1)
+    return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
+
+
+def blind_figures(rows: list[dict]) -> dict:
+    """What issue 22 asks of every corpus: fact recall with its 95 % interval (a refused answerable
+    question counts 0), answerable questions refused, out-of-scope refused, accented-name cases
+    answered, and advice that opens with the recommendation the sources support; for each half of the
+    dataset (split by question) as well as in all."""
+    def figures(part: list[dict]) -> dict:
+        answerable = [r for r in part if r["answerable"]]
+        recall = [r["scores"]["fact_recall"] for r in answerable if r["scores"]["fact_recall"] is not None]
+        out_of_scope = [r for r in part if not r["answerable"]]
+        accented = [r for r in answerable if "accented" in r.get("tags", [])]
+        advice = [r["scores"]["recommendation_first"] for r in part if r["scores"].get("recommendation_first") is not None]
+        return {
+            "cases": len(part),
+            "fact_recall": _mean(recall), "fact_recall_ci95": interval(recall),
+            "answerable_refused": sum(r["refused"] for r in answerable), "answerable": len(answerable),
+            "answerable_refused_because": dict(Counter(reason for r in answerable if r["refused"]
+                                                       for reason in r.get("refused_because") or ["?"])),
+            "answerable_refused_ci95": interval([float(r["refused"]) for r in answerable]),
+            "out_of_scope_refused": sum(r["refused"] for r in out_of_scope), "out_of_scope": len(out_of_scope),
+            "accented_answered": sum(not r["refused"] and bool(r["scores"]["fact_recall"]) for r in accented),
+            "accented": len(accented),
+            "recommendation_first": _mean([float(v) for v in advice]), "advice_labelled": len(advice),
+        }
+
+    return {"all": figures(rows), **{half: figures([r for r in rows if r.get("half") == half])
+                                     for half in ("tuning", "test")}}
+
+
+def _share(n: int, total: int) -> str:
+    return f"{n}/{total}" if total else "—"
+
+
+def blind_line(f: dict) -> str:
+    ci = f["fact_recall_ci95"]
+    recall = f"{f['fact_recall']:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]" if f["fact_recall"] is not None and ci else "—"
+    advice = f", advice opens with the recommendation {f['recommendation_first']:.3f} of {f['advice_labelled']}" \
+        if f["advice_labelled"] else ""
+    accented = f", accented-name cases answered {_share(f['accented_answered'], f['accented'])}" if f["accented"] else ""
+    why = ", ".join(f"{k} {v}" for k, v in sorted(f["answerable_refused_because"].items()))
+    return (f"fact recall {recall}, answerable refused {_share(f['answerable_refused'], f['answerable'])}"
+            f"{f' ({why})' if why else ''}, "
+            f"out of scope refused {_share(f['out_of_scope_refused'], f['out_of_scope'])}{accented}{advice}")
+
+
 def summarize(rows: list[dict]) -> dict:
     scores = [r["scores"] for r in rows]
     summary = {m: _mean([s[m] for s in scores]) for m in METRICS}
@@ -50,7 +106,28 @@ def summarize(rows: list[dict]) -> dict:
     summary["form_defect_rate"] = sum(f[n] for f in forms for n in ("fragments", "orphans", "duplicates")) / sentences \
         if sentences else None
     summary["first_sentence_answers"] = _mean([float(f["first_answers"]) for f in forms if f["sentences"]])
+    advice = [s["recommendation_first"] for s in scores if s.get("recommendation_first") is not None]
+    summary["recommendation_first"] = _mean([float(v) for v in advice])
     return summary
+
+
+def tuned_blind_gaps(report: dict) -> list[str]:
+    """Fact recall on the corpora the advisor was tuned on against the blind ones (corpora named
+    "blind-..."), per engine: the gap a rule fitted to the tuned corpora would open."""
+    lines = []
+    engines = {e for entry in report["corpora"].values() for e in entry["engines"]}
+    for engine in sorted(engines):
+        tuned, blind = [], []
+        for corpus, entry in report["corpora"].items():
+            data = entry["engines"].get(engine)
+            if data and data["blind_figures"]["all"]["fact_recall"] is not None:
+                (blind if corpus.startswith("blind-") else tuned).append(data["blind_figures"]["all"]["fact_recall"])
+        if tuned and blind:
+            gap = sum(tuned) / len(tuned) - sum(blind) / len(blind)
+            report.setdefault("gaps", {})[engine] = round(gap, 3)
+            lines.append(f"{engine}: fact recall tuned corpora {sum(tuned) / len(tuned):.3f}, blind corpora "
+                         f"{sum(blind) / len(blind):.3f}, gap {gap:+.3f}")
+    return lines
 
 
 def run_engine(engine: str, cases, settings) -> list[dict]:
@@ -60,15 +137,18 @@ def run_engine(engine: str, cases, settings) -> list[dict]:
     from evals.metrics import score_case
 
     advisor = Advisor(settings=settings, engine=engine)
+    careers = sorted({c.recommends for c in cases if c.recommends and c.recommends.lower() != "depends"})
     rows = []
     for case in tqdm(cases, desc=f"eval {engine}", unit="case", file=sys.stderr):
         started = time.perf_counter()
         answer = advisor.ask(case.question, case.history)
         others = [c.question for c in cases if c.question != case.question]  # for the off-topic count
-        scores = score_case(advisor.grounder, case, answer, others)
+        scores = score_case(advisor.grounder, case, answer, others, careers)
         rows.append({
             "engine": engine, "category": case.category, "question": case.question, "answerable": case.answerable,
-            "answer": answer.text, "refused": answer.refused, "answered_by": answer.engine,
+            "half": case.half, "tags": case.tags,
+            "answer": answer.text, "refused": answer.refused, "refused_because": answer.refused_because,
+            "answered_by": answer.engine,
             "rewritten_question": answer.rewritten_question, "citations": [c.source for c in answer.citations],
             "retrieved": answer.context_sources, "contexts": answer.contexts,
             "seconds": round(time.perf_counter() - started, 2),
@@ -160,7 +240,8 @@ def main(argv: list[str] | None = None) -> int:
         for engine in args.engine.split(","):
             rows = run_engine(engine, cases, corpus_settings)
             summary = summarize(rows)
-            entry["engines"][engine] = {"summary": summary, "misses": check(summary, thresholds), "rows": rows}
+            entry["engines"][engine] = {"summary": summary, "misses": check(summary, thresholds), "rows": rows,
+                                        "blind_figures": blind_figures(rows)}
             if args.judge:
                 entry["engines"][engine]["judge"] = judge_rows(rows, [c.reference_answer for c in cases], settings)
     report["faithfulness_metric_check"] = evaluate_metric()
@@ -168,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     report["seconds"] = round(time.perf_counter() - started, 1)
     failed = False
     args.out.mkdir(parents=True, exist_ok=True)
+    gap_lines = tuned_blind_gaps(report)
     write_reports(report, args.out)
     print(f"wrote {args.out / 'report.md'} ({report['seconds']} s)")
     for corpus, entry in report["corpora"].items():
@@ -179,9 +261,14 @@ def main(argv: list[str] | None = None) -> int:
                 scores = ", ".join(f"{m} {judged[m]:.3f}" for m in JUDGE_METRICS if judged.get(m) is not None)
                 print(f"{corpus} / {engine}, ragas judge on {judged['cases']} answered cases: {scores or 'no scores'} "
                       f"({judged['failed_scores']} scores the judge failed to produce; not a CI gate)")
+            halves = data["blind_figures"]
+            for part in ("all", "tuning", "test"):
+                print(f"  {part}: {blind_line(halves[part])}")
             for miss in data["misses"]:
                 print(f"  THRESHOLD MISSED: {miss}")
                 failed = True
+    for line in gap_lines:
+        print(line)
     for corpus, entry in report["corpora"].items():
         for c in entry.get("engines_compared", []):
             scored = ", ".join(f"{m} {n}" for m, n in c["scored_differently"].items())

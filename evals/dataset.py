@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,16 @@ class Case:
     expected_sources: list[str] = field(default_factory=list)
     history: list[tuple[str, str]] = field(default_factory=list)
     forbidden: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    recommends: str = ""  # an advice case's career the sources support for this person, or "depends"
+    deciding_trait: str = ""  # what a "depends" recommendation turns on
+
+    @property
+    def half(self) -> str:
+        """"tuning" or "test": fixed by a hash of the question, so a question (and every sentence of its
+        answer) sits in one half only, and adding cases never moves old ones."""
+        return "tuning" if hashlib.sha256(self.question.strip().lower().encode("utf-8")).digest()[0] % 2 == 0 \
+            else "test"
 
     @property
     def answerable(self) -> bool:
@@ -47,5 +58,8 @@ def load_cases(path: Path | str | None = None) -> list[Case]:
             expected_sources=list(item.get("expected_sources") or []),
             history=[tuple(turn) for turn in item.get("history") or []],
             forbidden=list(item.get("forbidden") or []),
+            tags=list(item.get("tags") or []),
+            recommends=str(item.get("recommends") or ""),
+            deciding_trait=str(item.get("deciding_trait") or ""),
         ))
     return cases

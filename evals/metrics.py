@@ -10,11 +10,11 @@ labelled sentences (evals/labelled_sentences.yaml, tuning and held-out halves).
 
 from __future__ import annotations
 
-import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
 
 from advisor.answer import Answer
 from advisor.figures import figures_in, same_value
@@ -269,10 +269,38 @@ class CaseScores:
     refused: bool = False
     refusal_correct: bool = True
     injection_resisted: bool | None = None
+    recommendation_first: bool | None = None  # advice cases labelled with the career the sources support
     failures: list[str] = field(default_factory=list)
 
 
-def score_case(grounder, case: Case, answer: Answer, other_questions: Sequence[str] = ()) -> CaseScores:
+def opens_with_recommendation(answer_text: str, case: Case, careers: Sequence[str] = ()) -> bool:
+    """Does the answer's first sentence give the labelled recommendation? It names the career the case is
+    labelled with, before any other career of the dataset; for "depends", it names the deciding trait
+    (half its content words) or says that it depends."""
+    sentences = answer_sentences(answer_text)
+    if not sentences:
+        return False
+    first = strip_citations(sentences[0])
+    words = tokens(first)
+    if case.recommends.strip().lower() == "depends":
+        trait = set(tokens(case.deciding_trait))
+        return bool(trait) and len(trait & set(words)) * 2 >= len(trait) or "depend" in first.lower()
+
+    def place(career: str) -> int:
+        wanted = tokens(career)
+        for i in range(len(words) - len(wanted) + 1):
+            if wanted and words[i:i + len(wanted)] == wanted:
+                return i
+        return -1
+
+    mine = place(case.recommends)
+    others = [place(c) for c in careers if c.strip().lower() not in (case.recommends.strip().lower(), "depends")]
+    return mine >= 0 and all(p < 0 or p > mine for p in others)
+
+
+def score_case(grounder, case: Case, answer: Answer, other_questions: Sequence[str] = (),
+               careers: Sequence[str] = ()) -> CaseScores:
+    """``careers``: the careers the dataset's advice cases recommend (for :func:`opens_with_recommendation`)."""
     scores = CaseScores(refused=answer.refused)
     scores.refusal_correct = answer.refused != case.answerable
     if not scores.refusal_correct:
@@ -288,6 +316,10 @@ def score_case(grounder, case: Case, answer: Answer, other_questions: Sequence[s
         if scores.context_recall < 1.0:
             scores.failures.append(f"missed sources {sorted(set(case.expected_sources) - set(answer.context_sources))}")
     if answer.refused:
+        if case.answerable and case.reference_facts:
+            scores.fact_recall = 0.0  # a refused answerable question holds none of the facts asked for
+        if case.recommends:
+            scores.recommendation_first = False
         return scores  # an honest refusal is scored by refusal accuracy, not as an irrelevant answer
     scores.faithfulness = faithfulness(answer)
     scores.citation_validity = citation_validity(answer)
@@ -295,6 +327,9 @@ def score_case(grounder, case: Case, answer: Answer, other_questions: Sequence[s
         scores.fact_recall = fact_recall(grounder, answer.text, case.reference_facts)
         scores.answer_relevance = answer_relevance(grounder, answer.text, case)
         scores.form = form_report(grounder, answer, case, other_questions)
+    if case.recommends:
+        scores.recommendation_first = opens_with_recommendation(answer.text, case, careers) \
+            and bool(scores.fact_recall)
     if scores.faithfulness is not None and scores.faithfulness < 1.0:
         scores.failures.append(f"faithfulness {scores.faithfulness:.2f}")
     if scores.fact_recall is not None and scores.fact_recall < 1.0:

@@ -33,11 +33,11 @@ were chosen by leave-one-question-out cross-validation within that half
 from __future__ import annotations
 
 import math
-import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
 
 from advisor.figures import figures_in, same_value
 from advisor.text import strip_citations, tokens

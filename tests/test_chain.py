@@ -423,3 +423,10 @@ def test_an_accented_place_is_named_whole_in_a_refusal(corpus_home):
     """Issue 24, finding 7: "São Paulo" became "don't cover Paulo"."""
     answer = Advisor(engine="extractive").ask("How much do AI engineers earn in São Paulo?")
     assert answer.refused and "São Paulo" in answer.text, answer.text
+
+
+def test_a_question_in_another_language_is_told_the_sources_language(corpus_home):
+    """Issue 22: a question in a language the articles are not written in gets a message naming it."""
+    answer = Advisor(engine="extractive").ask("Combien gagne un ingénieur en intelligence artificielle par an ?")
+    assert answer.refused and answer.refused_because[0] == "language"
+    assert "French" in answer.text and "English" in answer.text and "don't cover" not in answer.text

@@ -177,3 +177,83 @@ def test_an_unknown_provider_is_a_clear_error(corpus_home):
                      env={"ADVISOR_HOME": str(corpus_home), "ADVISOR_LLM": "nosuchprovider:model"})
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "nosuchprovider:model" in result.stderr
+
+
+class _SilentServer:
+    """Accepts connections and never replies: a model server that hangs."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.held: list = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.held.append(conn)
+
+    def close(self) -> None:
+        self.sock.close()
+        for conn in self.held:
+            conn.close()
+
+
+def test_a_hung_model_server_costs_one_timeout_not_one_per_question(corpus_home, monkeypatch):
+    """Issue 24, finding 3: each question waited the full timeout on a server that never replies.
+    After the first timeout the breaker is open: the next answers come from the sources at once,
+    and say so. Time is measured against the timeout, not as a speed target."""
+    import time
+
+    from advisor.chain import Advisor
+    from advisor.config import get_settings
+
+    server = _SilentServer()
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{server.port}/v1")
+    monkeypatch.setenv("OPENAI_API_KEY", "k")
+    monkeypatch.setenv("ADVISOR_LLM_TIMEOUT_S", "4")
+    monkeypatch.setenv("ADVISOR_LLM_BREAKER_S", "600")
+    get_settings.cache_clear()
+    try:
+        advisor = Advisor(engine="openai")
+        started = time.perf_counter()
+        first = advisor.ask("What skills does an ML engineer need?")
+        first_s = time.perf_counter() - started
+        started = time.perf_counter()
+        second = advisor.ask("What does an AI engineer do?")
+        second_s = time.perf_counter() - started
+    finally:
+        server.close()
+        get_settings.cache_clear()
+    assert first_s >= 4 and "did not answer within 4 s" in first.notice, first.notice
+    assert first.citations and second.citations and not second.refused
+    assert second_s < 4, second_s
+    assert "Answers come from the sources for now" in second.notice, second.notice
+
+
+def test_the_breaker_closes_when_its_health_check_passes():
+    from advisor.llm import CircuitBreaker, EngineUnavailable
+
+    now = [0.0]
+    healthy = ["still hanging"]
+    breaker = CircuitBreaker(30, health_check=lambda: healthy[0], clock=lambda: now[0])
+    breaker.before_call()  # closed: calls go through
+    breaker.record_failure(TimeoutError())
+    with pytest.raises(EngineUnavailable):
+        breaker.before_call()
+    now[0] = 31.0
+    with pytest.raises(EngineUnavailable, match="still not answering"):
+        breaker.before_call()  # the health check failed: open for another period
+    now[0] = 62.0
+    healthy[0] = None
+    breaker.before_call()  # healthy again
+    breaker.record_failure(ValueError("a bad request"))  # not the server's fault: stays closed
+    breaker.before_call()
