@@ -22,6 +22,7 @@ import yaml
 
 from advisor.gate import DEFAULT, Calibration
 from advisor.subjects import Subjects
+from advisor.text import content_words
 
 PROFILE_FILE = "profile.yaml"
 
@@ -59,13 +60,19 @@ class StoreProfile:
 
     @property
     def scope(self) -> str:
-        if self.corpus.scope:
+        """What the store covers, for refusals and the page: the profile's own line while it names most of
+        the store's subjects; once articles about other careers are added (more than half of the subjects
+        unnamed), the subjects themselves, or the articles' titles when there are many."""
+        names = [self.subjects.label(s) for s in self.subjects.variants]
+        named = [n for n in names if content_words(n) <= content_words(self.corpus.scope)]
+        if self.corpus.scope and len(named) * 2 >= len(names):
             return self.corpus.scope
-        names = [self.subjects.label(s) for s in self.subjects.variants][:4]
-        if names:
+        if 0 < len(names) <= 8:
             return "what " + _join(names) + " do, the skills they need, their pay and how to choose between them"
         if self.titles:
-            return "the topics of these articles: " + _join(self.titles[:5])
+            shown = self.titles[:8]
+            more = f" and {len(self.titles) - len(shown)} more articles" if len(self.titles) > len(shown) else ""
+            return "the topics of these articles: " + _join(shown) + more
         return "nothing yet: add articles with 'python -m ingest' or the page's upload"
 
     @property

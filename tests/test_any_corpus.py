@@ -38,3 +38,24 @@ def test_the_gates_negative_probes_name_no_job():
     jobs = re.compile(r"\b(job|jobs|career|careers|salary|salaries|earn|pay|hire|hiring|work as|become a|"
                       r"engineer|nurse|doctor|teacher|pilot|designer|developer|accountant)\b", re.I)
     assert not [p for p in probes if jobs.search(p)]
+
+
+def test_the_refusal_scope_follows_a_store_that_grew_past_its_profile():
+    """Issue 22: a store of four career pairs refused with the one comparison its profile.yaml named."""
+    from advisor.gate import DEFAULT
+    from advisor.profile import CorpusProfile, StoreProfile
+
+    class Named:
+        def __init__(self, names):
+            self.variants = names
+
+        def label(self, name):
+            return name
+
+    own = CorpusProfile("Pharmacy", "what pharmacists and pharmacy technicians do")
+    one_pair = StoreProfile(1, own, Named(["pharmacists", "pharmacy technicians", "physicians"]), DEFAULT)
+    assert one_pair.refusal().endswith("They can help with what pharmacists and pharmacy technicians do.")
+    grown = StoreProfile(2, own, Named(["pharmacists", "pharmacy technicians", "electricians", "plumbers",
+                                        "lawyers", "paralegals", "translators", "interpreters"]), DEFAULT)
+    text = grown.refusal()
+    assert all(n in text for n in ("pharmacists", "plumbers", "paralegals", "interpreters")), text
