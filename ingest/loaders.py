@@ -71,8 +71,9 @@ def load_file(path: Path, data: bytes | None = None) -> LoadedDocument:
         elif suffix in (".md", ".markdown"):
             doc = _load_markdown(text)
         else:
-            doc = LoadedDocument(text=text, title=_short_first_line(text))
+            doc = LoadedDocument(text=text, title=_short_first_line(text), kind="plain")
     doc.text = _tidy(doc.text)
+    doc.text = unwrap_markdown(doc.text) if doc.kind == "markdown" else unwrap_plain(doc.text)
     if not doc.text.strip():
         raise LoadError("no text left after extraction")
     doc.title = doc.title or _first_heading(doc.text) or _title_from_name(path)
@@ -176,6 +177,63 @@ def _tidy(text: str) -> str:
     text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = re.sub(r"[ \t]+\n", "\n", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+# Lines that open a block of their own: a list item, a heading, a table row, a quote, a code fence.
+_BLOCK_START = re.compile(r"^\s*(?:[-*+•–]\s|\d{1,3}[.)]\s|#|\||>|```|~~~)")
+_ENDS_SENTENCE = re.compile(r"[.!?:;][\"'”’)\]]*$")
+
+
+def unwrap_markdown(text: str) -> str:
+    """Paragraphs written over several lines become one line each, as Markdown renders them (a single
+    line break inside a paragraph is a space); list items, headings, tables, quotes and code stay."""
+    out: list[str] = []
+    fenced = False
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped.startswith(("```", "~~~")):
+            fenced = not fenced
+        joinable = (out and stripped and not fenced and out[-1].strip() and not _BLOCK_START.match(line)
+                    and not out[-1].lstrip().startswith(("#", "|", "```", "~~~")) and not out[-1].endswith("  "))
+        if joinable:
+            out[-1] = _join_wrapped(out[-1], stripped)
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def unwrap_plain(text: str) -> str:
+    """Lines a PDF or a plain-text file wrapped at a fixed width become the paragraphs they were.
+
+    A line runs on into the next when it is long for this document (at least 60 % of its usual full
+    line, the 90th percentile of line lengths) and does not end a sentence, or when the next line
+    opens in lower case; a short line without closing punctuation is a heading or a term and stays.
+    The next line never joins when it opens a list item.
+    """
+    lines = text.split("\n")
+    lengths = sorted(len(line.strip()) for line in lines if line.strip())
+    if not lengths:
+        return text
+    full = lengths[int(0.9 * (len(lengths) - 1))]
+    out: list[str] = []
+    for line in lines:
+        stripped = line.strip()
+        previous = out[-1].strip() if out else ""
+        if previous and stripped and not _BLOCK_START.match(line):
+            runs_on = len(previous) >= 0.6 * full and not _ENDS_SENTENCE.search(previous)
+            continues = stripped[:1].islower() and not _ENDS_SENTENCE.search(previous)
+            if runs_on or continues:
+                out[-1] = _join_wrapped(out[-1], stripped)
+                continue
+        out.append(line)
+    return "\n".join(out)
+
+
+def _join_wrapped(line: str, rest: str) -> str:
+    """Two pieces of one wrapped paragraph; a word hyphenated at the break ("electri-" "cian") is joined."""
+    if re.search(r"[^\W\d_]-$", line) and rest[:1].islower():
+        return line[:-1] + rest
+    return f"{line.rstrip()} {rest}"
 
 
 def _short_first_line(text: str) -> str:

@@ -200,8 +200,10 @@ def test_files_inside_the_current_directory_are_named_by_their_relative_path(tmp
     assert len(store_ids(home)) == 2
 
 
-def test_files_named_by_the_caller_replace_the_source_of_that_name(tmp_path, advisor_home):
-    """The page's upload: every upload lands in a new temporary folder, named by its original name."""
+def test_a_file_named_by_the_caller_never_replaces_other_content_of_that_name(tmp_path, advisor_home):
+    """The page's upload: every upload lands in a new temporary folder, named by its original name; a
+    second file of that name with other content is kept beside the first (issue 24), the same content
+    is known."""
     from advisor.store import shared_collection
     from ingest.pipeline import ingest_paths
 
@@ -212,8 +214,11 @@ def test_files_named_by_the_caller_replace_the_source_of_that_name(tmp_path, adv
     second.write_text("# Notes\n\nPrompt engineers write evaluation suites that measure what a chatbot answers.\n")
     assert ingest_paths([first], names={first: "notes.md"}).added == ["notes.md"]
     report = ingest_paths([second], names={second: "notes.md"})
-    assert report.updated == ["notes.md"] and report.total_chunks == 1
-    assert shared_collection().get(include=["documents"])["documents"][0].startswith("Prompt engineers")
+    assert report.added == ["notes-2.md"] and report.renamed == [("notes.md", "notes-2.md")]
+    assert report.total_chunks == 2
+    documents = shared_collection().get(include=["documents"])["documents"]
+    assert sorted(d.split()[0] for d in documents) == ["Data", "Prompt"]
+    assert ingest_paths([first], names={first: "notes.md"}).added == []
 
 
 def test_a_file_named_twice_is_ingested_once(tmp_path, corpus_copy):
