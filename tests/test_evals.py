@@ -271,3 +271,42 @@ def test_the_engine_comparison_tells_reordered_answers_from_different_ones():
         e: {"summary": {"faithfulness": 1.0}, "misses": [], "rows": rows, "per_category": {}}
         for e, rows in (("extractive", first), ("local", second))}}}, "thresholds": {}, "seconds": 1}
     assert "| toy | extractive / local | 3 | 2 | 1 | 1 | 0 | 0 | 0 |" in render_markdown(report)
+
+
+def test_blind_corpora_get_their_own_thresholds_and_every_report_splits_by_question():
+    from evals.__main__ import blind_figures, thresholds_for
+    from evals.dataset import Case
+
+    thresholds = {"minimum": {"fact_recall": 0.8, "faithfulness": 0.9}, "maximum": {"off_topic_rate": 0.4},
+                  "blind": {"minimum": {"fact_recall": 0.6}}}
+    assert thresholds_for("nursing", thresholds)["minimum"]["fact_recall"] == 0.8
+    blind = thresholds_for("blind-trades", thresholds)
+    assert blind["minimum"] == {"fact_recall": 0.6, "faithfulness": 0.9} and blind["maximum"] == {"off_topic_rate": 0.4}
+    # The split is by question: fixed by its text, about half each way.
+    halves = [Case(question=f"Question {i}?", category="factual").half for i in range(200)]
+    assert Case(question="Question 7?", category="factual").half == halves[7]
+    assert 70 < halves.count("tuning") < 130
+    rows = [{"answerable": True, "refused": i == 0, "refused_because": ["gate"] if i == 0 else [], "half": h,
+             "tags": ["accented"] if i < 3 else [],
+             "scores": {"fact_recall": 0.0 if i == 0 else 1.0, "recommendation_first": None}}
+            for i, h in enumerate(halves[:10])]
+    figures = blind_figures(rows)
+    assert figures["all"]["answerable_refused"] == 1 and figures["all"]["answerable_refused_because"] == {"gate": 1}
+    assert figures["all"]["fact_recall"] == 0.9 and figures["all"]["accented_answered"] == 2
+    low, high = figures["all"]["fact_recall_ci95"]
+    assert low < 0.9 <= high
+    assert figures["tuning"]["cases"] + figures["test"]["cases"] == 10
+
+
+def test_an_advice_answer_opens_with_the_labelled_recommendation():
+    from evals.dataset import Case
+    from evals.metrics import opens_with_recommendation
+
+    case = Case(question="I like circuits. Which trade suits me?", category="advice", recommends="electrician")
+    careers = ["electrician", "plumber"]
+    assert opens_with_recommendation("An electrician suits you better than a plumber [1]. More.", case, careers)
+    assert not opens_with_recommendation("A plumber or an electrician both train for years [1].", case, careers)
+    assert not opens_with_recommendation("Both trades need an apprenticeship [1].", case, careers)
+    depends = Case(question="Which pays more for me?", category="advice", recommends="depends",
+                   deciding_trait="the country you work in")
+    assert opens_with_recommendation("Which pays more depends on the country you work in [1].", depends, careers)
