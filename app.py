@@ -93,6 +93,15 @@ def session_of(request: gr.Request | None) -> str | None:
     return getattr(request, "session_hash", None) or None
 
 
+def engine_line(answer: Answer) -> str:
+    """Who wrote the answer, and what verification removed from a model's draft."""
+    line = f"answered by {answer.engine}"
+    if answer.drafted_sentences:
+        line += (f" · verification removed {answer.dropped_sentences} of the model's "
+                 f"{answer.drafted_sentences} drafted sentences")
+    return line
+
+
 def respond(message: str, chat: list, records: list, request: gr.Request = None):
     """Stream one grounded answer into the chat; update the sources panel at the end."""
     message = (message or "").strip()
@@ -114,7 +123,7 @@ def respond(message: str, chat: list, records: list, request: gr.Request = None)
     try:
         for item in get_advisor().stream(message, history, session=session_of(request)):
             if isinstance(item, Answer):
-                badge = f"\n\n<span class='engine-badge'>answered by {html.escape(item.engine)}</span>"
+                badge = f"\n\n<span class='engine-badge'>{html.escape(engine_line(item))}</span>"
                 extra = f"\n\n_{html.escape(item.notice)}_" if item.notice else ""
                 chat[-1] = {"role": "assistant", "content": notice + html.escape(item.text) + extra + badge}
                 records = records + [{"index": place, "question": message, "answer": item.text, "answer_obj": item}]

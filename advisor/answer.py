@@ -30,6 +30,9 @@ class Answer:
     # "gate" (the store's calibrated relevance gate), "nothing supported" (no drafted sentence held up).
     refused_because: list[str] = field(default_factory=list)
     engine: str = ""
+    # A model's drafted sentences that verification checked, and how many of them it removed.
+    drafted_sentences: int = 0
+    dropped_sentences: int = 0
     question: str = ""
     rewritten_question: str | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
@@ -46,6 +49,8 @@ class Answer:
             "refused": self.refused,
             "refused_because": self.refused_because,
             "engine": self.engine,
+            "drafted_sentences": self.drafted_sentences,
+            "dropped_sentences": self.dropped_sentences,
             "citations": [asdict(c) for c in self.citations],
             "rewritten_question": self.rewritten_question,
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},

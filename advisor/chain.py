@@ -352,8 +352,17 @@ class Pipeline:
             prompt holds).
             """
             nonlocal ranked
+            if drafted:
+                state["verification"]["drafted"] += 1
+            kept = yield from _checked(sentence, finished, drafted)
+            if drafted and kept:
+                state["verification"]["kept"] += 1
+
+        def _checked(sentence: str, finished: bool, drafted: bool):
+            """The checks of :func:`grounded`; yields the kept sentence and returns whether it was kept."""
+            nonlocal ranked
             if safety.is_instruction(sentence):  # never relay an instruction, whoever wrote it
-                return
+                return False
             if not form.is_whole(sentence):
                 # A line the writer ended without a full stop is repaired; a lead-in (":"), a torn list
                 # item (";", lower-case start) or a tail the token limit cut off is not.
@@ -361,30 +370,32 @@ class Pipeline:
                 repairable = finished and text[-1:].isalnum() and text[:1].isupper()
                 repaired = form.as_sentence(text) if repairable else ""
                 if not form.is_whole(repaired):
-                    return
+                    return False
                 sentence = f"{repaired} {' '.join(f'[{n}]' for n in citations_in(sentence))}".strip()
             result = ground_sentence(self.grounder, sentence, contexts, self.settings.support_threshold, subjects)
             if result is None or result.text.lower() in seen:
-                return
+                return False
             if drafted:
                 if ranked is None:
                     ranked = rank_sentences(self.grounder, state["query"], state["docs"], subjects)
                 score = restated_score(self.grounder, result.text, ranked, result.sources)
                 if score is not None and score < selection_floor(ranked, DRAFT_FLOOR):
-                    return
+                    return False
             if form.points_back(result.text) and not (sources_said and set(result.sources) & sources_said[-1]):
-                return  # "She builds…" after a sentence from another passage: "she" would point at the wrong person
+                return False  # "She builds…" after a sentence from another passage: "she" would point at the wrong person
             if self._repeats(result.text, said, NEAR_DUPLICATE):
-                return
+                return False
             seen.add(result.text.lower())
             said.append(result.text)
             sources_said.append(set(result.sources))
             yield [("sentence", (result.text, result.sources))]
+            return True
 
         drafted = self.engine is not self.extractive  # a model wrote the deltas: hold them to the question too
         for kind, value in _events(inputs):
             if kind == "state":
                 state = value
+                state["verification"] = {"drafted": 0, "kept": 0}  # a model's sentences checked, and kept
                 ranked = None
                 contexts = [d.page_content for d in state["docs"]]
                 subjects = state["profile"].subjects
@@ -486,11 +497,14 @@ class Pipeline:
         timings["first_token_ms"] = first[0] if first else (time.perf_counter() - state["started"]) * 1000
         timings["total_ms"] = (time.perf_counter() - state["started"]) * 1000
         docs = state["docs"]
+        checked = state.get("verification") or {"drafted": 0, "kept": 0}
         answer = Answer(
             text=state["refusal"] if refused else "".join(emitted).strip(),
             citations=[] if refused else self._citations(docs, numbering),
             refused=refused,
             refused_because=state.get("refused_because") or [] if refused else [],
+            drafted_sentences=checked["drafted"],
+            dropped_sentences=checked["drafted"] - checked["kept"],
             engine=state.get("draft_engine", self.engine.name),
             question=state["question"],
             rewritten_question=state["rewritten"],

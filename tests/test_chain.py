@@ -48,6 +48,7 @@ def test_a_wrong_figure_is_dropped(advisor_with):
     answer = advisor_with(reply).ask("How much do engineers earn in the UK?")
     assert "£150k" not in answer.text
     assert "£75k" in answer.text
+    assert (answer.drafted_sentences, answer.dropped_sentences) == (2, 1)  # the page shows what was removed
 
 
 def test_nothing_grounded_falls_back_to_extractive(advisor_with):
