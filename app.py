@@ -102,8 +102,11 @@ def engine_line(answer: Answer) -> str:
     return line
 
 
-def respond(message: str, chat: list, records: list, request: gr.Request = None):
-    """Stream one grounded answer into the chat; update the sources panel at the end."""
+def respond(message: str, chat: list, records: list, about: str = "", request: gr.Request = None):
+    """Stream one grounded answer into the chat; update the sources panel at the end.
+
+    ``about`` is the visitor's "About you" box: used with every question of this tab and kept
+    nowhere, except in a rating's record (so the exported case replays as it was asked)."""
     message = (message or "").strip()
     if not message:  # nothing to answer: leave the chat as it was
         yield chat, "", gr.update(), records
@@ -121,12 +124,13 @@ def respond(message: str, chat: list, records: list, request: gr.Request = None)
     yield chat, "", gr.update(), records
     text = ""
     try:
-        for item in get_advisor().stream(message, history, session=session_of(request)):
+        for item in get_advisor().stream(message, history, session=session_of(request), about=about or ""):
             if isinstance(item, Answer):
                 badge = f"\n\n<span class='engine-badge'>{html.escape(engine_line(item))}</span>"
                 extra = f"\n\n_{html.escape(item.notice)}_" if item.notice else ""
                 chat[-1] = {"role": "assistant", "content": notice + html.escape(item.text) + extra + badge}
-                records = records + [{"index": place, "question": message, "answer": item.text, "answer_obj": item}]
+                records = records + [{"index": place, "question": message, "answer": item.text, "answer_obj": item,
+                                      "about": about or ""}]
                 yield chat, "", render_sources(item), records
             else:
                 text += item
@@ -151,7 +155,8 @@ def on_like(data: gr.LikeData, records: list):
         return gr.update(value="That reply was an error message, so there is nothing to rate.")
     earlier = [(r["question"], r["answer"]) for r in records
                if r.get("index", -1) < index and r["answer_obj"] is not None]
-    record_feedback(record["answer_obj"], liked=bool(data.liked), question=record["question"], history=earlier)
+    record_feedback(record["answer_obj"], liked=bool(data.liked), question=record["question"], history=earlier,
+                    about=record.get("about", ""))
     return gr.update(value=f"Thanks — your {'👍' if data.liked else '👎'} was saved.")
 
 
@@ -240,6 +245,10 @@ def build_ui() -> gr.Blocks:
                     send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
                 with gr.Row():
                     starters = [gr.Button(q, size="sm", elem_classes=["starter"]) for q in profile.starters]
+                with gr.Accordion("About you (optional)", open=False):
+                    about = gr.Textbox("", placeholder="Your skills, what you like or dislike, your country…",
+                                       show_label=False, max_lines=3, elem_id="about",
+                                       info="Used with every question in this tab; not stored.")
                 status = gr.Markdown("", elem_id="status")
             with gr.Column(scale=2):
                 gr.Markdown("### Sources")
@@ -254,10 +263,10 @@ def build_ui() -> gr.Blocks:
         outputs = [chatbot, box, sources, records]
         # One public API endpoint per action ("/ask", "/upload"); the duplicates the page
         # needs for Enter and the starter buttons stay out of the API listing.
-        send.click(respond, [box, chatbot, records], outputs, api_name="ask")
-        box.submit(respond, [box, chatbot, records], outputs, api_visibility="private")
+        send.click(respond, [box, chatbot, records, about], outputs, api_name="ask")
+        box.submit(respond, [box, chatbot, records, about], outputs, api_visibility="private")
         for button in starters:
-            button.click(respond, [button, chatbot, records], outputs, api_visibility="private")
+            button.click(respond, [button, chatbot, records, about], outputs, api_visibility="private")
         chatbot.like(on_like, [records], [status], api_visibility="private")
         files.upload(upload, [files, owned], [upload_status, owned], api_name="upload")
     return demo

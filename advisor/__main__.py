@@ -1,4 +1,4 @@
-"""``python -m advisor ask "QUESTION" [--engine E] [--json]``, ``chat`` and ``feedback --export``."""
+"""``python -m advisor ask "QUESTION" [--engine E] [--json] [--about TEXT]``, ``chat [--about TEXT]`` and ``feedback --export``."""
 
 from __future__ import annotations
 
@@ -19,8 +19,10 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.add_argument("--engine", choices=ENGINE_CHOICES)
     ask.add_argument("--json", action="store_true", help="print one JSON object: answer, refused, engine, citations, rewritten_question, timings_ms")
+    ask.add_argument("--about", default="", help="what you say of yourself (skills, likes, country), used with the question")
     chat = sub.add_parser("chat", help="a short chat in the terminal (empty line or Ctrl-D ends it)")
     chat.add_argument("--engine", choices=ENGINE_CHOICES)
+    chat.add_argument("--about", default="", help="what you say of yourself, used with every question")
     feedback = sub.add_parser("feedback", help="export thumbs up/down from the chat page")
     feedback.add_argument("--export", metavar="FILE", required=True, help="write eval cases as JSONL")
     return parser
@@ -49,10 +51,10 @@ def main(argv: list[str] | None = None) -> int:
                 print("error: the question is empty", file=sys.stderr)
                 return 2
             if args.json:
-                print(json.dumps(advisor.ask(args.question).to_dict(), ensure_ascii=False))
+                print(json.dumps(advisor.ask(args.question, about=args.about).to_dict(), ensure_ascii=False))
                 return 0
             answer = None
-            for item in advisor.stream(args.question):
+            for item in advisor.stream(args.question, about=args.about):
                 if isinstance(item, Answer):
                     answer = item
                 else:
@@ -70,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
                 break
             if not question:
                 break
-            answer = advisor.ask(question, history)
+            answer = advisor.ask(question, history, about=args.about)
             print(answer.text)
             _print_sources(answer)
             history.append((question, answer.text))

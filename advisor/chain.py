@@ -63,6 +63,7 @@ class AdvisorInput(BaseModel):
     question: str
     history: list = Field(default_factory=list)
     session: str | None = None  # a page session: its private uploads are searched as well
+    about: str = ""  # what the person says of themselves ("About you": skills, likes, country)
 
 
 # ------------------------------------------------------------------ follow-up questions
@@ -153,6 +154,13 @@ def acceptable_rewrite(rewritten: str | None, question: str, turns: list[tuple[s
     added = content_words(rewritten) - content_words(question)
     said = set().union(*(content_words(t) for _, t in turns)) if turns else set()
     return bool(added) and content_words(question) <= content_words(rewritten) and added <= said
+
+
+def with_about(state: dict) -> str:
+    """The question as search, the gate, selection and drafting read it: with what the person said of
+    themselves. The names the passages must mention and the language are judged on the question alone
+    (a country in "About you" must not refuse every question)."""
+    return f"{state['query']} (About me: {state['about']})" if state.get("about") else state["query"]
 
 
 # ------------------------------------------------------------------ streaming plumbing
@@ -256,7 +264,10 @@ class Pipeline:
         asked, instructed = safety.strip_instructions(question)
         if instructed:
             state["notices"].append("Instructions in your message were ignored: I only answer from my sources.")
-        state.update(question=question, query=asked or question, rewritten=None, blocked=instructed and not asked)
+        about = " ".join(plain_text(str(data.get("about") or "")).split())[:limit]
+        about, _ = safety.strip_instructions(about) if about else ("", False)
+        state.update(question=question, query=asked or question, rewritten=None, blocked=instructed and not asked,
+                     about=about)
         question = state["query"]
         if needs_rewrite(question, turns, subjects):
             t = time.perf_counter()
@@ -277,7 +288,7 @@ class Pipeline:
     def retrieve(self, state: dict, config: RunnableConfig) -> dict:
         t = time.perf_counter()
         # A retriever that takes no ``session`` ignores it (BaseRetriever passes only what it accepts).
-        state["docs"] = list(self.retriever.invoke(state["query"], config=config, session=state["session"]))
+        state["docs"] = list(self.retriever.invoke(with_about(state), config=config, session=state["session"]))
         state["timings"]["retrieval_ms"] = (time.perf_counter() - t) * 1000
         return state
 
@@ -286,10 +297,10 @@ class Pipeline:
         docs, profile = state["docs"], state["profile"]
         dense = [d.metadata["best_dense"] for d in docs if "best_dense" in d.metadata]
         if docs and not dense:  # a retriever of another kind: measure the passages ourselves
-            vectors = self.grounder.embed([state["query"]] + [d.page_content for d in docs])
+            vectors = self.grounder.embed([with_about(state)] + [d.page_content for d in docs])
             dense = list(vectors[1:] @ vectors[0])
         idf = self.idf(state["session"])  # one read of the vocabulary this session sees, for both checks below
-        features = gate.features(state["query"], dense, idf)
+        features = gate.features(with_about(state), dense, idf)
         state["gate"] = {"best_dense": round(features.best_dense, 4),
                          "keyword_coverage": round(features.keyword_coverage, 4)}
         uncovered = gate.unmentioned_names(state["query"], docs, profile.subjects, idf) if docs else []
@@ -315,11 +326,11 @@ class Pipeline:
             if getattr(self.engine, "slow_start", False) and self.settings.lead_sentences > 0:
                 # A local model's draft is slow to start and is completed from the sources anyway:
                 # the passages' best sentence is shown first, while the model reads its prompt.
-                ranked = rank_sentences(self.grounder, state["query"], state["docs"], state["profile"].subjects)
+                ranked = rank_sentences(self.grounder, with_about(state), state["docs"], state["profile"].subjects)
                 for s in ranked[: self.settings.lead_sentences]:
                     yield [("lead", "".join(f"{text} [{s.doc + 1}]\n" for text in s.sentences))]
             try:
-                for delta in self.engine.stream(state["query"], state["docs"], config=config,
+                for delta in self.engine.stream(with_about(state), state["docs"], config=config,
                                                 subjects=state["profile"].subjects):
                     yield [("delta", delta)]
             except EngineUnavailable as exc:
@@ -377,7 +388,7 @@ class Pipeline:
                 return False
             if drafted:
                 if ranked is None:
-                    ranked = rank_sentences(self.grounder, state["query"], state["docs"], subjects)
+                    ranked = rank_sentences(self.grounder, with_about(state), state["docs"], subjects)
                 score = restated_score(self.grounder, result.text, ranked, result.sources)
                 if score is not None and score < selection_floor(ranked, DRAFT_FLOOR):
                     return False
@@ -425,7 +436,7 @@ class Pipeline:
         state["draft_engine"] = self.engine.name
         if self.engine is self.extractive:
             return
-        extra = (s for s in self.extractive.stream(state["query"], state["docs"], subjects=subjects))
+        extra = (s for s in self.extractive.stream(with_about(state), state["docs"], subjects=subjects))
         if len(said) == len(lead):  # nothing in the draft held up: the answer is extractive
             state["draft_engine"] = f"{self.engine.name}→extractive"
             for sentence in extra:
@@ -696,16 +707,17 @@ class Advisor:
         return all(now - last > STALLED_STREAM_S for last in self._running.values())
 
     def ask(self, question: str, history: History = (), config: RunnableConfig | None = None,
-            session: str | None = None) -> Answer:
-        """The grounded answer; ``session`` names a page session whose private uploads count too."""
-        inputs = {"question": question, "history": list(history or ()), "session": session}
+            session: str | None = None, about: str = "") -> Answer:
+        """The grounded answer; ``session`` names a page session whose private uploads count too, ``about``
+        what the person says of themselves (used with the question, never stored)."""
+        inputs = {"question": question, "history": list(history or ()), "session": session, "about": about}
         with self._answer_running():
             return self.pipeline.invoke(inputs, config=config).answer
 
     def stream(self, question: str, history: History = (), config: RunnableConfig | None = None,
-               session: str | None = None) -> Iterator[str | Answer]:
+               session: str | None = None, about: str = "") -> Iterator[str | Answer]:
         """Yield text deltas of the grounded answer, then the final :class:`Answer`."""
-        inputs = {"question": question, "history": list(history or ()), "session": session}
+        inputs = {"question": question, "history": list(history or ()), "session": session, "about": about}
         with self._answer_running(streamed=True) as token:
             for chunk in self.pipeline.stream(inputs, config=config):
                 self._running[token] = time.monotonic()
@@ -734,9 +746,9 @@ def reset() -> None:
     get_settings.cache_clear()
 
 
-def ask(question: str, history: History = (), engine: str | None = None) -> Answer:
-    return get_advisor(engine).ask(question, history)
+def ask(question: str, history: History = (), engine: str | None = None, about: str = "") -> Answer:
+    return get_advisor(engine).ask(question, history, about=about)
 
 
-def stream(question: str, history: History = (), engine: str | None = None) -> Iterator[str | Answer]:
-    return get_advisor(engine).stream(question, history)
+def stream(question: str, history: History = (), engine: str | None = None, about: str = "") -> Iterator[str | Answer]:
+    return get_advisor(engine).stream(question, history, about=about)

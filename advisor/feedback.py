@@ -22,11 +22,12 @@ CREATE TABLE IF NOT EXISTS feedback (
     refused INTEGER NOT NULL,
     engine TEXT NOT NULL,
     citations TEXT NOT NULL,
-    history TEXT
+    history TEXT,
+    about TEXT
 )
 """
 # Databases made before the history column was added get it on first use.
-_MIGRATIONS = ("ALTER TABLE feedback ADD COLUMN history TEXT",)
+_MIGRATIONS = ("ALTER TABLE feedback ADD COLUMN history TEXT", "ALTER TABLE feedback ADD COLUMN about TEXT")
 
 
 def _connect(settings: Settings):
@@ -34,21 +35,22 @@ def _connect(settings: Settings):
 
 
 def record_feedback(answer: Answer, liked: bool, settings: Settings | None = None, *,
-                    question: str | None = None, history=()) -> int:
+                    question: str | None = None, history=(), about: str = "") -> int:
     """Store one rating with everything needed to replay it as an eval case; returns its id.
 
     ``question`` is what the person typed (the answer may carry a cleaned or rewritten form)
-    and ``history`` the (question, answer) turns before it, so a follow-up replays as asked.
+    and ``history`` the (question, answer) turns before it, so a follow-up replays as asked; ``about`` is
+    what the person said of themselves on the page, kept only with a rated answer so the case replays.
     """
     settings = settings or get_settings()
     citations = [{"id": c.id, "source": c.source, "title": c.title, "text": c.text} for c in answer.citations]
     with _connect(settings) as conn:
         cursor = conn.execute(
             "INSERT INTO feedback (created_at, rating, question, rewritten_question, answer, refused, engine, citations,"
-            " history) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " history, about) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (time.time(), 1 if liked else -1, question or answer.question, answer.rewritten_question, answer.text,
              int(answer.refused), answer.engine, json.dumps(citations),
-             json.dumps([[str(q), str(a)] for q, a in history], ensure_ascii=False)),
+             json.dumps([[str(q), str(a)] for q, a in history], ensure_ascii=False), about or None),
         )
         return int(cursor.lastrowid)
 
@@ -94,6 +96,8 @@ def export_cases(path: str | Path, settings: Settings | None = None) -> int:
             }
             if history:
                 case["history"] = history
+            if row.get("about"):
+                case["about"] = row["about"]
             if row["rewritten_question"] and row["rewritten_question"] != row["question"]:
                 case["rewritten_question"] = row["rewritten_question"]
             if not liked:

@@ -141,7 +141,7 @@ def run_engine(engine: str, cases, settings) -> list[dict]:
     rows = []
     for case in tqdm(cases, desc=f"eval {engine}", unit="case", file=sys.stderr):
         started = time.perf_counter()
-        answer = advisor.ask(case.question, case.history)
+        answer = advisor.ask(case.question, case.history, about=case.about)
         others = [c.question for c in cases if c.question != case.question]  # for the off-topic count
         scores = score_case(advisor.grounder, case, answer, others, careers)
         rows.append({

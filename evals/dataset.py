@@ -22,6 +22,7 @@ class Case:
     history: list[tuple[str, str]] = field(default_factory=list)
     forbidden: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    about: str = ""  # what the person says of themselves ("About you" on the page)
     recommends: str = ""  # an advice case's career the sources support for this person, or "depends"
     deciding_trait: str = ""  # what a "depends" recommendation turns on
 
@@ -59,6 +60,7 @@ def load_cases(path: Path | str | None = None) -> list[Case]:
             history=[tuple(turn) for turn in item.get("history") or []],
             forbidden=list(item.get("forbidden") or []),
             tags=list(item.get("tags") or []),
+            about=str(item.get("about") or ""),
             recommends=str(item.get("recommends") or ""),
             deciding_trait=str(item.get("deciding_trait") or ""),
         ))

@@ -431,3 +431,16 @@ def test_a_question_in_another_language_is_told_the_sources_language(corpus_home
     answer = Advisor(engine="extractive").ask("Combien gagne un ingénieur en intelligence artificielle par an ?")
     assert answer.refused and answer.refused_because[0] == "language"
     assert "French" in answer.text and "English" in answer.text and "don't cover" not in answer.text
+
+
+def test_about_you_is_used_with_the_question_and_a_country_in_it_refuses_nothing(corpus_home):
+    """Issue 23: "About you" travels with every question (search, gate, selection, draft); the names a
+    refusal checks are the question's own, so a country the store never mentions refuses nothing."""
+    advisor = Advisor(engine="extractive")
+    about = "I live in Japan, I know Python and SQL and I like building products."
+    answer = advisor.ask("Which role should I aim for?", about=about)
+    assert not answer.refused and answer.citations, answer.text
+    assert "Japan" not in answer.text
+    result = run_cli("advisor", "ask", "Which role should I aim for?", "--engine", "extractive", "--json",
+                     "--about", about, env={"ADVISOR_HOME": str(corpus_home)})
+    assert result.returncode == 0 and json.loads(result.stdout)["refused"] is False, result.stdout + result.stderr
