@@ -43,7 +43,8 @@ from advisor.answer import Answer, AnswerChunk, Citation
 from advisor.config import Settings, get_settings
 from advisor.engines import ChatEngine, ExtractiveEngine, make_engine, resolve_engine
 from advisor.figures import asks_about_pay, countries_named, country_mentions, country_of, figures_in, same_value
-from advisor.grounding import Grounder, conflicting_figures, context_sentences_of, ground_sentence, money_statements
+from advisor.grounding import (Grounder, conflicting_figures, context_sentences_of, contradicts_sources, ground_sentence,
+                               money_statements)
 from advisor.llm import EngineUnavailable, describe_llm_error
 from advisor.profile import StoreProfile, current_profile
 from advisor.selection import (DRAFT_FLOOR, countries_asked, passage_texts, rank_sentences, restated_score,
@@ -386,7 +387,9 @@ class Pipeline:
             result = ground_sentence(self.grounder, sentence, contexts, self.settings.support_threshold, subjects)
             if result is None or result.text.lower() in seen:
                 return False
-            if drafted:
+            if drafted and contradicts_sources(self.grounder, result.text, contexts, result.sources):
+                return False
+            if drafted and small_model:
                 if ranked is None:
                     ranked = rank_sentences(self.grounder, with_about(state), state["docs"], subjects)
                 score = restated_score(self.grounder, result.text, ranked, result.sources)
@@ -402,7 +405,10 @@ class Pipeline:
             yield [("sentence", (result.text, result.sources))]
             return True
 
-        drafted = self.engine is not self.extractive  # a model wrote the deltas: hold them to the question too
+        drafted = self.engine is not self.extractive  # a model wrote the deltas: check what they claim
+        # A small local model drifts to whatever its prompt holds: its sentences must also be on the question.
+        # A capable model's are not held to it (stand-ins, visible half: true sentences kept 24/72 -> 42/72).
+        small_model = getattr(self.engine, "slow_start", False)
         for kind, value in _events(inputs):
             if kind == "state":
                 state = value

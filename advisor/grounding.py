@@ -323,6 +323,40 @@ def ground_sentence(grounder: Grounder, sentence: str, contexts: Sequence[str], 
     return GroundedSentence(text, kept or [int(np.argmax(scores))])
 
 
+# ---------------------------------------------------------------- what a drafted sentence claims
+
+_YEAR = re.compile(r"(?<![\d.,])(?:1[89]|20)\d{2}(?!\d|[.,]\d)")
+# Negation cues: the closed class of English words that turn a statement into its opposite. A drafted
+# sentence whose negation differs from the source sentence it restates says the opposite of it
+# ("AI engineers no longer rely on ML" against "...rely on ML").
+_NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|cannot|none|nobody|nothing|without|no longer)\b|n['’]t\b",
+                       re.I)
+RESTATES_FOR_POLARITY = 0.6  # cosine at which a drafted sentence is taken to restate a source sentence
+
+
+def contradicts_sources(grounder: Grounder, sentence: str, contexts: Sequence[str], sources: Sequence[int]) -> bool:
+    """Does a drafted sentence claim what its cited passages do not say: a year that the source sentence it
+    restates (or the one before or after it) does not give, or the opposite polarity of that sentence?"""
+    text = strip_citations(sentence)
+    years = set(_YEAR.findall(text))
+    windows: list[tuple[str, str]] = []  # (a source sentence, it with its neighbours)
+    for i in sources:
+        if 0 <= i < len(contexts):
+            sentences = context_sentences_of(contexts[i])
+            windows += [(s, " ".join(sentences[max(0, k - 1):k + 2])) for k, s in enumerate(sentences)]
+    if not windows:
+        return False
+    similarity = grounder.embed([s for s, _ in windows]) @ grounder.embed([text])[0]
+    best = int(np.argmax(similarity))
+    if float(similarity[best]) < RESTATES_FOR_POLARITY:
+        # No one source sentence is restated (a synthesis): a year must be somewhere in the cited passages.
+        return bool(years - set(_YEAR.findall(" ".join(w for _, w in windows))))
+    restated, around = windows[best]
+    if years - set(_YEAR.findall(around)):
+        return True
+    return bool(_NEGATION.search(text)) != bool(_NEGATION.search(restated))
+
+
 # ---------------------------------------------------------------- conflicting figures
 
 

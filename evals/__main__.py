@@ -29,6 +29,8 @@ METRICS = ("faithfulness", "answer_relevance", "fact_recall", "context_precision
 FORM = ("fragments", "orphans", "duplicates", "off_topic")
 # Thresholds on the metrics' own quality (evals/faithfulness_check.py), not on an engine's answers.
 METRIC_CHECK = ("faithfulness_auc_heldout",)
+# Thresholds on the held-out stand-in answers of a corpus (evals/standin_models.py), checked per corpus.
+STANDIN_CHECK = ("standin_true_kept", "standin_false_dropped")
 
 
 def _mean(values):
@@ -175,7 +177,7 @@ def check(summary: dict, thresholds: dict) -> list[str]:
         thresholds = {"minimum": thresholds}
     misses = []
     for metric, minimum in (thresholds.get("minimum") or {}).items():
-        if metric in METRIC_CHECK:  # a property of the metric itself, checked once per run (metric_misses)
+        if metric in METRIC_CHECK + STANDIN_CHECK:  # checked once per run (metric_misses) or corpus (standin_misses)
             continue
         value = summary.get(metric)
         if value is None or value < minimum:
@@ -184,6 +186,17 @@ def check(summary: dict, thresholds: dict) -> list[str]:
         value = summary.get(metric)
         if value is not None and value > maximum:
             misses.append(f"{metric} {round(value, 3)} > {maximum}")
+    return misses
+
+
+def standin_misses(standins: dict, thresholds: dict) -> list[str]:
+    """The held-out stand-in answers against ``standin_true_kept`` and ``standin_false_dropped``."""
+    held = standins.get("heldout") or {}
+    misses = []
+    for name, key in (("standin_true_kept", "true_kept_rate"), ("standin_false_dropped", "false_dropped_rate")):
+        minimum = (thresholds.get("minimum") or {}).get(name)
+        if minimum is not None and held.get(key) is not None and held[key] < minimum:
+            misses.append(f"{name} {held[key]:.3f} < {minimum} (held-out stand-in answers)")
     return misses
 
 
@@ -257,6 +270,10 @@ def main(argv: list[str] | None = None) -> int:
                                         "blind_figures": blind_figures(rows)}
             if args.judge:
                 entry["engines"][engine]["judge"] = judge_rows(rows, [c.reference_answer for c in cases], settings)
+        if corpus:
+            from evals.standin_models import run_standins
+
+            entry["standins"] = run_standins(name, corpus.folder, corpus_settings)
     report["faithfulness_metric_check"] = evaluate_metric()
     report["faithfulness_metric_misses"] = metric_misses(report["faithfulness_metric_check"], thresholds)
     report["seconds"] = round(time.perf_counter() - started, 1)
@@ -282,6 +299,15 @@ def main(argv: list[str] | None = None) -> int:
                 failed = True
     for line in gap_lines:
         print(line)
+    for corpus, entry in report["corpora"].items():
+        for half, c in (entry.get("standins") or {}).items():
+            print(f"{corpus} stand-in model ({half}): true sentences kept {c['true_kept']}/{c['true_kept'] + c['true_dropped']}, "
+                  f"false dropped {c['false_dropped']}/{c['false_kept'] + c['false_dropped']} "
+                  f"(true kept {c['true_kept']} | true dropped {c['true_dropped']} | false kept {c['false_kept']} | "
+                  f"false dropped {c['false_dropped']})")
+        for miss in standin_misses(entry.get("standins") or {}, thresholds):
+            print(f"  THRESHOLD MISSED: {corpus} {miss}")
+            failed = True
     for corpus, entry in report["corpora"].items():
         for c in entry.get("engines_compared", []):
             scored = ", ".join(f"{m} {n}" for m, n in c["scored_differently"].items())

@@ -31,6 +31,17 @@ def advisor_with(corpus_home):
     return make
 
 
+@pytest.fixture
+def small_advisor_with(corpus_home):
+    """A scripted model in the local engine's place: a small model whose sentences must also be on the question."""
+    from advisor.engines import ChatEngine
+    from advisor.chain import shared_grounder
+
+    def make(reply: str) -> Advisor:
+        return Advisor(engine=ChatEngine("local", fake_model(reply), shared_grounder(), slow_start=True))
+    return make
+
+
 def test_invalid_citations_are_fixed_and_unsupported_sentences_dropped(advisor_with):
     reply = ("ML engineers need calculus, linear algebra and statistics [7]. "
              "ML engineers are famous for their love of knitting and opera [1]. "
@@ -380,12 +391,12 @@ def test_an_abbreviated_subject_is_searched_spelled_out(corpus_home):
     assert "fraud detection" in advisor.ask(question).text
 
 
-def test_a_supported_draft_sentence_beside_the_question_is_dropped(advisor_with):
+def test_a_supported_draft_sentence_beside_the_question_is_dropped(small_advisor_with):
     question = "How much does an ML engineer earn in the UK compared with the US?"
     specialties = "Howell lists specialties within the role: ML platform engineer, ML hardware engineer and ML solutions architect"
     reply = (f"Egor Howell's newsletter cites Levels.fyi: the average salary is £105k for a machine learning engineer "
              f"and £75k for an AI engineer in the UK [1]. {specialties} [2].")
-    advisor = advisor_with(reply)
+    advisor = small_advisor_with(reply)
     # The premise: the sentence is true and its passage was retrieved, so only its topic can drop it.
     docs = advisor.retriever.invoke(question)
     assert any(specialties in d.page_content for d in docs)
@@ -396,13 +407,13 @@ def test_a_supported_draft_sentence_beside_the_question_is_dropped(advisor_with)
     assert "specialties" not in answer.text
 
 
-def test_a_draft_sentence_far_below_the_best_source_sentence_does_not_open_the_answer(advisor_with):
+def test_a_draft_sentence_far_below_the_best_source_sentence_does_not_open_the_answer(small_advisor_with):
     from advisor.selection import DRAFT_FLOOR, rank_sentences, restated_score, selection_floor
 
     question = "How do the two roles compare on focus and tech stack?"
     github = ("The TDS guide suggests contributing on GitHub, freelancing on Upwork, interning at startups, networking "
               "on LinkedIn and at conferences such as NeurIPS, and tailoring each resume to the role")
-    advisor = advisor_with(f"{github} [1].")
+    advisor = small_advisor_with(f"{github} [1].")
     docs = advisor.retriever.invoke(question)
     ranked = rank_sentences(advisor.grounder, question, docs, advisor.profile().subjects)
     score = restated_score(advisor.grounder, github + ".", ranked, [i for i, d in enumerate(docs)
@@ -444,3 +455,16 @@ def test_about_you_is_used_with_the_question_and_a_country_in_it_refuses_nothing
     result = run_cli("advisor", "ask", "Which role should I aim for?", "--engine", "extractive", "--json",
                      "--about", about, env={"ADVISOR_HOME": str(corpus_home)})
     assert result.returncode == 0 and json.loads(result.stdout)["refused"] is False, result.stdout + result.stderr
+
+
+def test_a_capable_models_true_sentences_reach_the_reader_and_contradictions_do_not(advisor_with):
+    """Issue 23: a sentence restating a source with its polarity flipped, or adding a year the source does not
+    give, is dropped even though it shares the source's words; the true sentences around them are kept."""
+    reply = ("Egor Howell's newsletter describes an AI engineer as a software engineer who puts existing generative "
+             "AI models to work inside products [1]. "
+             "AI engineers build those models themselves and use them for a specific purpose [1]. "
+             "Howell adds that the title became \"GenAI engineer\" in 2019 [1].")
+    answer = advisor_with(reply).ask("What does an AI engineer do?")
+    assert "puts existing generative AI models to work inside products" in answer.text
+    assert "build those models themselves" not in answer.text and "2019" not in answer.text
+    assert (answer.drafted_sentences, answer.dropped_sentences) == (3, 2)

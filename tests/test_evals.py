@@ -310,3 +310,23 @@ def test_an_advice_answer_opens_with_the_labelled_recommendation():
     depends = Case(question="Which pays more for me?", category="advice", recommends="depends",
                    deciding_trait="the country you work in")
     assert opens_with_recommendation("Which pays more depends on the country you work in [1].", depends, careers)
+
+
+def test_a_stand_in_model_cites_the_passages_of_the_files_its_sentences_name(tmp_path):
+    from evals.standin_models import ScriptedChatModel, StandInAnswer, StandInSentence, reached
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "pay.md").write_text("# Pay\n\nDesigners earn $80,000 a year, the survey says.\n")
+    (folder / "skills.md").write_text("# Skills\n\nDesigners need Figma and user research.\n")
+    answer = StandInAnswer("What do designers earn?", [
+        StandInSentence("The survey puts designer pay at $80,000 a year.", ["pay.md"], True, "paraphrase"),
+        StandInSentence("Designers earn $8,000 a year.", ["pay.md", "skills.md"], False, "swapped-figure")])
+    model = ScriptedChatModel(answers=[answer], folder=str(folder))
+    prompt = ("Sources:\n[1] Designers need Figma and user research.\n[2] Designers earn $80,000 a year, the survey "
+              "says.\n\nQuestion: What do designers earn? (About me: I draw.)")
+    assert model.reply(prompt) == ("The survey puts designer pay at $80,000 a year. [2]\n"
+                                   "Designers earn $8,000 a year. [1][2]")
+    assert model.reply("Conversation:\nuser: hi\n\nLast message: and?\n\nStandalone question:") == ""
+    assert reached("The survey puts designer pay at $80,000 a year.", [{"survey", "puts", "designer", "pay", "year"}])
+    assert not reached("The survey puts designer pay at $80,000 a year.", [{"survey", "designer", "year"}])

@@ -1,0 +1,142 @@
+"""Stand-in chat models: hand-written answers of a capable model, true sentences and planted falsehoods,
+to test that verification keeps the true ones and drops the false ones (issue 23).
+
+``evals/standins/CORPUS.yaml`` holds the answers (written by a helper session from the corpus files,
+each sentence labelled true or false with its kind, in a ``visible`` half and a ``heldout`` half that
+gates CI and is not read by whoever tunes verification). :class:`ScriptedChatModel` replies to the
+advisor's prompt with the answer for its question, citing each sentence by the numbers the prompt
+gives the passages of the files it cites, as a real model would. :func:`run_standins` asks every
+question through ``Advisor(chat_model=...)`` and counts which sentences reached the reader.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+
+from advisor.text import content_words, fold, split_sentences, strip_citations
+
+STANDINS = Path(__file__).resolve().parent / "standins"
+KEPT = 0.9  # share of a drafted sentence's content words an answer sentence must hold to count as it
+
+
+@dataclass
+class StandInSentence:
+    text: str
+    cites: list[str]
+    truth: bool
+    kind: str
+
+
+@dataclass
+class StandInAnswer:
+    question: str
+    sentences: list[StandInSentence]
+    half: str = "visible"
+    about: str = ""
+    history: list = field(default_factory=list)
+
+
+def load_standins(corpus: str) -> list[StandInAnswer]:
+    path = STANDINS / f"{corpus}.yaml"
+    if not path.is_file():
+        return []
+    return [StandInAnswer(item["question"], [StandInSentence(s["text"], list(s.get("cites") or []), bool(s["truth"]),
+                                                             s.get("kind", "")) for s in item["sentences"]],
+                          item.get("half", "visible"), item.get("about") or "",
+                          [tuple(t) for t in item.get("history") or []])
+            for item in yaml.safe_load(path.read_text(encoding="utf-8"))]
+
+
+class ScriptedChatModel(BaseChatModel):
+    """Answers the prompt's question with its hand-written answer; cites passages by the prompt's numbers."""
+
+    answers: list
+    folder: str  # the corpus folder, to tell which numbered source comes from which file
+
+    @property
+    def _llm_type(self) -> str:
+        return "stand-in"
+
+    def _generate(self, messages: list[BaseMessage], stop=None, run_manager=None, **kwargs) -> ChatResult:
+        prompt = str(messages[-1].content)
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=self.reply(prompt)))])
+
+    def reply(self, prompt: str) -> str:
+        sources, _, asked = prompt.rpartition("Question:")
+        if not sources:  # the condense prompt: no rewrite
+            return ""
+        words = content_words(asked)
+        overlap = [(len(words & content_words(a.question)) / max(1, len(content_words(a.question))), i)
+                   for i, a in enumerate(self.answers)]
+        best, index = max(overlap)
+        if best < 0.5:  # a rewritten follow-up far from every scripted question
+            return ""
+        answer = self.answers[index]
+        numbered = _numbered_sources(sources)
+        files = {p.name: fold(p.read_text(encoding="utf-8")) for p in Path(self.folder).iterdir() if p.is_file()}
+        lines = []
+        for sentence in answer.sentences:
+            numbers = [n for n, text in numbered for name in sentence.cites
+                       if name in files and _from_file(text, files[name])]
+            marks = "".join(f"[{n}]" for n in dict.fromkeys(numbers)) or "[1]"
+            lines.append(f"{sentence.text} {marks}")
+        return "\n".join(lines)
+
+
+def _numbered_sources(block: str) -> list[tuple[int, str]]:
+    out = []
+    for line in block.split("\n"):
+        line = line.strip()
+        if line.startswith("[") and "]" in line[:6]:
+            number, _, text = line[1:].partition("]")
+            if number.isdigit():
+                out.append((int(number), text.strip()))
+    return out
+
+
+def _from_file(text: str, file_text: str) -> bool:
+    """Does a numbered source's text come from this file (its first sentence, without markup, is in it)?"""
+    first = (split_sentences(text) or [text])[0]
+    words = [w for w in fold(first).replace("*", "").split() if w.isalnum()][:8]
+    return bool(words) and all(w in file_text for w in words)
+
+
+def reached(sentence: str, answer_sentences: list[set[str]]) -> bool:
+    words = content_words(sentence)
+    return bool(words) and any(len(words & a) >= KEPT * len(words) for a in answer_sentences)
+
+
+def run_standins(corpus: str, folder: Path, settings) -> dict:
+    """Ask every stand-in question; count true kept, true dropped, false kept, false dropped, per half."""
+    from advisor.chain import Advisor
+
+    answers = load_standins(corpus)
+    if not answers:
+        return {}
+    advisor = Advisor(settings=settings, chat_model=ScriptedChatModel(answers=answers, folder=str(folder)))
+    counts: dict[str, Counter] = {"visible": Counter(), "heldout": Counter()}
+    kinds: dict[str, Counter] = {"visible": Counter(), "heldout": Counter()}
+    for item in answers:
+        got = advisor.ask(item.question, item.history, about=item.about)
+        said = [content_words(strip_citations(s)) for s in split_sentences(got.text)] if not got.refused else []
+        for sentence in item.sentences:
+            kept = reached(sentence.text, said)
+            key = f"{'true' if sentence.truth else 'false'}_{'kept' if kept else 'dropped'}"
+            counts[item.half][key] += 1
+            if (sentence.truth and not kept) or (not sentence.truth and kept):
+                kinds[item.half][f"{key}:{sentence.kind}"] += 1
+    out = {}
+    for half, c in counts.items():
+        true, false = c["true_kept"] + c["true_dropped"], c["false_kept"] + c["false_dropped"]
+        out[half] = {**{k: c[k] for k in ("true_kept", "true_dropped", "false_kept", "false_dropped")},
+                     "true_kept_rate": c["true_kept"] / true if true else None,
+                     "false_dropped_rate": c["false_dropped"] / false if false else None,
+                     "misjudged_kinds": dict(kinds[half])}
+    return out
