@@ -328,7 +328,7 @@ def ground_sentence(grounder: Grounder, sentence: str, contexts: Sequence[str], 
 _YEAR = re.compile(r"(?<![\d.,])(?:1[89]|20)\d{2}(?!\d|[.,]\d)")
 # Negation cues: the closed class of English words that turn a statement into its opposite. A drafted
 # sentence whose negation differs from the source sentence it restates says the opposite of it
-# ("AI engineers no longer rely on ML" against "...rely on ML").
+# ("Auditors no longer need a licence" against "...need a licence").
 _NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|cannot|none|nobody|nothing|without|no longer)\b|n['’]t\b",
                        re.I)
 RESTATES_FOR_POLARITY = 0.6  # cosine at which a drafted sentence is taken to restate a source sentence
