@@ -44,7 +44,7 @@ test: install-test
 	$(PY) -m pytest -n $(TEST_WORKERS)
 	$(MAKE) evals
 
-# The CI gate: both offline engines on the two tuned corpora and the two blind ones (built by sessions
+# The CI gate: both offline engines on the two tuned corpora and the two blind ones (built by authors
 # that were not tuning; evals/datasets/blind-*.md), every threshold of evals/thresholds.yaml.
 EVAL_CORPORA ?= starter,nursing,blind-trades,blind-languages
 evals: install

@@ -1,7 +1,7 @@
 """Stand-in chat models: hand-written answers of a capable model, true sentences and planted falsehoods,
 to test that verification keeps the true ones and drops the false ones (issue 23).
 
-``evals/standins/CORPUS.yaml`` holds the answers (written by a helper session from the corpus files,
+``evals/standins/CORPUS.yaml`` holds the answers (written by a separate author from the corpus files,
 each sentence labelled true or false with its kind, in a ``visible`` half and a ``heldout`` half that
 gates CI and is not read by whoever tunes verification). :class:`ScriptedChatModel` replies to the
 advisor's prompt with the answer for its question, citing each sentence by the numbers the prompt
