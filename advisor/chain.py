@@ -519,7 +519,7 @@ class Pipeline:
             text=state["refusal"] if refused else "".join(emitted).strip(),
             citations=[] if refused else self._citations(docs, numbering),
             refused=refused,
-            refused_because=state.get("refused_because") or [] if refused else [],
+            refused_because=(state.get("refused_because") or []) if refused else [],
             drafted_sentences=checked["drafted"],
             dropped_sentences=checked["drafted"] - checked["kept"],
             engine=state.get("draft_engine", self.engine.name),

@@ -118,10 +118,10 @@ def _said_together(phrase: str, sequence: list[str]) -> bool:
     wanted = tokens(phrase)
     if not wanted:
         return True
-    for i in range(len(sequence) - len(wanted) + 1):
-        if all(_mentioned_word(w, {sequence[i + j]}) for j, w in enumerate(wanted)):
-            return True
-    return False
+    distinct = set(sequence)  # each word of the passages is compared once, not at every place it stands
+    matching = [{t for t in distinct if _mentioned_word(w, {t})} for w in wanted]
+    return any(all(sequence[i + j] in matching[j] for j in range(len(wanted)))
+               for i in range(len(sequence) - len(wanted) + 1))
 
 
 def _phrase_after_article(text: str, start: int) -> str:

@@ -218,7 +218,7 @@ def collect_files(paths: Iterable[Path], ignored: list[str] | None = None) -> tu
 
 
 def _assign_sources(files: list[_SourceFile], stored: dict[str, _Stored], names: dict[Path, str],
-                    report: IngestReport | None = None, signature: str = "") -> None:
+                    report: IngestReport | None = None, signature: str = "", max_bytes: int | None = None) -> None:
     """Give every file its source id: stable across runs, never shared by two files in a run.
 
     A file the caller names (a page upload) keeps its folder: when the name is taken in
@@ -231,7 +231,7 @@ def _assign_sources(files: list[_SourceFile], stored: dict[str, _Stored], names:
     for f in files:
         named = names.get(f.path)
         if named:
-            f.source = _free_name(named, f.path, stored, taken, signature)
+            f.source = _free_name(named, f.path, stored, taken, signature, max_bytes)
             if f.source != named and report is not None:
                 report.renamed.append((named, f.source))
         else:
@@ -239,19 +239,25 @@ def _assign_sources(files: list[_SourceFile], stored: dict[str, _Stored], names:
         taken[f.source] = f.path
 
 
-def _free_name(named: str, path: Path, stored: dict[str, _Stored], taken: dict[str, Path], signature: str) -> str:
+def file_hash(data: bytes, signature: str) -> str:
+    """What the store records of a file's content: its bytes and the chunker settings they were split with."""
+    return hashlib.sha256(data + signature.encode()).hexdigest()
+
+
+def _free_name(named: str, path: Path, stored: dict[str, _Stored], taken: dict[str, Path], signature: str,
+               max_bytes: int | None) -> str:
     """``named``, or the first "stem-N.ext" beside it that neither this run nor other stored content holds."""
     try:
-        file_hash = hashlib.sha256(path.read_bytes() + signature.encode()).hexdigest()
-    except OSError:
-        file_hash = ""  # unreadable: the plan reports it under whatever name it gets
+        content = file_hash(read_bytes(path, max_bytes), signature)
+    except LoadError:
+        content = ""  # unreadable or over the limit (checked before reading): the plan reports it by this name
     folder, _, base = named.rpartition("/")
     stem, dot, ext = base.rpartition(".") if "." in base.strip(".") else (base, "", "")
     n = 1
     while True:
         candidate = named if n == 1 else f"{folder + '/' if folder else ''}{stem}-{n}{dot}{ext}"
         entry = stored.get(candidate)
-        same_content = entry is not None and file_hash in entry.hashes
+        same_content = entry is not None and content in entry.hashes
         if candidate not in taken and (entry is None or not entry.ids or same_content):
             return candidate
         n += 1
@@ -337,7 +343,8 @@ def ingest_paths(
     with ingest_lock(settings, on_wait=(lambda message: progress(0, 0, message)) if progress else None):
         writer, stored = _open_store(settings, reset=reset)
         signature = chunker_signature(settings)
-        _assign_sources(files, stored, {Path(p).resolve(): name for p, name in (names or {}).items()}, report, signature)
+        _assign_sources(files, stored, {Path(p).resolve(): name for p, name in (names or {}).items()}, report, signature,
+                        settings.max_file_bytes)
         plans: list[_Plan] = []
         for i, f in enumerate(files):
             if progress:
@@ -395,8 +402,8 @@ def _plan(f: _SourceFile, entry: _Stored | None, settings: Settings, signature: 
           owner: str | None = None) -> _Plan | None:
     """What to write for one file, or None when the store already has it; raises on a bad file."""
     data = read_bytes(f.path, settings.max_file_bytes)
-    file_hash = hashlib.sha256(data + signature.encode()).hexdigest()
-    if entry and entry.is_current(file_hash, f.path):
+    content = file_hash(data, signature)
+    if entry and entry.is_current(content, f.path):
         return None
     doc = load_file(f.path, data)
     chunks = chunk_document(doc, settings)
@@ -412,7 +419,7 @@ def _plan(f: _SourceFile, entry: _Stored | None, settings: Settings, signature: 
         "origin": f.origin,
         "path": str(f.path),
         "title": doc.title,
-        "file_hash": file_hash,
+        "file_hash": content,
         "chunk_count": len(chunks),
         "ready": False,
         **{k: v for k, v in doc.metadata.items() if k in ("publication", "url", "author", "date")},
