@@ -21,6 +21,7 @@ private uploads are searched too); its output chunks are :class:`AnswerChunk`
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
 import queue
 import threading
@@ -44,7 +45,8 @@ from advisor.config import Settings, get_settings
 from advisor.engines import ChatEngine, ExtractiveEngine, make_engine, resolve_engine
 from advisor.figures import asks_about_pay, countries_named, country_mentions, country_of, figures_in, same_value
 from advisor.grounding import (Grounder, conflicting_figures, context_sentences_of, contradicts_sources, ground_sentence,
-                               money_statements)
+                               GroundedSentence, denied_by, money_statements,
+                               verify_drafted)
 from advisor.llm import EngineUnavailable, describe_llm_error
 from advisor.profile import StoreProfile, current_profile
 from advisor.selection import (DRAFT_FLOOR, countries_asked, passage_texts, rank_sentences, restated_score,
@@ -155,6 +157,17 @@ def acceptable_rewrite(rewritten: str | None, question: str, turns: list[tuple[s
     added = content_words(rewritten) - content_words(question)
     said = set().union(*(content_words(t) for _, t in turns)) if turns else set()
     return bool(added) and content_words(question) <= content_words(rewritten) and added <= said
+
+
+def _label(doc: Document) -> str:
+    """What a passage's article is called (its title, its publication): names a sentence may attribute it to."""
+    return " ".join(str(doc.metadata.get(k) or "") for k in ("title", "publication", "source"))
+
+
+def premise(state: dict) -> str:
+    """What the person said of themselves and asked: a model's sentence may restate it without a source."""
+    return "\n".join([state.get("question", ""), state.get("about", ""),
+                      *(text for role, text in state.get("turns", ()) if role == "user")])
 
 
 def with_about(state: dict) -> str:
@@ -268,7 +281,7 @@ class Pipeline:
         about = " ".join(plain_text(str(data.get("about") or "")).split())[:limit]
         about, _ = safety.strip_instructions(about) if about else ("", False)
         state.update(question=question, query=asked or question, rewritten=None, blocked=instructed and not asked,
-                     about=about)
+                     about=about, turns=turns)
         question = state["query"]
         if needs_rewrite(question, turns, subjects):
             t = time.perf_counter()
@@ -350,7 +363,7 @@ class Pipeline:
         seen: set[str] = set()
         lead: list[str] = []  # sentences from the sources, shown before the draft
 
-        sources_said: list[set[int]] = []
+        sources_said: list[int] = []  # the passage each kept sentence comes from (its first source)
 
         ranked: list | None = None  # the passages' units by how well they answer, for judging a model's sentences
 
@@ -384,10 +397,14 @@ class Pipeline:
                 if not form.is_whole(repaired):
                     return False
                 sentence = f"{repaired} {' '.join(f'[{n}]' for n in citations_in(sentence))}".strip()
-            result = ground_sentence(self.grounder, sentence, contexts, self.settings.support_threshold, subjects)
+            if drafted and not small_model:
+                result = self._verified(sentence, state, contexts)
+            else:
+                result = ground_sentence(self.grounder, sentence, contexts, self.settings.support_threshold, subjects)
+                if result is not None and drafted and contradicts_sources(self.grounder, result.text, contexts,
+                                                                          result.sources):
+                    return False
             if result is None or result.text.lower() in seen:
-                return False
-            if drafted and contradicts_sources(self.grounder, result.text, contexts, result.sources):
                 return False
             if drafted and small_model:
                 if ranked is None:
@@ -395,13 +412,13 @@ class Pipeline:
                 score = restated_score(self.grounder, result.text, ranked, result.sources)
                 if score is not None and score < selection_floor(ranked, DRAFT_FLOOR):
                     return False
-            if form.points_back(result.text) and not (sources_said and set(result.sources) & sources_said[-1]):
+            if form.points_back(result.text) and not (sources_said and result.sources[0] == sources_said[-1]):
                 return False  # "She builds…" after a sentence from another passage: "she" would point at the wrong person
             if self._repeats(result.text, said, NEAR_DUPLICATE):
                 return False
             seen.add(result.text.lower())
             said.append(result.text)
-            sources_said.append(set(result.sources))
+            sources_said.append(result.sources[0])
             yield [("sentence", (result.text, result.sources))]
             return True
 
@@ -457,6 +474,31 @@ class Pipeline:
                 state["draft_engine"] = f"{self.engine.name}+extractive"
         elif lead:
             state["draft_engine"] = f"{self.engine.name}+extractive"
+
+    def _verified(self, sentence: str, state: dict, contexts: list[str]):
+        """A capable model's sentence checked against the passages it cites (advisor.grounding.verify_drafted);
+        when they do not hold it, against the store's passages found for the sentence itself (a model may
+        state what another passage of the same article says): one that holds it joins the answer's sources."""
+        docs = state["docs"]
+        check = functools.partial(verify_drafted, self.grounder, threshold=self.settings.support_threshold,
+                                  subjects=state["profile"].subjects, premise=premise(state))
+        verdict = check(sentence, contexts, labels=[_label(d) for d in docs])
+        if verdict.kept is not None or verdict.contradicted:
+            return verdict.kept
+        present = set(contexts)
+        found = [d for d in self.retriever.invoke(strip_citations(sentence), session=state["session"])
+                 if d.page_content not in present]
+        if not found:
+            return None
+        result = check(strip_citations(sentence), [d.page_content for d in found], labels=[_label(d) for d in found]).kept
+        if result is None or denied_by(self.grounder, sentence, contexts + [d.page_content for d in found]):
+            return None
+        sources = []
+        for i in result.sources:
+            docs.append(found[i])
+            contexts.append(found[i].page_content)
+            sources.append(len(docs) - 1)
+        return GroundedSentence(result.text, sources)
 
     def _repeats(self, sentence: str, earlier: list[str], similarity: float = 0.8) -> bool:
         """Whether a sentence says again what an earlier one said (a draft's sentence after the lead: 0.8), or

@@ -28,6 +28,7 @@ from advisor.grounding import Grounder
 from advisor.safety import is_instruction
 from advisor.selection import rank_sentences, select_sentences
 from advisor.subjects import Subjects
+from advisor.text import split_sentences
 
 # ------------------------------------------------------------------ engines
 
@@ -72,26 +73,48 @@ def format_sources(grounder: Grounder, question: str, docs: Sequence[Document], 
     return "\n".join(lines)
 
 
+def format_passages(docs: Sequence[Document]) -> str:
+    """Numbered sources for a capable model's prompt: each passage whole, under its article's title, without
+    sentences that read as instructions (they are never relayed, whoever wrote them)."""
+    blocks = []
+    for d, doc in enumerate(docs):
+        lines = (" ".join(s for s in split_sentences(line) if not is_instruction(s)) if line.strip() else ""
+                 for line in doc.page_content.split("\n"))
+        text = "\n".join(lines).strip()
+        title = doc.metadata.get("title") or ""
+        if text:
+            blocks.append(f"[{d + 1}] " + (f"({title})\n" if title else "") + text)
+    return "\n\n".join(blocks)
+
+
 class ChatEngine:
-    """Drafts an answer with any LangChain chat model (llama.cpp, OpenAI, any ``init_chat_model`` provider)."""
+    """Drafts an answer with any LangChain chat model (llama.cpp, OpenAI, any ``init_chat_model`` provider).
+
+    ``kind`` is the engine class: "small" (the local model: its passages' best sentences, a short prompt, a
+    slow start) or "capable" (a model behind a server or provider: whole passages and the prompt that asks for
+    a direct answer or recommendation first). Each class has its prompt in advisor/prompts.py.
+    """
 
     def __init__(self, name: str, chat_model: BaseChatModel, grounder: Grounder, per_doc: int = 2,
-                 slow_start: bool = False, breaker=None) -> None:
+                 kind: str = "capable", breaker=None) -> None:
         self.name = name
+        self.kind = kind
         self.breaker = breaker  # advisor.llm.CircuitBreaker for a model behind a server, else None
         self.chat_model = chat_model
         self.grounder = grounder
         self.per_doc = per_doc  # sentences of each passage in the prompt
         # A model that takes seconds to read its prompt (llama.cpp on a CPU): the pipeline shows
         # the passages' best sentence first (settings.lead_sentences).
-        self.slow_start = slow_start
-        self.chain = (prompts.ANSWER | chat_model | StrOutputParser()).with_config(run_name="llm_draft")
+        self.slow_start = kind == "small"
+        self.prompt = prompts.ANSWER[kind]
+        self.chain = (self.prompt | chat_model | StrOutputParser()).with_config(run_name="llm_draft")
         self.rewrite_chain = (prompts.CONDENSE | chat_model.bind(max_tokens=48) | StrOutputParser()).with_config(
             run_name="llm_condense")
 
     def stream(self, question: str, docs: Sequence[Document], config=None, subjects: Subjects | None = None
                ) -> Iterator[str]:
-        sources = format_sources(self.grounder, question, docs, self.per_doc, subjects)
+        sources = (format_sources(self.grounder, question, docs, self.per_doc, subjects) if self.kind == "small"
+                   else format_passages(docs))
         with self._guarded():
             yield from self.chain.stream({"sources": sources, "question": question}, config=config)
 
@@ -113,7 +136,7 @@ class ChatEngine:
         """Load the chat model ahead of the first question (a local model: also evaluate the system prompt)."""
         warm = getattr(self.chat_model, "warm_up", None)
         if warm is not None:
-            system = prompts.ANSWER.format_messages(sources="", question="")[0]
+            system = self.prompt.format_messages(sources="", question="")[0]
             warm([system])
 
     def rewrite(self, question: str, history_text: str, config=None) -> str | None:
@@ -129,7 +152,7 @@ def _local(settings: Settings, grounder: Grounder) -> ChatEngine:
     from advisor.llm import local_chat_model
 
     return ChatEngine("local", local_chat_model(settings), grounder, settings.local_sentences_per_passage,
-                      slow_start=True)
+                      kind="small")
 
 
 def _breaker(settings: Settings, provider: str):

@@ -329,14 +329,74 @@ _YEAR = re.compile(r"(?<![\d.,])(?:1[89]|20)\d{2}(?!\d|[.,]\d)")
 # Negation cues: the closed class of English words that turn a statement into its opposite. A drafted
 # sentence whose negation differs from the source sentence it restates says the opposite of it
 # ("Auditors no longer need a licence" against "...need a licence").
-_NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|cannot|none|nobody|nothing|without|no longer)\b|n['’]t\b",
+_NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|cannot|none|nobody|nothing|without|no longer|rather than|"
+                       r"instead of)\b|n['’]t\b",
                        re.I)
 RESTATES_FOR_POLARITY = 0.6  # cosine at which a drafted sentence is taken to restate a source sentence
 
 
+# Necessity: the closed class of English words that make a statement a requirement. A drafted sentence that
+# requires what the source sentence it restates only recommends or allows ("…is always required" against
+# "…strongly recommends this step") claims more than its source.
+_NECESSITY = re.compile(r"\b(?:must|required|requires?|requirement|mandatory|compulsory|always|only|have to|has to|"
+                        r"need to|needs to|essential|necessary)\b", re.I)
+# Contrast: "A rather than B" says the opposite of "B rather than A".
+_CONTRAST = re.compile(r"\b(?:rather than|instead of|not|whereas|while|but|unlike)\b", re.I)
+
+
+def _without_negated(text: str) -> str:
+    """The text without its negated phrases (a negation and the three words after it): "not always required"
+    requires nothing."""
+    return re.sub(rf"(?:{_NEGATION.pattern})(?:\s+[\w'’-]+){{0,3}}", " ", text, flags=re.I)
+
+
+def _contrast_reversed(sentence: str, restated: str) -> bool:
+    """Both contrast two things and the sentence puts on each side what its source puts on the other."""
+    a, b = _CONTRAST.split(sentence, maxsplit=1), _CONTRAST.split(restated, maxsplit=1)
+    if len(a) < 2 or len(b) < 2:
+        return False
+    (a1, a2), (b1, b2) = map(content_words, a), map(content_words, b)
+    kept, crossed = len(a1 & b1) + len(a2 & b2), len(a1 & b2) + len(a2 & b1)
+    return crossed >= 2 and crossed > 2 * kept
+
+
+def _denied(text: str, sentences: Sequence[str], similarity: np.ndarray) -> bool:
+    """The sentence asserts what a source sentence denies ("…is always required" against "…although it is not
+    always required"): a source sentence negates a phrase (its first five words after the negation) of which
+    the sentence holds at least two words (or its one), and no source sentence closer to the sentence holds
+    those words without a negation."""
+    words = content_words(_without_negated(text))
+    denials: list[tuple[float, set[str]]] = []
+    for sentence, sim in zip(sentences, similarity):
+        for m in _NEGATION.finditer(sentence):
+            span = content_words(" ".join(re.split(r"[,;:.]", sentence[m.end():])[0].split()[:5]))
+            if span and len(span & words) >= min(2, len(span)):
+                denials.append((float(sim), span & words))
+    for sim, held in denials:
+        affirmed = [float(other) for sentence, other in zip(sentences, similarity)
+                    if not _NEGATION.search(sentence) and held <= content_words(sentence)]
+        if sim >= 0.45 and sim > max(affirmed, default=-1.0):
+            return True
+    return False
+
+
+def denied_by(grounder: Grounder, sentence: str, contexts: Sequence[str]) -> bool:
+    """Does any of these passages deny what the sentence asserts (:func:`_denied` over all their sentences)?"""
+    text = strip_citations(sentence)
+    sentences = [s for c in contexts for s in context_sentences_of(c)]
+    return bool(sentences) and _denied(text, sentences, grounder.embed(sentences) @ grounder.embed([text])[0])
+
+
 def contradicts_sources(grounder: Grounder, sentence: str, contexts: Sequence[str], sources: Sequence[int]) -> bool:
-    """Does a drafted sentence claim what its cited passages do not say: a year that the source sentence it
-    restates (or the one before or after it) does not give, or the opposite polarity of that sentence?"""
+    """Does a drafted sentence claim what its cited passages do not say?"""
+    return bool(contradiction(grounder, sentence, contexts, sources))
+
+
+def contradiction(grounder: Grounder, sentence: str, contexts: Sequence[str], sources: Sequence[int]) -> str:
+    """What a drafted sentence claims that its cited passages do not say, or "": "denied" (a source sentence
+    negates what it asserts), or, of the source sentence it restates (with the one before and after it),
+    a "year" it does not give, a "requirement" where it makes none, its "contrast" the other way round, or its
+    opposite "negation". Only a denial is the passages saying otherwise; the rest may be said elsewhere."""
     text = strip_citations(sentence)
     years = set(_YEAR.findall(text))
     windows: list[tuple[str, str]] = []  # (a source sentence, it with its neighbours)
@@ -345,16 +405,91 @@ def contradicts_sources(grounder: Grounder, sentence: str, contexts: Sequence[st
             sentences = context_sentences_of(contexts[i])
             windows += [(s, " ".join(sentences[max(0, k - 1):k + 2])) for k, s in enumerate(sentences)]
     if not windows:
-        return False
+        return ""
     similarity = grounder.embed([s for s, _ in windows]) @ grounder.embed([text])[0]
     best = int(np.argmax(similarity))
+    if _denied(text, [s for s, _ in windows], similarity):
+        return "denied"
     if float(similarity[best]) < RESTATES_FOR_POLARITY:
         # No one source sentence is restated (a synthesis): a year must be somewhere in the cited passages.
-        return bool(years - set(_YEAR.findall(" ".join(w for _, w in windows))))
+        everything = " ".join(w for _, w in windows)
+        if years - set(_YEAR.findall(everything)):
+            return "year"
+        requires = _NECESSITY.search(_without_negated(text)) and not _NECESSITY.search(_without_negated(everything))
+        return "requirement" if requires else ""
     restated, around = windows[best]
     if years - set(_YEAR.findall(around)):
-        return True
-    return bool(_NEGATION.search(text)) != bool(_NEGATION.search(restated))
+        return "year"
+    if _NECESSITY.search(_without_negated(text)) and not _NECESSITY.search(_without_negated(around)):
+        return "requirement"
+    if _contrast_reversed(text, restated):
+        return "contrast"
+    if _NEGATION.search(text):  # it negates what no sentence around its source negates
+        return "" if _NEGATION.search(around) else "negation"
+    return "negation" if _NEGATION.search(restated) else ""  # its source negates what it asserts
+
+
+# ---------------------------------------------------------------- a drafted sentence, verified
+
+
+@dataclass
+class Verdict:
+    """A drafted sentence, checked: kept (with the passages that hold it), or not, and whether because its
+    evidence says otherwise (then no other passage may vouch for it) or only because it does not say it."""
+
+    kept: GroundedSentence | None
+    contradicted: bool = False
+
+
+def verify_drafted(grounder: Grounder, sentence: str, contexts: Sequence[str], threshold: float,
+                   subjects: Subjects | None = None, premise: str = "", labels: Sequence[str] = ()
+                   ) -> Verdict:
+    """Keep a model's sentence when what it claims holds in the passages it cites, taken together.
+
+    The evidence is the cited passages plus the one that supports the sentence best (a model may cite
+    one passage of two it combined). Strict checks run over that evidence as one text: every figure with
+    its subject, every year, every name (in the passages, their articles' ``labels`` — a title names its
+    publisher — or the person's own words: ``premise``, what they said of themselves), every comparison, no claim about one subject matched only by a clause about another, and
+    the polarity of the source sentence it restates (:func:`contradicts_sources`). What is left is
+    whether it is about what the evidence says: half the closest evidence sentence's cosine and half the
+    share of its words, not counting the person's own, found in the evidence, against ``threshold``.
+    """
+    subjects = subjects or Subjects()
+    text = strip_citations(sentence)
+    if not is_claim(text) or not contexts:
+        return Verdict(None)
+    per_passage = grounder.support([text], contexts, subjects).scores[0]
+    cited = [n - 1 for n in citations_in(sentence) if 1 <= n <= len(contexts)]
+    evidence = sorted({*cited, int(np.argmax(per_passage))})
+    together = "\n".join(contexts[i] for i in evidence)
+    known = known_names([contexts[i] for i in evidence], subjects)
+    named = "\n".join([together, premise, *(labels[i] for i in evidence if i < len(labels))])
+    said_otherwise = contradiction(grounder, text, contexts, evidence)
+    if said_otherwise or subjects.swapped(text, subjects.clauses(together)):
+        return Verdict(None, contradicted=said_otherwise == "denied")
+    if (not figures_supported(text, together, subjects) or not comparisons_supported(text, together, subjects)
+            or {n for n in novel_names(text, named, known) if not subjects.find(n)}):
+        return Verdict(None)
+    sentences = [(i, s) for i in evidence for s in context_sentences_of(contexts[i])]
+    similarity = grounder.embed([s for _, s in sentences]) @ grounder.embed([text])[0]
+    semantic = max(0.0, float(np.max(similarity)))
+    # What one person or firm does, said of another ("Okafor audits…" where the passage on audits is about
+    # Reyes): the sentence names someone the evidence mentions, and the passage closest to its claim never
+    # does but names someone else. (An article's own authors and publishers, in its labels, may be credited
+    # with what any of its passages says.)
+    closest = sentences[int(np.argmax(similarity))][0]
+    home = contexts[closest]
+    credited = " ".join(labels)
+    named_here = [n for n in sorted(names_in(text) & known, key=text.find)][:1]  # the actor: English names it first
+    if any(_mentions(n, together) and not _mentions(n, home) and not _mentions(n, credited)
+           and not _mentions(n, premise) for n in named_here) and known_names([home], subjects) - set(named_here):
+        return Verdict(None, contradicted=True)
+    words = content_words(subjects.normalize(text)) - content_words(subjects.normalize(premise))
+    lexical = len(words & content_words(subjects.normalize(together))) / len(words) if words else 1.0
+    if Grounder.SEMANTIC_WEIGHT * semantic + Grounder.LEXICAL_WEIGHT * lexical < threshold:
+        return Verdict(None)
+    # The passage closest to the claim first: a pronoun that opens the sentence points into it.
+    return Verdict(GroundedSentence(text, [closest, *(i for i in evidence if i != closest and i in cited)]))
 
 
 # ---------------------------------------------------------------- conflicting figures

@@ -91,13 +91,16 @@ class ScriptedChatModel(BaseChatModel):
 
 
 def _numbered_sources(block: str) -> list[tuple[int, str]]:
-    out = []
+    """The prompt's numbered sources: "[n] text", where a whole passage may run over several lines and open
+    with its article's title in parentheses."""
+    out: list[tuple[int, str]] = []
     for line in block.split("\n"):
         line = line.strip()
-        if line.startswith("[") and "]" in line[:6]:
-            number, _, text = line[1:].partition("]")
-            if number.isdigit():
-                out.append((int(number), text.strip()))
+        number, _, text = line[1:].partition("]") if line.startswith("[") else ("", "", "")
+        if number.isdigit() and len(number) <= 3:
+            out.append((int(number), text.strip()))
+        elif out and line and not (out[-1][1] and not out[-1][1].startswith("(")):
+            out[-1] = (out[-1][0], line)  # the passage's first line after its title
     return out
 
 

@@ -18,6 +18,7 @@ from advisor.form import is_whole
 from advisor.grounding import ground_sentence
 from advisor.selection import rank_sentences
 from advisor.subjects import Subjects
+from advisor.text import split_sentences
 
 
 def fake_model(reply: str) -> GenericFakeChatModel:
@@ -38,7 +39,7 @@ def small_advisor_with(corpus_home):
     from advisor.chain import shared_grounder
 
     def make(reply: str) -> Advisor:
-        return Advisor(engine=ChatEngine("local", fake_model(reply), shared_grounder(), slow_start=True))
+        return Advisor(engine=ChatEngine("local", fake_model(reply), shared_grounder(), kind="small"))
     return make
 
 
@@ -81,7 +82,7 @@ def slow_advisor(reply: str) -> Advisor:
     from advisor.chain import shared_grounder
     from advisor.engines import ChatEngine
 
-    return Advisor(engine=ChatEngine("local", fake_model(reply), shared_grounder(), slow_start=True))
+    return Advisor(engine=ChatEngine("local", fake_model(reply), shared_grounder(), kind="small"))
 
 
 def test_a_draft_that_restates_parts_of_the_lead_adds_nothing(corpus_home):
@@ -468,3 +469,70 @@ def test_a_capable_models_true_sentences_reach_the_reader_and_contradictions_do_
     assert "puts existing generative AI models to work inside products" in answer.text
     assert "build those models themselves" not in answer.text and "2019" not in answer.text
     assert (answer.drafted_sentences, answer.dropped_sentences) == (3, 2)
+
+
+def test_a_capable_model_gets_whole_passages_and_the_prompt_that_asks_for_a_direct_answer(corpus_home):
+    """Prompts sized to the model: a capable engine reads each passage whole (a small one, its best sentences)."""
+    from advisor.chain import shared_grounder
+    from advisor.engines import ChatEngine
+    from advisor.prompts import ANSWER
+
+    seen: list[str] = []
+
+    class Recording(GenericFakeChatModel):
+        def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+            seen.append("\n".join(str(m.content) for m in messages))
+            return super()._generate(messages, stop, run_manager, **kwargs)
+
+    def prompt_of(kind: str) -> tuple[str, list[str]]:
+        seen.clear()
+        model = Recording(messages=iter([AIMessage(content="ML engineers build models [1].")] * 4))
+        answer = Advisor(engine=ChatEngine("scripted", model, shared_grounder(), kind=kind)).ask(
+            "What does an ML engineer do?")
+        return seen[-1], answer.contexts
+
+    (capable, passages), (small, _) = prompt_of("capable"), prompt_of("small")
+    assert "Open with a direct answer" in capable and "Open with a direct answer" not in small
+    assert ANSWER["capable"] is not ANSWER["small"]
+    def holds_whole(prompt: str, passage: str) -> bool:
+        return all(sentence in prompt for sentence in split_sentences(passage))
+
+    assert all(holds_whole(capable, p) for p in passages) and not all(holds_whole(small, p) for p in passages)
+
+
+def test_a_capable_models_synthesis_and_the_persons_own_words_are_kept(advisor_with):
+    """Verification takes the cited passages together, and what the person said of themselves is a premise,
+    not a claim the sources must hold."""
+    reply = ("Since you already know Python and SQL, you have the shared foundations that the TDS guide says make a "
+             "move between the two roles feasible [1].\n"
+             "Howell's list for AI engineers starts with Python and SQL, and the video summary adds testing, CI/CD and "
+             "monitoring of production systems for both roles [2][3].")
+    answer = advisor_with(reply).ask("I already know Python and SQL. Which skills do I still need?")
+    assert "you have the shared foundations" in answer.text
+    assert "starts with Python and SQL" in answer.text
+    assert answer.dropped_sentences == 0
+
+
+def test_a_capable_models_true_sentence_from_a_passage_it_was_not_shown_is_kept_and_cited(advisor_with):
+    """A capable model may state what another passage of the store says: verification looks it up, and the
+    passage that holds it joins the answer's sources."""
+    reply = ("An ML engineer builds and deploys models [1].\n"
+             "For entry-level candidates, the TDS guide recommends the Google Professional Machine Learning Engineer "
+             "certificate and contributions to open-source projects [1].")
+    answer = advisor_with(reply).ask("What does an ML engineer do?")
+    assert "Google Professional Machine Learning Engineer" in answer.text
+    assert any("Google Professional Machine Learning Engineer" in c.text for c in answer.citations)
+
+
+def test_a_capable_models_requirement_or_denied_claim_is_dropped(advisor_with):
+    """A sentence that makes a requirement of what its source only recommends, or asserts what a source
+    sentence denies, is dropped even though it reuses the source's words."""
+    reply = ("The TDS guide says employers always require the Google Professional Machine Learning Engineer "
+             "certificate from entry-level candidates [1].\n"
+             "AI engineers build those generative models themselves [1].\n"
+             "The TDS guide recommends certifications such as the Google Professional Machine Learning Engineer "
+             "certificate for entry-level candidates [1].")
+    answer = advisor_with(reply).ask("Do I need a certificate to become an ML engineer, and do AI engineers build "
+                                     "generative models?")
+    assert "always require" not in answer.text and "build those generative models themselves" not in answer.text
+    assert "recommends certifications" in answer.text
