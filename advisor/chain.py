@@ -464,9 +464,10 @@ class Pipeline:
             state["draft_engine"] = f"{self.engine.name}→extractive"
             for sentence in extra:
                 yield from grounded(sentence)
-        elif len(said) < self.settings.min_answer_sentences:
+        elif small_model and len(said) < self.settings.min_answer_sentences:
             # A small model often stops after one sentence: complete the answer from the
-            # passages' own best sentences, skipping any the draft already said.
+            # passages' own best sentences, skipping any the draft already said. (A capable model's verified
+            # answer is not padded to a sentence count.)
             before = len(said)
             for sentence in islice(self._not_yet_said(extra, said), self.settings.min_answer_sentences - before):
                 yield from grounded(sentence)

@@ -69,11 +69,16 @@ def test_nothing_grounded_falls_back_to_extractive(advisor_with):
     assert answer.engine.endswith("→extractive") and answer.citations
 
 
-def test_a_one_sentence_draft_is_completed_from_the_sources(advisor_with):
-    answer = advisor_with("ML engineers build and deploy models [1].").ask("What does an ML engineer do?")
-    assert answer.engine.endswith("+extractive")
-    assert answer.text.startswith("ML engineers build and deploy models.")
-    sentences = [s for s in answer.text.split("\n") if s.strip()]
+def test_a_small_models_short_draft_is_completed_and_a_capable_ones_is_not_padded(advisor_with, corpus_home):
+    """A small model often stops after one sentence: its answer is completed from the sources. A capable
+    model's verified answer is not padded to a sentence count."""
+    draft = "ML engineers build and deploy models [1]."
+    capable = advisor_with(draft).ask("What does an ML engineer do?")
+    assert capable.text.split("\n")[0].startswith("ML engineers build and deploy models.")
+    assert "+extractive" not in capable.engine and len([s for s in capable.text.split("\n") if s.strip()]) == 1
+    small = slow_advisor(draft).ask("What does an ML engineer do?")
+    sentences = [s for s in small.text.split("\n") if s.strip()]
+    assert small.engine.endswith("+extractive")
     assert len(sentences) >= 3 and len(set(sentences)) == len(sentences)
 
 
@@ -140,7 +145,7 @@ def test_the_ground_step_drops_cut_off_orphan_and_repeated_sentences(advisor_wit
     answer = advisor_with(draft).ask("What does an ML engineer do?")
     lines = [s for s in answer.text.split("\n") if s.strip()]
     assert lines[0].startswith("Egor Howell's newsletter puts it this way: an ML engineer develops models from scratch.")
-    assert "basic libraries" not in lines[1]  # a near-duplicate of the line before
+    assert not any("basic libraries" in line for line in lines[1:])  # a near-duplicate of the line before
     assert not any(line.startswith("He advises") for line in lines)  # "he" would point at the wrong person
     assert "production-ready" not in answer.text.replace("production-ready solutions", "")  # cut off by the limit
     assert not any(line.endswith(":") for line in lines)
