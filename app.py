@@ -22,6 +22,7 @@ from advisor.answer import Answer  # noqa: E402
 from advisor.chain import get_advisor  # noqa: E402
 from advisor.feedback import record_feedback  # noqa: E402
 from advisor.llm import EngineUnavailable  # noqa: E402
+from advisor.profile import StoreProfile  # noqa: E402
 from advisor.store import StoreUnavailable  # noqa: E402
 from advisor.text import table_at  # noqa: E402
 from ingest.loaders import SUPPORTED_SUFFIXES  # noqa: E402
@@ -225,8 +226,15 @@ def _sweep_uploads() -> None:
 
 
 def build_ui() -> gr.Blocks:
-    """The page, presented from the store's profile: its title, scope and starter questions."""
-    profile = get_advisor().profile()
+    """The page, presented from the store's profile: its title, scope and starter questions.
+
+    A store that cannot be read or reached at start (damaged, or its server down) does not stop the page:
+    it is presented plainly, and every question says what is wrong until the store is repaired."""
+    try:
+        profile = get_advisor().profile()
+    except StoreUnavailable as exc:
+        print(f"warning: {exc}", file=sys.stderr)
+        profile = StoreProfile.empty()
     with gr.Blocks(title=f"Career Advisor — {profile.title}", analytics_enabled=False) as demo:
         records = gr.State([])
         owned = gr.State(None, time_to_live=get_settings().upload_ttl_minutes * 60, delete_callback=forget_uploads)
@@ -275,13 +283,22 @@ def build_ui() -> gr.Blocks:
 def _warm_up() -> None:
     """Load the models in the background so the page is served before they are ready; then keep the store's
     passages prepared (their sentence vectors embedded ahead of the questions that will retrieve them)."""
-    try:
-        advisor = get_advisor()
-        print(f"engine: {advisor.engine.name} ({advisor.engine_reason or 'chosen in the settings'})", file=sys.stderr)
-        advisor.warm_up()  # loads the models; answering a question here would hold the model from the first visitor
-    except Exception as exc:
-        print(f"warm-up failed: {exc!r}", file=sys.stderr)
-        return
+    advisor, waiting = None, ""
+    while advisor is None:
+        try:
+            advisor = get_advisor()
+            print(f"engine: {advisor.engine.name} ({advisor.engine_reason or 'chosen in the settings'})",
+                  file=sys.stderr)
+            advisor.warm_up()  # loads the models; answering a question here would hold the model from the first visitor
+        except StoreUnavailable as exc:  # damaged, deleted or out of reach: try again until it is repaired
+            if str(exc) != waiting:
+                print(f"warm-up waits for the store: {exc}", file=sys.stderr)
+                waiting = str(exc)
+            advisor = None
+            time.sleep(PREPARE_EVERY_S)
+        except Exception as exc:
+            print(f"warm-up failed: {exc!r}", file=sys.stderr)
+            return
     prepared_for = None
     while True:
         try:
@@ -309,7 +326,11 @@ def main(argv: list[str] | None = None) -> None:
         if message == "embedding":
             print(f"\rbuilding the store from corpus/: {done}/{total} passages", end="", file=sys.stderr, flush=True)
 
-    report = ensure_store(get_settings(), progress=console_progress)
+    try:
+        report = ensure_store(get_settings(), progress=console_progress)
+    except StoreUnavailable as exc:  # the page still starts; each question says what is wrong
+        print(f"warning: {exc}", file=sys.stderr)
+        report = None
     if report is not None:
         print(f"\n{report.summary_line()}", file=sys.stderr)
     threading.Thread(target=_warm_up, daemon=True).start()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 
 from advisor.answer import Answer
@@ -79,6 +80,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except (EngineUnavailable, StoreUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a step that failed: one line, not a traceback (the log has the details)
+        logging.getLogger(__name__).debug("answer failed", exc_info=True)
+        print(f"error: something went wrong while answering ({type(exc).__name__}: {exc}). Please try again.",
+              file=sys.stderr)
         return 1
 
 

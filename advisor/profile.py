@@ -53,6 +53,11 @@ class StoreProfile:
     titles: list[str] = field(default_factory=list)
     language: str = ""  # ISO 639-1 code of the language the passages are written in (advisor/language.py)
 
+    @classmethod
+    def empty(cls) -> StoreProfile:
+        """A stand-in while the store cannot be read (the page starts anyway; its questions say why)."""
+        return cls(-1, CorpusProfile(), Subjects(), DEFAULT)
+
     # ---------------------------------------------------------------- presentation
     @property
     def title(self) -> str:
@@ -162,14 +167,17 @@ def refresh_profile(retriever, corpus: CorpusProfile | None = None) -> StoreProf
 
 
 def current_profile(retriever) -> StoreProfile:
-    """The store's saved profile, rebuilt first if the store changed since it was made."""
-    from advisor.store import revision
+    """The store's saved profile, rebuilt first if the store changed since it was made.
 
-    collection = retriever.collection()
-    saved = StoreProfile.from_metadata(collection.metadata or {})
-    if saved is not None and saved.revision == revision(collection):
-        return saved
-    return refresh_profile(retriever)
+    Raises ``StoreUnavailable`` when the store cannot be read or reached (advisor/store.py)."""
+    from advisor.store import revision, store_faults
+
+    with store_faults(getattr(retriever, "settings", None)):
+        collection = retriever.collection()
+        saved = StoreProfile.from_metadata(collection.metadata or {})
+        if saved is not None and saved.revision == revision(collection):
+            return saved
+        return refresh_profile(retriever)
 
 
 def refresh_after_ingest(settings, folders) -> StoreProfile:

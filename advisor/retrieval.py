@@ -28,7 +28,8 @@ from pydantic import ConfigDict, PrivateAttr
 
 from advisor import gate
 from advisor.config import Settings, get_settings
-from advisor.store import iter_records, revision, searchable_where, shared_collection, uploads_revision
+from advisor.store import (iter_records, revision, searchable_where, shared_collection, store_fault, store_faults,
+                           uploads_revision)
 from advisor.subjects import Subjects
 from advisor.text import tokens
 
@@ -142,14 +143,17 @@ class HybridRetriever(BaseRetriever):
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
                                 session: str | None = None, subjects: Subjects | None = None) -> list[Document]:
-        try:
-            return self.search(query, session=session, subjects=subjects)
-        except Exception as exc:
-            # Another process may have written between its write and its change marker: reopen once.
-            if type(exc).__name__ != "InternalError":
-                raise
-            shared_collection(self.settings, reopen=True)
-            return self.search(query, session=session, subjects=subjects)
+        # A store that cannot be read or reached is raised as StoreUnavailable (advisor/store.py), whose
+        # message says what to do; the client is dropped with it, so the next question opens the store afresh.
+        with store_faults(self.settings):
+            try:
+                return self.search(query, session=session, subjects=subjects)
+            except Exception as exc:
+                # Another process may have written between its write and its change marker: reopen once.
+                if type(exc).__name__ != "InternalError" or store_fault(exc, self.settings) is not None:
+                    raise
+                shared_collection(self.settings, reopen=True)
+                return self.search(query, session=session, subjects=subjects)
 
     # ------------------------------------------------------------------ search
     def search(self, query: str, k: int | None = None, session: str | None = None,
@@ -266,7 +270,8 @@ class HybridRetriever(BaseRetriever):
         return Document(id=doc.id, page_content="\n".join([doc.page_content.rstrip(), *items]), metadata=meta)
 
     def keyword_index(self, session: str | None = None) -> _KeywordIndex:
-        return self._keyword_index(self.collection(), session)
+        with store_faults(self.settings):
+            return self._keyword_index(self.collection(), session)
 
     def gate_features(self, query: str) -> gate.GateFeatures:
         """The relevance gate's features for ``query`` as this retriever sees the store."""
@@ -280,13 +285,14 @@ class HybridRetriever(BaseRetriever):
         """
         from advisor.embeddings import get_embeddings
 
-        collection = self.collection()
-        idf = self.keyword_index().idf
-        if collection.count() == 0 or not queries:
-            return [gate.GateFeatures(-1.0, 0.0) for _ in queries]
-        vectors = get_embeddings().encode(list(queries))
-        nearest = collection.query(query_embeddings=vectors, n_results=1, where=searchable_where(),
-                                   include=["distances"])
+        with store_faults(self.settings):
+            collection = self.collection()
+            idf = self.keyword_index().idf
+            if collection.count() == 0 or not queries:
+                return [gate.GateFeatures(-1.0, 0.0) for _ in queries]
+            vectors = get_embeddings().encode(list(queries))
+            nearest = collection.query(query_embeddings=vectors, n_results=1, where=searchable_where(),
+                                       include=["distances"])
         return [gate.features(q, [1.0 - float(d[0])] if d else [], idf) for q, d in zip(queries, nearest["distances"])]
 
     def _diversify(self, candidates: dict[str, dict], k: int) -> list[str]:

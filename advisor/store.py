@@ -17,6 +17,14 @@ finding id"). Every change made through ingest ends with :func:`mark_changed`, w
 rewrites ``store_dir/REVISION``; :func:`shared_client` compares that file with what
 it saw when it opened its client and reopens the client when it differs. A Chroma
 server (``ADVISOR_CHROMA_URL``) serves every process itself, so nothing is reopened.
+
+Faults of the store itself. A store whose files cannot be read (``chroma.sqlite3``
+overwritten or truncated: "file is not a database", "database disk image is malformed")
+and a Chroma server that cannot be reached are raised as :class:`StoreDamaged` and
+:class:`StoreUnavailable`, whose messages say what to do (``python -m ingest --rebuild``
+moves a damaged store aside and builds it again; ingest/pipeline.py). The process's
+client is dropped with the fault (:func:`forget`), so the request after the repair (a
+rebuild, a restarted server) opens the store afresh without a restart.
 """
 
 from __future__ import annotations
@@ -34,6 +42,78 @@ from advisor.config import Settings, configure_offline, get_settings
 
 class StoreUnavailable(RuntimeError):
     """The store cannot be opened or reached; the message says what to do."""
+
+
+class StoreDamaged(StoreUnavailable):
+    """The embedded store's files cannot be read (overwritten, truncated): it must be rebuilt."""
+
+
+REBUILD_COMMAND = "python -m ingest --rebuild"
+# What SQLite (through Chroma) says of a file it cannot read as a database.
+_DAMAGE_SIGNS = ("file is not a database", "database disk image is malformed", "malformed database schema")
+
+
+def _damage_sign(exc: BaseException | None) -> str | None:
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        text = str(exc).lower()
+        sign = next((s for s in _DAMAGE_SIGNS if s in text), None)
+        if sign:
+            return sign
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def _unreachable(exc: BaseException | None) -> bool:
+    import httpx
+
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, (httpx.TransportError, ConnectionError, TimeoutError)):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def damaged_message(settings: Settings, sign: str) -> str:
+    return (f"The article store at {settings.store_dir} is damaged ({sign}). Run '{REBUILD_COMMAND}' to move it "
+            "aside (it is kept, renamed) and build it again from the articles (corpus/, or the folders you name "
+            "after --rebuild).")
+
+
+def unreachable_message(settings: Settings, exc: BaseException) -> str:
+    return (f"Cannot reach the Chroma server at {settings.chroma_url} ({type(exc).__name__}). "
+            "Start it with 'chroma run' or unset ADVISOR_CHROMA_URL to use the local store.")
+
+
+def store_fault(exc: BaseException, settings: Settings | None = None) -> StoreUnavailable | None:
+    """The :class:`StoreUnavailable` that a failed store call means, or None when the store itself is not at fault."""
+    if isinstance(exc, StoreUnavailable):
+        return exc
+    settings = settings or get_settings()
+    if settings.chroma_url:
+        return StoreUnavailable(unreachable_message(settings, exc)) if _unreachable(exc) else None
+    sign = _damage_sign(exc)
+    return StoreDamaged(damaged_message(settings, sign)) if sign else None
+
+
+@contextlib.contextmanager
+def store_faults(settings: Settings | None = None):
+    """Raise a fault of the store itself as :class:`StoreUnavailable` (a message that says what to do), and drop
+    the process's client, so the first request after the repair opens the store afresh."""
+    settings = settings or get_settings()
+    try:
+        yield
+    except Exception as exc:
+        fault = store_fault(exc, settings)
+        if fault is None:
+            raise
+        forget(settings)
+        if fault is exc:
+            raise
+        raise fault from exc
 
 
 READY_FILTER = {"ready": True}
@@ -77,13 +157,27 @@ def open_client(settings: Settings | None = None):
             )
             client.heartbeat()
         except Exception as exc:
-            raise StoreUnavailable(
-                f"Cannot reach the Chroma server at {settings.chroma_url} ({type(exc).__name__}). "
-                "Start it with 'chroma run' or unset ADVISOR_CHROMA_URL to use the local store."
-            ) from exc
+            raise StoreUnavailable(unreachable_message(settings, exc)) from exc
         return client
     settings.store_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.store_dir), settings=_chroma_settings())
+    try:
+        return chromadb.PersistentClient(path=str(settings.store_dir), settings=_chroma_settings())
+    except Exception as exc:
+        _drop_unstarted_system(str(settings.store_dir))
+        sign = _damage_sign(exc)
+        if sign:
+            raise StoreDamaged(damaged_message(settings, sign)) from exc
+        raise
+
+
+def _drop_unstarted_system(identifier: str) -> None:
+    """Chroma caches a path's System before starting it; one whose start failed (a damaged file) would be
+    handed to every later client of that path, so it is dropped (no client holds it)."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    with SharedSystemClient._refcount_lock:
+        if identifier not in SharedSystemClient._identifier_to_refcount:
+            SharedSystemClient._identifier_to_system.pop(identifier, None)
 
 
 def collection_configuration(settings: Settings) -> dict:
@@ -116,8 +210,10 @@ def revision(collection) -> int:
 
 
 def bump_revision(collection, key: str = "revision") -> None:
+    """Count a change. A new store's counter starts at the time it was made (in ms), not at 1: the caches of an
+    earlier store at the same path (deleted or rebuilt under a running page) never take the new one for theirs."""
     metadata = dict(collection.metadata or {})
-    metadata[key] = int(metadata.get(key, 0)) + 1
+    metadata[key] = int(metadata[key]) + 1 if key in metadata else time.time_ns() // 1_000_000
     collection.modify(metadata=metadata)
 
 
@@ -185,17 +281,33 @@ def mark_changed(settings: Settings) -> None:
             entry.marker = token  # this process made the change through that client: it is up to date
 
 
-def shared_client(settings: Settings | None = None, reopen: bool = False):
+def deleted_message(settings: Settings) -> str:
+    return (f"The article store at {settings.store_dir} was deleted while in use. Run 'python -m ingest' to build "
+            "it again (from corpus/, or the folders you name).")
+
+
+def shared_client(settings: Settings | None = None, reopen: bool = False, create: bool = False):
     """One client per store for the whole process, reopened when another process changed the store.
 
     Costs one small file read per call, so every query can go through it. ``reopen``
     forces a fresh client (a query that failed while another process was writing).
+    A local store whose folder was deleted after this process opened it is not made
+    again, empty, by a question: :class:`StoreUnavailable` says so until an ingest
+    (``create``, here or in another process) has made it again.
     """
     settings = settings or get_settings()
     key = _key(settings)
     with _lock:
         marker = _read_marker(settings)  # before opening: a change after this read reopens next time
         entry = _clients.get(key)
+        if not settings.chroma_url:
+            if not create and not settings.store_dir.exists() and (entry is not None or key in _deleted):
+                _deleted.add(key)
+                if entry is not None:
+                    del _clients[key]
+                    _forget_system(entry.client)
+                raise StoreUnavailable(deleted_message(settings))
+            _deleted.discard(key)
         if entry is not None and entry.marker == marker and not reopen:
             return entry.client
         if entry is not None and not settings.chroma_url:
@@ -203,6 +315,9 @@ def shared_client(settings: Settings | None = None, reopen: bool = False):
         client = open_client(settings)
         _clients[key] = _Shared(client, marker)
         return client
+
+
+_deleted: set[tuple] = set()  # local stores whose folder was deleted under this process (see shared_client)
 
 
 # A dropped System is stopped this long after it was replaced: a thread may still be
@@ -231,9 +346,24 @@ def _forget_system(client) -> None:
 
 
 def shared_collection(settings: Settings | None = None, reopen: bool = False):
-    """The collection every query goes through; sees other processes' ingests (see the module notes)."""
+    """The collection every query goes through; sees other processes' ingests (see the module notes).
+
+    Raises :class:`StoreUnavailable` (:class:`StoreDamaged`) when the store cannot be reached or read."""
     settings = settings or get_settings()
-    return open_collection(settings, client=shared_client(settings, reopen=reopen))
+    with store_faults(settings):
+        return open_collection(settings, client=shared_client(settings, reopen=reopen))
+
+
+def forget(settings: Settings | None = None) -> None:
+    """Drop this process's client of the store (after a fault): the next call opens it afresh."""
+    settings = settings or get_settings()
+    with _lock:
+        key = _key(settings)
+        entry = _clients.pop(key, None)
+        if entry is not None:
+            _forget_system(entry.client)
+            if not settings.chroma_url and not settings.store_dir.exists():
+                _deleted.add(key)  # gone, not damaged: a question must not make it again, empty
 
 
 def iter_records(collection, include: tuple[str, ...] = ("metadatas",), page: int = 5000, where: dict | None = None):
@@ -251,3 +381,4 @@ def reset() -> None:
     """Forget every shared client (tests and a changed environment)."""
     with _lock:
         _clients.clear()
+        _deleted.clear()

@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from advisor.store import StoreUnavailable
+from advisor.store import StoreUnavailable, store_fault
 from ingest.lock import IngestBusy
 from ingest.loaders import SUPPORTED_SUFFIXES
 from ingest.pipeline import UsageError, ingest_paths, list_sources, remove_source
@@ -24,6 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("paths", nargs="*", type=Path, help="files or directories (default: corpus/)")
     parser.add_argument("--reset", action="store_true", help="empty the store first")
+    parser.add_argument("--rebuild", action="store_true",
+                        help="repair a damaged store: move it aside (kept, renamed) and build a new one from the paths")
     parser.add_argument("--prune", action="store_true", help="drop sources no longer on disk under the given directories")
     parser.add_argument("--list", action="store_true", help="list the sources in the store and exit")
     parser.add_argument("--remove", metavar="SOURCE", help="delete one source (its id as --list shows it) and exit")
@@ -71,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         bar = _Bar()
         try:
-            report = ingest_paths(args.paths or None, reset=args.reset, prune=args.prune, progress=bar)
+            report = ingest_paths(args.paths or None, reset=args.reset, prune=args.prune, progress=bar,
+                                  rebuild=args.rebuild)
         finally:
             bar.close()
     except UsageError as exc:
@@ -84,8 +87,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except Exception as exc:  # the store itself failed (a file's failure is in the report): no traceback
-        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        fault = store_fault(exc)  # a damaged store or an unreachable server: say what to do
+        print(f"error: {fault}" if fault else f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
+
+    if report.moved_aside:
+        print(f"moved the previous store aside to {report.moved_aside} (kept; delete it once the new store "
+              "answers)", file=sys.stderr)
 
     for source, error in report.failed:
         print(f"failed: {source}: {error}", file=sys.stderr)

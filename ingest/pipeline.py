@@ -45,11 +45,19 @@ writing) is reported in ``IngestReport.failed`` and the run goes on; an error of
 store itself (opening, listing, pruning) propagates to the caller.
 
 One ingest at a time per ``ADVISOR_HOME``: see :mod:`ingest.lock`.
+
+A damaged store (its files overwritten or truncated; advisor/store.py raises
+``StoreDamaged``) is repaired by ``ingest_paths(..., rebuild=True)`` (``python -m ingest
+--rebuild``): under the lock, the store's folder is renamed aside, never deleted
+(``chroma.damaged-<time>``, or ``chroma.before-rebuild-<time>`` when it could still be
+read), and the given files are ingested into a new store. A running page opens the new
+store at its next question.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -58,7 +66,10 @@ from pathlib import Path
 
 from advisor.config import Settings, get_settings
 from advisor.store import (
+    StoreDamaged,
+    StoreUnavailable,
     bump_revision,
+    forget,
     iter_records,
     mark_changed,
     max_batch_size,
@@ -67,6 +78,7 @@ from advisor.store import (
     shared_client,
     uploads_revision,
     shared_collection,
+    store_faults,
     write_batched,
 )
 from ingest.chunking import Chunk, chunk_document, chunker_signature
@@ -97,6 +109,7 @@ class IngestReport:
     total_chunks: int = 0  # chunks in the store afterwards
     embed_seconds: float = 0.0
     seconds: float = 0.0
+    moved_aside: str = ""  # where a rebuild put the previous store (it is kept)
 
     @property
     def chunks_per_second(self) -> float:
@@ -116,6 +129,7 @@ class IngestReport:
             "failures": [{"source": s, "error": e} for s, e in self.failed],
             "renamed": [{"asked": a, "stored": b} for a, b in self.renamed],
             "ignored": list(self.ignored),
+            **({"moved_aside": self.moved_aside} if self.moved_aside else {}),
         }
 
     def summary_line(self) -> str:
@@ -289,7 +303,7 @@ def chunk_id(source: str, chunk: Chunk) -> str:
 
 def _open_store(settings: Settings, reset: bool = False) -> tuple[_Writer, dict[str, _Stored]]:
     """The store's writer and what it holds per source; chunks from before the ``ready`` flag are marked ready."""
-    client = shared_client(settings)
+    client = shared_client(settings, create=True)  # an ingest makes a store that was deleted again
     if reset and settings.collection in {getattr(c, "name", c) for c in client.list_collections()}:
         client.delete_collection(settings.collection)
         mark_changed(settings)
@@ -330,17 +344,21 @@ def ingest_paths(
     progress: ProgressCallback | None = None,
     names: dict[Path | str, str] | None = None,
     owner: str | None = None,
+    rebuild: bool = False,
 ) -> IngestReport:
     """Bring the store up to date with the given files and directories (default: ``corpus/``).
 
     ``names`` maps files to the source ids they must have; ``owner`` stores them as that
-    page session's private files (see the module notes).
+    page session's private files (see the module notes). ``rebuild`` first moves the local
+    store aside (kept, renamed; ``report.moved_aside`` says where) and builds a new one.
     """
     settings = settings or get_settings()
     started = time.perf_counter()
     report = IngestReport()
     files, roots = collect_files([Path(p) for p in (paths or [settings.corpus_dir])], report.ignored)
     with ingest_lock(settings, on_wait=(lambda message: progress(0, 0, message)) if progress else None):
+        if rebuild:
+            report.moved_aside = _set_aside(settings)
         writer, stored = _open_store(settings, reset=reset)
         signature = chunker_signature(settings)
         _assign_sources(files, stored, {Path(p).resolve(): name for p, name in (names or {}).items()}, report, signature,
@@ -379,6 +397,30 @@ def ingest_paths(
                              changed=bool(report.added or report.updated or report.deleted), progress=progress)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _set_aside(settings: Settings) -> str:
+    """Rename the local store's folder aside, never deleting it (called under the ingest lock); returns its new
+    path, or "" when there was no store."""
+    if settings.chroma_url:
+        raise UsageError("--rebuild moves the local store's folder aside; a Chroma server's store is emptied "
+                         "with --reset instead")
+    store = settings.store_dir
+    if not store.exists():
+        return ""
+    try:
+        with store_faults(settings):
+            shared_collection(settings).count()
+        kind = "before-rebuild"
+    except StoreDamaged:
+        kind = "damaged"
+    forget(settings)  # this process's client reads the old folder; the next one opens the new store
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target, n = store.with_name(f"{store.name}.{kind}-{stamp}"), 2
+    while target.exists():
+        target, n = store.with_name(f"{store.name}.{kind}-{stamp}-{n}"), n + 1
+    os.rename(store, target)
+    return str(target)
 
 
 def _refresh_profile(settings: Settings, collection, roots: list, *, changed: bool, progress=None) -> None:
@@ -590,8 +632,8 @@ def remove_uploads(settings: Settings | None = None, *, owner: str | None = None
                    older_than_s: float | None = None, wait_s: float = 5.0) -> int:
     """Delete private uploads: one session's (``owner``), those older than ``older_than_s``, or all.
 
-    Returns how many passages were removed; 0 when another ingest holds the store (the
-    next sweep tries again).
+    Returns how many passages were removed; 0 when another ingest holds the store, or the
+    store cannot be read or reached (the next sweep tries again).
     """
     settings = settings or get_settings()
     conditions: list[dict] = [{"private": True}]
@@ -611,7 +653,7 @@ def remove_uploads(settings: Settings | None = None, *, owner: str | None = None
                 _Writer(settings, client, collection).delete(ids)
                 bump_revision(collection, "uploads_revision")
             return len(ids)
-    except IngestBusy:
+    except (IngestBusy, StoreUnavailable):
         return 0
 
 

@@ -193,3 +193,32 @@ def chroma_server(tmp_path):
     yield url
     proc.terminate()
     proc.wait(timeout=30)
+
+
+@pytest.fixture
+def restartable_chroma_server(tmp_path):
+    """A real ``chroma run`` that a test stops and starts again on the same port with the same data.
+
+    Yields a namespace: ``url``, ``stop()`` and ``start()``."""
+    from types import SimpleNamespace
+
+    port = free_port()
+    chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
+    server = SimpleNamespace(url=f"http://127.0.0.1:{port}", proc=None)
+
+    def start() -> None:
+        server.proc = subprocess.Popen(
+            [chroma, "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+        )
+        wait_for_http(f"{server.url}/api/v2/heartbeat", server.proc, timeout=60)
+
+    def stop() -> None:
+        server.proc.terminate()
+        server.proc.wait(timeout=30)
+
+    server.start, server.stop = start, stop
+    start()
+    yield server
+    if server.proc.poll() is None:
+        stop()

@@ -219,7 +219,7 @@ def test_a_hung_model_server_costs_one_timeout_not_one_per_question(corpus_home,
     server = _SilentServer()
     monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{server.port}/v1")
     monkeypatch.setenv("OPENAI_API_KEY", "k")
-    monkeypatch.setenv("ADVISOR_LLM_TIMEOUT_S", "4")
+    monkeypatch.setenv("ADVISOR_LLM_TIMEOUT_S", "10")
     monkeypatch.setenv("ADVISOR_LLM_BREAKER_S", "600")
     get_settings.cache_clear()
     try:
@@ -233,9 +233,9 @@ def test_a_hung_model_server_costs_one_timeout_not_one_per_question(corpus_home,
     finally:
         server.close()
         get_settings.cache_clear()
-    assert first_s >= 4 and "did not answer within 4 s" in first.notice, first.notice
+    assert first_s >= 10 and "did not answer within 10 s" in first.notice, first.notice
     assert first.citations and second.citations and not second.refused
-    assert second_s < 4, second_s
+    assert second_s < 10, second_s
     assert "Answers come from the sources for now" in second.notice, second.notice
 
 
