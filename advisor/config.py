@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -23,7 +23,7 @@ class Settings(BaseSettings):
     home: Path = Path(".advisor")
     chroma_url: str | None = None
     collection: str = "career"
-    engine: str = "auto"  # a name of advisor.engines.ENGINE_CHOICES
+    engine: str = "auto"  # a name of advisor.engines.ENGINE_CHOICES (checked there, when the engine is made)
     local_model: Path | None = None
     # A LangChain provider string for init_chat_model ("openai:gpt-4o-mini", "anthropic:..."); unset = offline.
     llm: str | None = None
@@ -109,15 +109,6 @@ class Settings(BaseSettings):
     def corpus_dir(self) -> Path:
         return PROJECT_ROOT / "corpus"
 
-
-    @field_validator("engine")
-    @classmethod
-    def _known_engine(cls, value: str) -> str:
-        from advisor.engines import ENGINE_CHOICES
-
-        if value not in ENGINE_CHOICES:
-            raise ValueError(f"unknown engine '{value}': use one of {', '.join(ENGINE_CHOICES)}")
-        return value
 
 
 @lru_cache(maxsize=1)

@@ -1,6 +1,6 @@
 """Is this a good answer sentence for this question? A score that cannot flatter (issue #12).
 
-:func:`evals.metrics.claim_support` says whether the cited passages state a sentence's
+:func:`evals.support.claim_support` says whether the cited passages state a sentence's
 claims; it is blind to a sentence that is true but useless: a cut-off clause, a bare
 list item, a lead-in whose list never came, or a supported sentence about something
 the question did not ask. :func:`sentence_quality` multiplies three calibrated parts:
@@ -313,7 +313,7 @@ def score_batch(sentences: Sequence[str], passages: Sequence[Sequence[str]], que
 def quote_support(sentence: str, passages: Sequence[str]) -> float:
     """claim_support read the way :func:`evals.metrics.faithfulness` reads it: a sentence strung together from cited
     quotes ("a [3]; b [4].") is as supported as its weakest quote, each judged on its own."""
-    from evals.metrics import cited_parts, claim_support
+    from evals.support import cited_parts, claim_support
 
     return min(claim_support(part, passages) for part in cited_parts(sentence))
 
@@ -403,7 +403,7 @@ def cross_validate(rows: Sequence[dict], embed: Embed | None = None, split: str 
     """Leave-one-question-out ROC AUC within one half: each question's sentences are scored with the calibration
     fitted on the half's other questions. Overall (supported against the three negatives) and per negative.
     The way to choose between versions of this metric without looking at the held-out half."""
-    from evals.metrics import roc_auc
+    from evals.support import roc_auc
 
     rows = [r for r in rows if r.get("split") == split]
     embed = _cached(embed or default_embed)
