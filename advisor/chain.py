@@ -331,6 +331,14 @@ class Pipeline:
             state["refusal"] = profile.refusal(uncovered)
         return state
 
+    def ranked(self, state: dict) -> list:
+        """The passages' units ranked for the question (advisor.selection.rank_sentences), once per question:
+        the lead, the small model's prompt, its sentences' check and the extractive answer all read them."""
+        if state.get("ranked") is None:
+            state["ranked"] = rank_sentences(self.grounder, with_about(state), state["docs"],
+                                             state["profile"].subjects)
+        return state["ranked"]
+
     # ---------------------------------------------------------------- draft
     def draft(self, inputs: Iterator, config: RunnableConfig) -> Iterator[list]:
         for kind, state in _events(inputs):
@@ -340,12 +348,12 @@ class Pipeline:
             if getattr(self.engine, "slow_start", False) and self.settings.lead_sentences > 0:
                 # A local model's draft is slow to start and is completed from the sources anyway:
                 # the passages' best sentence is shown first, while the model reads its prompt.
-                ranked = rank_sentences(self.grounder, with_about(state), state["docs"], state["profile"].subjects)
-                for s in ranked[: self.settings.lead_sentences]:
+                for s in self.ranked(state)[: self.settings.lead_sentences]:
                     yield [("lead", "".join(f"{text} [{s.doc + 1}]\n" for text in s.sentences))]
             try:
+                ranked = self.ranked(state) if getattr(self.engine, "kind", "") != "capable" else None
                 for delta in self.engine.stream(with_about(state), state["docs"], config=config,
-                                                subjects=state["profile"].subjects):
+                                                subjects=state["profile"].subjects, ranked=ranked):
                     yield [("delta", delta)]
             except EngineUnavailable as exc:
                 yield [("notice", f"{exc} This answer was assembled directly from the sources.")]
@@ -365,7 +373,6 @@ class Pipeline:
 
         sources_said: list[int] = []  # the passage each kept sentence comes from (its first source)
 
-        ranked: list | None = None  # the passages' units by how well they answer, for judging a model's sentences
 
         def grounded(sentence: str, finished: bool = True, drafted: bool = False) -> Iterator[list]:
             """Keep a sentence that the passages support and that reads well where it lands in the answer.
@@ -376,7 +383,6 @@ class Pipeline:
             restates must rank where selection would quote it (a small model drifts to whatever its
             prompt holds).
             """
-            nonlocal ranked
             if drafted:
                 state["verification"]["drafted"] += 1
             kept = yield from _checked(sentence, finished, drafted)
@@ -385,7 +391,6 @@ class Pipeline:
 
         def _checked(sentence: str, finished: bool, drafted: bool):
             """The checks of :func:`grounded`; yields the kept sentence and returns whether it was kept."""
-            nonlocal ranked
             if safety.is_instruction(sentence):  # never relay an instruction, whoever wrote it
                 return False
             if not form.is_whole(sentence):
@@ -407,8 +412,7 @@ class Pipeline:
             if result is None or result.text.lower() in seen:
                 return False
             if drafted and small_model:
-                if ranked is None:
-                    ranked = rank_sentences(self.grounder, with_about(state), state["docs"], subjects)
+                ranked = self.ranked(state)
                 score = restated_score(self.grounder, result.text, ranked, result.sources)
                 if score is not None and score < selection_floor(ranked, DRAFT_FLOOR):
                     return False
@@ -430,7 +434,6 @@ class Pipeline:
             if kind == "state":
                 state = value
                 state["verification"] = {"drafted": 0, "kept": 0}  # a model's sentences checked, and kept
-                ranked = None
                 contexts = [d.page_content for d in state["docs"]]
                 subjects = state["profile"].subjects
                 yield [("state", state)]
@@ -459,7 +462,8 @@ class Pipeline:
         state["draft_engine"] = self.engine.name
         if self.engine is self.extractive:
             return
-        extra = (s for s in self.extractive.stream(with_about(state), state["docs"], subjects=subjects))
+        extra = (s for s in self.extractive.stream(with_about(state), state["docs"], subjects=subjects,
+                                                   ranked=self.ranked(state)))
         if len(said) == len(lead):  # nothing in the draft held up: the answer is extractive
             state["draft_engine"] = f"{self.engine.name}→extractive"
             for sentence in extra:

@@ -26,7 +26,7 @@ from advisor import prompts
 from advisor.config import Settings
 from advisor.grounding import Grounder
 from advisor.safety import is_instruction
-from advisor.selection import rank_sentences, select_sentences
+from advisor.selection import ScoredSentence, rank_sentences, select_sentences
 from advisor.subjects import Subjects
 from advisor.text import split_sentences
 
@@ -43,9 +43,9 @@ class ExtractiveEngine:
         self.grounder = grounder
         self.sentences = sentences  # at most this many (settings.min_answer_sentences)
 
-    def stream(self, question: str, docs: Sequence[Document], config=None, subjects: Subjects | None = None
-               ) -> Iterator[str]:
-        for s in select_sentences(self.grounder, question, docs, self.sentences, subjects=subjects):
+    def stream(self, question: str, docs: Sequence[Document], config=None, subjects: Subjects | None = None,
+               ranked: Sequence[ScoredSentence] | None = None) -> Iterator[str]:
+        for s in select_sentences(self.grounder, question, docs, self.sentences, subjects=subjects, ranked=ranked):
             yield f"{s.text} [{s.doc + 1}]\n"
 
     def rewrite(self, question: str, history_text: str, config=None) -> str | None:
@@ -53,13 +53,13 @@ class ExtractiveEngine:
 
 
 def format_sources(grounder: Grounder, question: str, docs: Sequence[Document], per_doc: int = 2,
-                   subjects: Subjects | None = None) -> str:
+                   subjects: Subjects | None = None, ranked: Sequence[ScoredSentence] | None = None) -> str:
     """Numbered sources for the prompt: the few most relevant sentences of each passage.
 
     Sending sentences rather than whole chunks keeps a small local model's prompt
     short (first token within a few seconds on 2 cores) and its attention on the point.
     """
-    ranked = rank_sentences(grounder, question, docs, subjects)
+    ranked = rank_sentences(grounder, question, docs, subjects) if ranked is None else ranked
     lines = []
     for d in range(len(docs)):
         positions: dict[int, str] = {}
@@ -111,10 +111,10 @@ class ChatEngine:
         self.rewrite_chain = (prompts.CONDENSE | chat_model.bind(max_tokens=48) | StrOutputParser()).with_config(
             run_name="llm_condense")
 
-    def stream(self, question: str, docs: Sequence[Document], config=None, subjects: Subjects | None = None
-               ) -> Iterator[str]:
-        sources = (format_sources(self.grounder, question, docs, self.per_doc, subjects) if self.kind == "small"
-                   else format_passages(docs))
+    def stream(self, question: str, docs: Sequence[Document], config=None, subjects: Subjects | None = None,
+               ranked: Sequence[ScoredSentence] | None = None) -> Iterator[str]:
+        sources = (format_sources(self.grounder, question, docs, self.per_doc, subjects, ranked)
+                   if self.kind == "small" else format_passages(docs))
         with self._guarded():
             yield from self.chain.stream({"sources": sources, "question": question}, config=config)
 

@@ -323,13 +323,15 @@ def restated_score(grounder: Grounder, sentence: str, ranked: Sequence[ScoredSen
 
 
 def select_sentences(grounder: Grounder, question: str, docs: Sequence[Document], limit: int = 6,
-                     redundancy: float = 0.8, subjects: Subjects | None = None) -> list[ScoredSentence]:
+                     redundancy: float = 0.8, subjects: Subjects | None = None,
+                     ranked: Sequence[ScoredSentence] | None = None) -> list[ScoredSentence]:
     """The best non-redundant units, at most ``limit`` sentences in all: the best unit, then the rest in reading order.
 
     Each returned item is one sentence (a unit's referent sentences come out as items of
-    their own, just before the sentence that needs them).
+    their own, just before the sentence that needs them). ``ranked``: the question's units as
+    :func:`rank_sentences` ranked them, when the caller has them already.
     """
-    ranked = rank_sentences(grounder, question, docs, subjects)
+    ranked = rank_sentences(grounder, question, docs, subjects) if ranked is None else ranked
     if not ranked:
         return []
     vectors = dict(zip((id(c) for c in ranked), grounder.embed([c.text for c in ranked])))

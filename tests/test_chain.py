@@ -541,3 +541,27 @@ def test_a_capable_models_requirement_or_denied_claim_is_dropped(advisor_with):
                                      "generative models?")
     assert "always require" not in answer.text and "build those generative models themselves" not in answer.text
     assert "recommends certifications" in answer.text
+
+
+def test_a_question_is_ranked_once_however_many_steps_read_the_ranking(small_advisor_with, monkeypatch):
+    """The lead, the small model's prompt, the check of its sentences and the completion from the sources all
+    read one ranking of the passages per question (advisor.chain.Pipeline.ranked)."""
+    import advisor.chain
+    import advisor.engines
+    import advisor.selection
+
+    calls = []
+    real = advisor.selection.rank_sentences
+
+    def counted(*args, **kwargs):
+        calls.append(args[1])
+        return real(*args, **kwargs)
+
+    for module in (advisor.chain, advisor.engines, advisor.selection):
+        monkeypatch.setattr(module, "rank_sentences", counted)
+    advisor_ = small_advisor_with("ML engineers build models [1].")
+    advisor_.warm_up()
+    calls.clear()
+    answer = advisor_.ask("What does an ML engineer do?")
+    assert answer.engine.endswith("+extractive")  # lead, draft, check and completion all ran
+    assert len(calls) == 1, calls
