@@ -21,17 +21,14 @@ private uploads are searched too); its output chunks are :class:`AnswerChunk`
 from __future__ import annotations
 
 import asyncio
-import functools
 import math
 import queue
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import contextmanager
-from itertools import islice
 from typing import Any
 
-import numpy as np
 import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
 from langchain_core.documents import Document
 from langchain_core.language_models import BaseChatModel
@@ -39,24 +36,21 @@ from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableGenerator, RunnableLambda
 from pydantic import BaseModel, Field
 
-from advisor import form, gate, language, safety
+from advisor import gate, language, safety
 from advisor.answer import Answer, AnswerChunk, Citation
 from advisor.config import Settings, get_settings
 from advisor.engines import ChatEngine, ExtractiveEngine, make_engine, resolve_engine
-from advisor.figures import asks_about_pay, countries_named, country_mentions, country_of, figures_in, same_value
-from advisor.grounding import (Grounder, conflicting_figures, context_sentences_of, contradicts_sources, ground_sentence,
-                               GroundedSentence, denied_by, money_statements,
-                               verify_drafted)
+from advisor.figures import asks_about_pay
+from advisor.ground import GroundStep
+from advisor.grounding import Grounder, conflicting_figures, context_sentences_of, money_statements
 from advisor.llm import EngineUnavailable, describe_llm_error
 from advisor.profile import StoreProfile, current_profile
-from advisor.selection import (DRAFT_FLOOR, countries_asked, passage_texts, rank_sentences, restated_score,
-                               selection_floor)
+from advisor.selection import countries_asked, passage_texts, rank_sentences
+from advisor.state import events, with_about
 from advisor.subjects import Subjects
-from advisor.text import STOPWORDS, citations_in, content_words, plain_text, split_sentences, strip_citations
+from advisor.text import content_words, plain_text, strip_citations
 
 History = Sequence[tuple[str, str]] | Sequence[dict]
-NEAR_DUPLICATE = 0.9  # an answer sentence this similar to an earlier one says nothing new
-CONTAINED = 0.85  # ...nor does one whose words are this nearly all in one earlier sentence
 STALLED_STREAM_S = 30.0  # a streamed answer its reader has not read from for this long no longer pauses preparation
 
 
@@ -159,34 +153,7 @@ def acceptable_rewrite(rewritten: str | None, question: str, turns: list[tuple[s
     return bool(added) and content_words(question) <= content_words(rewritten) and added <= said
 
 
-def _label(doc: Document) -> str:
-    """What a passage's article is called (its title, its publication): names a sentence may attribute it to."""
-    return " ".join(str(doc.metadata.get(k) or "") for k in ("title", "publication", "source"))
-
-
-def premise(state: dict) -> str:
-    """What the person said of themselves and asked: a model's sentence may restate it without a source."""
-    return "\n".join([state.get("question", ""), state.get("about", ""),
-                      *(text for role, text in state.get("turns", ()) if role == "user")])
-
-
-def with_about(state: dict) -> str:
-    """The question as search, the gate, selection and drafting read it: with what the person said of
-    themselves. The names the passages must mention and the language are judged on the question alone
-    (a country in "About you" must not refuse every question)."""
-    return f"{state['query']} (About me: {state['about']})" if state.get("about") else state["query"]
-
-
 # ------------------------------------------------------------------ streaming plumbing
-
-
-def _events(inputs: Iterator) -> Iterator[tuple]:
-    """Events of the previous step, whether they stream in one by one or arrive as one list (batch)."""
-    for chunk in inputs:
-        if isinstance(chunk, dict):
-            yield ("state", chunk)
-        else:
-            yield from chunk
 
 
 def _async_of(transform: Callable) -> Callable:
@@ -250,6 +217,7 @@ class Pipeline:
                            else ExtractiveEngine(grounder, self.settings.min_answer_sentences))
         self.profile = profile
         self.idf = idf
+        self.grounding = GroundStep(settings, grounder, retriever, engine, self.extractive, ranked=self.ranked)
 
     def runnable(self) -> Runnable:
         return (
@@ -257,7 +225,7 @@ class Pipeline:
             | RunnableLambda(self.retrieve, name="retrieve")
             | RunnableLambda(self.gate, name="gate")
             | _step("draft", self.draft)
-            | _step("ground", self.ground)
+            | _step("ground", self.grounding.run)
             | _step("compose", self.compose)
         ).with_types(input_type=AdvisorInput, output_type=AnswerChunk).with_config(run_name="advisor")
 
@@ -341,7 +309,7 @@ class Pipeline:
 
     # ---------------------------------------------------------------- draft
     def draft(self, inputs: Iterator, config: RunnableConfig) -> Iterator[list]:
-        for kind, state in _events(inputs):
+        for kind, state in events(inputs):
             yield [("state", state)]
             if state["refusal"]:
                 continue
@@ -361,180 +329,13 @@ class Pipeline:
                 message = describe_llm_error(exc, self.settings) or f"The language model failed ({type(exc).__name__})."
                 yield [("notice", f"{message} This answer was assembled directly from the sources.")]
 
-    # ---------------------------------------------------------------- ground
-    def ground(self, inputs: Iterator, config: RunnableConfig) -> Iterator[list]:
-        state: dict = {}
-        buffer, done = "", 0
-        contexts: list[str] = []
-        subjects = Subjects()
-        said: list[str] = []
-        seen: set[str] = set()
-        lead: list[str] = []  # sentences from the sources, shown before the draft
-
-        sources_said: list[int] = []  # the passage each kept sentence comes from (its first source)
-
-
-        def grounded(sentence: str, finished: bool = True, drafted: bool = False) -> Iterator[list]:
-            """Keep a sentence that the passages support and that reads well where it lands in the answer.
-
-            ``finished``: the writer ended it (a line of the draft, a source's sentence); a draft's
-            unterminated tail may have been cut off by the token limit and is kept only when whole.
-            ``drafted``: a model wrote it; it must also be on the question: the source sentence it
-            restates must rank where selection would quote it (a small model drifts to whatever its
-            prompt holds).
-            """
-            if drafted:
-                state["verification"]["drafted"] += 1
-            kept = yield from _checked(sentence, finished, drafted)
-            if drafted and kept:
-                state["verification"]["kept"] += 1
-
-        def _checked(sentence: str, finished: bool, drafted: bool):
-            """The checks of :func:`grounded`; yields the kept sentence and returns whether it was kept."""
-            if safety.is_instruction(sentence):  # never relay an instruction, whoever wrote it
-                return False
-            if not form.is_whole(sentence):
-                # A line the writer ended without a full stop is repaired; a lead-in (":"), a torn list
-                # item (";", lower-case start) or a tail the token limit cut off is not.
-                text = strip_citations(sentence).rstrip()
-                repairable = finished and text[-1:].isalnum() and text[:1].isupper()
-                repaired = form.as_sentence(text) if repairable else ""
-                if not form.is_whole(repaired):
-                    return False
-                sentence = f"{repaired} {' '.join(f'[{n}]' for n in citations_in(sentence))}".strip()
-            if drafted and not small_model:
-                result = self._verified(sentence, state, contexts)
-            else:
-                result = ground_sentence(self.grounder, sentence, contexts, self.settings.support_threshold, subjects)
-                if result is not None and drafted and contradicts_sources(self.grounder, result.text, contexts,
-                                                                          result.sources):
-                    return False
-            if result is None or result.text.lower() in seen:
-                return False
-            if drafted and small_model:
-                ranked = self.ranked(state)
-                score = restated_score(self.grounder, result.text, ranked, result.sources)
-                if score is not None and score < selection_floor(ranked, DRAFT_FLOOR):
-                    return False
-            if form.points_back(result.text) and not (sources_said and result.sources[0] == sources_said[-1]):
-                return False  # "She builds…" after a sentence from another passage: "she" would point at the wrong person
-            if self._repeats(result.text, said, NEAR_DUPLICATE):
-                return False
-            seen.add(result.text.lower())
-            said.append(result.text)
-            sources_said.append(result.sources[0])
-            yield [("sentence", (result.text, result.sources))]
-            return True
-
-        drafted = self.engine is not self.extractive  # a model wrote the deltas: check what they claim
-        # A small local model drifts to whatever its prompt holds: its sentences must also be on the question.
-        # A capable model's are not held to it (stand-ins, visible half: true sentences kept 24/72 -> 42/72).
-        small_model = getattr(self.engine, "slow_start", False)
-        for kind, value in _events(inputs):
-            if kind == "state":
-                state = value
-                state["verification"] = {"drafted": 0, "kept": 0}  # a model's sentences checked, and kept
-                contexts = [d.page_content for d in state["docs"]]
-                subjects = state["profile"].subjects
-                yield [("state", state)]
-            elif kind == "notice":
-                state["notices"].append(value)
-            elif kind == "lead":
-                before = len(said)
-                for sentence in split_sentences(value):
-                    yield from grounded(sentence)
-                lead += said[before:]
-            elif kind == "delta":
-                buffer += value
-                parts = split_sentences(buffer)
-                complete = len(parts) if buffer.endswith("\n") else len(parts) - 1
-                while done < complete:
-                    if not self._repeats(parts[done], lead):
-                        yield from grounded(parts[done], drafted=drafted)
-                    done += 1
-        if not state or state["refusal"]:
-            return
-        for sentence in split_sentences(buffer)[done:]:
-            if not self._repeats(sentence, lead):
-                yield from grounded(sentence, finished=buffer.rstrip().endswith((".", "!", "?", "]", ")")),
-                                    drafted=drafted)
-
-        state["draft_engine"] = self.engine.name
-        if self.engine is self.extractive:
-            return
-        extra = (s for s in self.extractive.stream(with_about(state), state["docs"], subjects=subjects,
-                                                   ranked=self.ranked(state)))
-        if len(said) == len(lead):  # nothing in the draft held up: the answer is extractive
-            state["draft_engine"] = f"{self.engine.name}→extractive"
-            for sentence in extra:
-                yield from grounded(sentence)
-        elif small_model and len(said) < self.settings.min_answer_sentences:
-            # A small model often stops after one sentence: complete the answer from the
-            # passages' own best sentences, skipping any the draft already said. (A capable model's verified
-            # answer is not padded to a sentence count.)
-            before = len(said)
-            for sentence in islice(self._not_yet_said(extra, said), self.settings.min_answer_sentences - before):
-                yield from grounded(sentence)
-            if len(said) > before or lead:
-                state["draft_engine"] = f"{self.engine.name}+extractive"
-        elif lead:
-            state["draft_engine"] = f"{self.engine.name}+extractive"
-
-    def _verified(self, sentence: str, state: dict, contexts: list[str]):
-        """A capable model's sentence checked against the passages it cites (advisor.grounding.verify_drafted);
-        when they do not hold it, against the store's passages found for the sentence itself (a model may
-        state what another passage of the same article says): one that holds it joins the answer's sources."""
-        docs = state["docs"]
-        check = functools.partial(verify_drafted, self.grounder, threshold=self.settings.support_threshold,
-                                  subjects=state["profile"].subjects, premise=premise(state))
-        verdict = check(sentence, contexts, labels=[_label(d) for d in docs])
-        if verdict.kept is not None or verdict.contradicted:
-            return verdict.kept
-        present = set(contexts)
-        found = [d for d in self.retriever.invoke(strip_citations(sentence), session=state["session"])
-                 if d.page_content not in present]
-        if not found:
-            return None
-        result = check(strip_citations(sentence), [d.page_content for d in found], labels=[_label(d) for d in found]).kept
-        if result is None or denied_by(self.grounder, sentence, contexts + [d.page_content for d in found]):
-            return None
-        sources = []
-        for i in result.sources:
-            docs.append(found[i])
-            contexts.append(found[i].page_content)
-            sources.append(len(docs) - 1)
-        return GroundedSentence(result.text, sources)
-
-    def _repeats(self, sentence: str, earlier: list[str], similarity: float = 0.8) -> bool:
-        """Whether a sentence says again what an earlier one said (a draft's sentence after the lead: 0.8), or
-        restates a part of one: nearly all its words and every figure are in that one sentence (a model's
-        "X build algorithms." after "…: X build algorithms; Y integrate models." is shorter, so less similar)."""
-        if not earlier:
-            return False
-        text = strip_citations(sentence)
-        words, figures = content_words(text), figures_in(text)
-        for before in map(strip_citations, earlier):
-            if (len(words) >= 3 and len(words & content_words(before)) >= CONTAINED * len(words)
-                    and all(any(same_value(f, g) for g in figures_in(before)) for f in figures)):
-                return True
-        vector = self.grounder.embed([text])[0]
-        return float(np.max(self.grounder.embed(earlier) @ vector)) >= similarity
-
-    def _not_yet_said(self, candidates: Iterator[str], said: list[str], similarity: float = 0.8) -> Iterator[str]:
-        said_vectors = self.grounder.embed(said)
-        for sentence in candidates:
-            vector = self.grounder.embed([strip_citations(sentence)])[0]
-            if len(said_vectors) == 0 or float(np.max(said_vectors @ vector)) < similarity:
-                said_vectors = np.vstack([said_vectors, vector]) if len(said_vectors) else vector[None, :]
-                yield sentence
-
     # ---------------------------------------------------------------- compose
     def compose(self, inputs: Iterator, config: RunnableConfig) -> Iterator[AnswerChunk]:
         state: dict = {}
         numbering: dict[int, int] = {}  # passage index -> citation number, in order of first use
         emitted: list[str] = []
         first: list[float] = []
-        for kind, value in _events(inputs):
+        for kind, value in events(inputs):
             if kind == "state":
                 state = value
                 if state["refusal"]:
