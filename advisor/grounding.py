@@ -447,12 +447,13 @@ def verify_drafted(grounder: Grounder, sentence: str, contexts: Sequence[str], t
     """Keep a model's sentence when what it claims holds in the passages it cites, taken together.
 
     The evidence is the cited passages plus the one that supports the sentence best (a model may cite
-    one passage of two it combined). Strict checks run over that evidence as one text: every figure with
-    its subject, every year, every name (in the passages, their articles' ``labels`` — a title names its
-    publisher — or the person's own words: ``premise``, what they said of themselves), every comparison, no claim about one subject matched only by a clause about another, and
-    the polarity of the source sentence it restates (:func:`contradicts_sources`). What is left is
-    whether it is about what the evidence says: half the closest evidence sentence's cosine and half the
-    share of its words, not counting the person's own, found in the evidence, against ``threshold``.
+    one passage of two it combined). Checked over that evidence as one text: no contradiction
+    (:func:`contradiction`), no claim about one subject matched only by a clause about another, every
+    figure with its subject, every comparison, every name (in the passages, in their articles'
+    ``labels`` — a title or publisher — or in the person's own words, ``premise``), and no person's or
+    firm's deed said of another. What is left is whether it is about what the evidence says: half the
+    closest evidence sentence's cosine and half the share of its words, not counting the person's own,
+    found in the evidence, against ``threshold``.
     """
     subjects = subjects or Subjects()
     text = strip_citations(sentence)
