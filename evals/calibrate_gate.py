@@ -21,7 +21,7 @@ import numpy as np
 import yaml
 
 from advisor.gate import balanced_accuracy, best_threshold, fit  # noqa: F401  (re-exported for tests)
-from evals.metrics import roc_auc
+from evals.support import roc_auc
 
 
 def load_questions(path: Path) -> tuple[list[str], np.ndarray]:

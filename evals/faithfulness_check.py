@@ -34,7 +34,7 @@ SPLITS = (("tuning", "tuning"), ("held-out", "held_out"))
 
 
 def _auc_pairs(part: list[dict], scores: list[float], negatives: tuple[str, ...]) -> float:
-    from evals.metrics import roc_auc
+    from evals.support import roc_auc
 
     pairs = [(int(r["label"] == "supported"), s) for r, s in zip(part, scores) if r["label"] in ("supported", *negatives)]
     return roc_auc([y for y, _ in pairs], [s for _, s in pairs]) if pairs else float("nan")
@@ -42,7 +42,7 @@ def _auc_pairs(part: list[dict], scores: list[float], negatives: tuple[str, ...]
 
 def evaluate_metric(triples_path: Path = TRIPLES, labelled_path: Path = LABELLED, embed=None,
                     second_path: Path = SECOND) -> dict:
-    from evals.metrics import SUPPORTED, claim_support, roc_auc
+    from evals.support import SUPPORTED, claim_support, roc_auc
     from evals.sentence_quality import GOOD, labelled_rows, quote_support, score_rows
 
     triples = yaml.safe_load(triples_path.read_text())
@@ -80,7 +80,7 @@ def second_reader(rows: list[dict], quality: dict, path: Path = SECOND) -> dict:
     """How far the labels themselves can be trusted: the second reader's agreement with the first (share of
     equal labels, and of equal supported/not-supported verdicts, with Cohen's kappa on the four labels), and the
     metric's held-out AUC against the second reader's labels. Empty without the file."""
-    from evals.metrics import roc_auc
+    from evals.support import roc_auc
 
     if not path.is_file() or not rows:
         return {}

@@ -19,7 +19,7 @@ import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" a
 from advisor.answer import Answer
 from advisor.text import citations_in, content_words, split_sentences, strip_citations, tokens
 from evals.dataset import Case
-from evals.support import SUPPORTED, claim_support, cited_parts, roc_auc  # noqa: F401 (metrics' public names)
+from evals.support import SUPPORTED, claim_support, cited_parts
 
 FACT_SIMILARITY = 0.75  # a reference fact counts as present above this similarity to an answer sentence
 # A sentence whose relevance probability (evals.sentence_quality.relevance_probability) is below this is counted

@@ -11,7 +11,7 @@ import yaml
 from conftest import run_cli
 
 from advisor.gate import best_threshold, fit
-from evals.metrics import roc_auc
+from evals.support import roc_auc
 
 
 def test_threshold_search_separates_and_prefers_the_widest_margin():
@@ -90,7 +90,8 @@ def test_an_unknown_corpus_is_a_usage_error(tmp_path):
 
 from advisor.answer import Answer, Citation  # noqa: E402
 from evals.dataset import Case  # noqa: E402
-from evals.metrics import citation_validity, claim_support, faithfulness, form_report, is_fragment  # noqa: E402
+from evals.metrics import citation_validity, faithfulness, form_report, is_fragment  # noqa: E402
+from evals.support import claim_support  # noqa: E402
 
 PASSAGE = ("The BLS says registered nurses earned a median of $86,070 in May 2023. Most work in hospitals. "
            "Nurse practitioners earned a median of $126,260.")

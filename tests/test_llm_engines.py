@@ -36,10 +36,10 @@ def test_assembly_is_verified(gguf):
 def assert_well_cited(data: dict) -> None:
     """Numbered citations 1..n, every sentence cited, and every cited passage supports its sentence.
 
-    Support is judged by the eval's own metric (evals.metrics.claim_support), not by the
+    Support is judged by the eval's own metric (evals.support.claim_support), not by the
     chain's filter, so an answer that cites the wrong passage fails here.
     """
-    from evals.metrics import SUPPORTED, claim_support
+    from evals.support import SUPPORTED, claim_support
 
     ids = {c["id"] for c in data["citations"]}
     texts = {c["id"]: c["text"] for c in data["citations"]}
