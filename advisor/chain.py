@@ -1,11 +1,13 @@
 """The answer pipeline as composed LangChain Runnables, and the ``ask``/``stream`` API over it.
 
-    condense ─► retrieve ─► gate ─► draft ─► ground ─► compose
+    condense ─► retrieve ─► gate ─► advise ─► draft ─► ground ─► compose
 
 - condense: a follow-up becomes a standalone question (the chat model, checked; else a rule);
 - retrieve: ``retriever.invoke`` — ours is hybrid (dense + BM25), any ``BaseRetriever`` works;
 - gate: refuse when the store does not cover the question (advisor/gate.py), or when the
   question names a subject, country or thing that no retrieved passage mentions;
+- advise: an advice question's traits, each looked up on its own (advisor/advice.py): their passages
+  join the question's, and what they point to opens the answer of an engine that quotes;
 - draft: the engine's text deltas (advisor/engines.py);
 - ground: sentence by sentence, as the draft streams: drop what the passages do not
   support, fix citations; complete a short draft, or replace an empty one, from the sources;
@@ -36,7 +38,7 @@ from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableGenerator, RunnableLambda
 from pydantic import BaseModel, Field
 
-from advisor import gate, language, safety
+from advisor import advice, gate, language, safety
 from advisor.answer import Answer, AnswerChunk, Citation
 from advisor.config import Settings, get_settings
 from advisor.engines import ChatEngine, ExtractiveEngine, make_engine, resolve_engine
@@ -224,6 +226,7 @@ class Pipeline:
             RunnableLambda(self.condense, name="condense")
             | RunnableLambda(self.retrieve, name="retrieve")
             | RunnableLambda(self.gate, name="gate")
+            | RunnableLambda(self.advise, name="advise")
             | _step("draft", self.draft)
             | _step("ground", self.grounding.run)
             | _step("compose", self.compose)
@@ -285,11 +288,19 @@ class Pipeline:
         features = gate.features(with_about(state), dense, idf)
         state["gate"] = {"best_dense": round(features.best_dense, 4),
                          "keyword_coverage": round(features.keyword_coverage, 4)}
-        uncovered = gate.unmentioned_names(state["query"], docs, profile.subjects, idf) if docs else []
         state["refusal"] = None
         asked_in = language.other_language(state["query"], profile.language)
+        state["gate_admits"] = profile.gate.admits(features)
+        # An advice question is about the store's own careers: the gate's score does not refuse it; the advise
+        # step does when nothing in the store speaks to what the person says of themselves.
+        advising = advice.asks_for_advice(state["query"], state.get("about", ""), profile.subjects)
+        # What the person says of themselves ("I speak Basque") is not what they ask about: an advice
+        # question's names are looked for in its asking sentence only.
+        asked = advice.ask_of(state["query"]) if advising else state["query"]
+        uncovered = gate.unmentioned_names(asked, docs, profile.subjects, idf) if docs else []
         reasons = [("instruction", state["blocked"]), ("language", bool(asked_in)), ("no passages", not docs),
-                   ("not mentioned", bool(uncovered)), ("gate", bool(docs) and not profile.gate.admits(features))]
+                   ("not mentioned", bool(uncovered)),
+                   ("gate", bool(docs) and not state["gate_admits"] and not advising)]
         state["refused_because"] = [reason for reason, applies in reasons if applies]
         if state["blocked"]:
             state["refusal"] = safety.INSTRUCTION_REFUSAL
@@ -297,6 +308,23 @@ class Pipeline:
             state["refusal"] = language.message(asked_in, profile.language)
         elif state["refused_because"]:
             state["refusal"] = profile.refusal(uncovered)
+        return state
+
+    # ---------------------------------------------------------------- advise
+    def advise(self, state: dict, config: RunnableConfig) -> dict:
+        """An advice question's traits, each looked up on its own (advisor/advice.py): their passages join the
+        question's, and what they point to opens the answer of an engine that does not write its own."""
+        state["advice"] = None
+        if state["refusal"]:
+            return state
+        t = time.perf_counter()
+        state["advice"] = advice.advise(
+            self.grounder, state["query"], state.get("about", ""), state["docs"], state["profile"].subjects,
+            lambda text: list(self.retriever.invoke(text, config=config, session=state["session"])))
+        state["timings"]["advise_ms"] = (time.perf_counter() - t) * 1000
+        if not state["gate_admits"] and (state["advice"] is None or not state["advice"].evidence):
+            state["refused_because"] = ["gate"]
+            state["refusal"] = state["profile"].refusal([])
         return state
 
     def ranked(self, state: dict) -> list:
@@ -313,7 +341,13 @@ class Pipeline:
             yield [("state", state)]
             if state["refusal"]:
                 continue
-            if getattr(self.engine, "slow_start", False) and self.settings.lead_sentences > 0:
+            counsel = state.get("advice")
+            if counsel is not None and getattr(self.engine, "kind", "") != "capable" and counsel.evidence:
+                # An engine that quotes or restates: the answer opens with what the person's traits point to,
+                # then the passages that say so.
+                yield [("opening", (counsel.opening, sorted({d for d, _ in counsel.evidence})))]
+                yield [("lead", "".join(f"{text} [{d + 1}]\n" for d, text in counsel.evidence))]
+            elif getattr(self.engine, "slow_start", False) and self.settings.lead_sentences > 0:
                 # A local model's draft is slow to start and is completed from the sources anyway:
                 # the passages' best sentence is shown first, while the model reads its prompt.
                 for s in self.ranked(state)[: self.settings.lead_sentences]:

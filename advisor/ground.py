@@ -122,6 +122,12 @@ class GroundStep:
                 yield [("state", state)]
             elif kind == "notice":
                 state["notices"].append(value)
+            elif kind == "opening":  # the advisor's reading of the passages that follow it (advisor/advice.py)
+                text, sources = value
+                said.append(text)
+                lead.append(text)
+                sources_said.append(sources[0])
+                yield [("sentence", (text, sources))]
             elif kind == "lead":
                 before = len(said)
                 for sentence in split_sentences(value):

@@ -344,6 +344,11 @@ _NECESSITY = re.compile(r"\b(?:must|required|requires?|requirement|mandatory|com
 _CONTRAST = re.compile(r"\b(?:rather than|instead of|not|whereas|while|but|unlike)\b", re.I)
 
 
+def negated(text: str) -> bool:
+    """Does the text hold a negation ("not", "never", "n't", "rather than")?"""
+    return bool(_NEGATION.search(text))
+
+
 def _without_negated(text: str) -> str:
     """The text without its negated phrases (a negation and the three words after it): "not always required"
     requires nothing."""

@@ -19,7 +19,16 @@ _TO_ASSISTANT = re.compile(
     r"context|above|previous)\b|\bsystem prompt\b|\byou are now\b|\bjailbreak|\bdeveloper mode\b|"
     r"\b(say|write|answer|reply|respond|state|claim|tell (?:me|them|users?))\s+(?:only\s+)?that\b|"
     r"\brepeat after me\b|\b(print|reveal|show|output)\s+(?:me\s+)?your\s+(?:system\s+)?(prompt|instructions|rules)\b|"
-    r"\b(assistants?|ai|chatbots?|language models?|llms?)\s+(must|should|are required to)\b",
+    r"\b(assistants?|ai|chatbots?|language models?|llms?)\s+(must|should|are required to)\b|"
+    # role play, a new task, a claimed authority, or an answer made up or given without the sources
+    r"\bpretend (?:to be|you(?:['’]re| are))\b|\b(?:act|behave|respond) as (?:if|though|an? (?:unrestricted|"
+    r"different|new)|my)\b|\brole-?play|\bfrom now on\b|\bnew (?:instructions?|rules|task|persona)\b|"
+    r"\b(?:make up|invent|fabricate)\b.{0,30}\b(?:figures?|numbers?|salar(?:y|ies)|answers?|facts?|data|quotes?)\b|"
+    r"\b(?:without|don['’]t|do not|never|no need to)\s+(?:citing|cite|mention(?:ing)?|using|use|checking|check|"
+    r"looking at)\s+(?:your |the |any )?(?:sources|citations|articles|documents|context)\b|"
+    r"\beven if (?:it['’]?s|it is|they['’]re|they are) not in (?:your|the) (?:sources|articles|documents)\b|"
+    r"\b(?:admin(?:istrator)?|developer|operator|owner|creator)s?\b.{0,60}\b(?:allow|authori[sz]e|permit|order|"
+    r"instruct)(?:s|ed|ing)?\b",
     re.I,
 )
 _TO_READER = re.compile(

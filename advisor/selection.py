@@ -179,7 +179,7 @@ def _usable(sentence: str) -> bool:
             and not sentence.lstrip().startswith("|"))
 
 
-def _units(docs: Sequence[Document]) -> list[ScoredSentence]:
+def passage_units(docs: Sequence[Document]) -> list[ScoredSentence]:
     """Every usable sentence of the passages, with the sentences before it that a pronoun opening needs."""
     units: list[ScoredSentence] = []
     for d, doc in enumerate(docs):
@@ -201,7 +201,7 @@ def _units(docs: Sequence[Document]) -> list[ScoredSentence]:
     return units
 
 
-def _heading(doc: Document) -> str:
+def heading_of(doc: Document) -> str:
     """The passage's document title and section heading as a lead-in ("Auditing — Typical clients: "), or nothing."""
     parts = [str(doc.metadata.get(k) or "").strip() for k in ("title", "section")]
     parts = list(dict.fromkeys(p for p in parts if p))
@@ -223,8 +223,8 @@ def _embedded_texts(units: Sequence[ScoredSentence], heads: Sequence[str], subje
 def passage_texts(doc: Document, subjects: Subjects | None = None) -> list[str]:
     """Every text answering embeds for this passage, so that they can be prepared before a question retrieves it:
     the texts ranking embeds, each unit's text as quoted (redundancy checks) and its sentences (restatements)."""
-    units = _units([doc])
-    alone, under_heading = _embedded_texts(units, [_heading(doc)] * len(units), subjects or Subjects())
+    units = passage_units([doc])
+    alone, under_heading = _embedded_texts(units, [heading_of(doc)] * len(units), subjects or Subjects())
     leads = shared_leads(units)
     quoted = [u.text for u in units] + [s for u in units for s in u.sentences]
     quoted += [_without_lead(u.text, u.doc, leads) for u in units]  # an item quoted after its list's lead-in
@@ -257,7 +257,7 @@ def rank_sentences(grounder: Grounder, question: str, docs: Sequence[Document],
     question did not ask about ("bookkeeper pay" for a question about auditors) ranks lower, and a
     subject's variants count as one word in the overlap ("CPA" matches "certified public accountant").
     """
-    candidates = _units(docs)
+    candidates = passage_units(docs)
     if not candidates:
         return []
     subjects = subjects or Subjects()
@@ -266,7 +266,7 @@ def rank_sentences(grounder: Grounder, question: str, docs: Sequence[Document],
     # a ledger" is about the clerk named before it, but the referent's own topic is not the sentence's.
     # The unit is read under its section's heading ("Typical products: Recommendation engines…"): a list
     # or a paragraph often names its topic only there.
-    heads = [_heading(docs[c.doc]) for c in candidates]
+    heads = [heading_of(docs[c.doc]) for c in candidates]
     headed = [h + " ".join(c.sentences) for h, c in zip(heads, candidates)]
     alone, under_heading = _embedded_texts(candidates, heads, subjects)
     vectors = (grounder.embed(alone) + grounder.embed(under_heading)) / 2
@@ -276,7 +276,7 @@ def rank_sentences(grounder: Grounder, question: str, docs: Sequence[Document],
     weight = {w: math.log((1 + len(candidates)) / (1 + sum(w in ws for ws in words_of))) + 1.0 for w in q_words}
     wants_figures = asks_about_pay(question)
     countries = countries_asked(question, docs, subjects)
-    wants_number = bool(_ASKS_NUMBER.search(question))
+    wants_number = asks_number(question)
     leads = shared_leads(candidates)
     for c, v, words, head in zip(candidates, vectors, words_of, heads):
         overlap = sum(weight[w] for w in q_words & words) / sum(weight.values()) if q_words else 0.0
@@ -299,6 +299,11 @@ def rank_sentences(grounder: Grounder, question: str, docs: Sequence[Document],
         elif wants_number and any(not f.is_money for f in figures):
             c.score += 0.15  # "how many", "what share", "growth": a count or share answers it, not a salary
     return sorted(candidates, key=lambda c: c.score, reverse=True)
+
+
+def asks_number(question: str) -> bool:
+    """Does the question ask for a count, share, length or frequency ("how many", "how long")?"""
+    return bool(_ASKS_NUMBER.search(question))
 
 
 def selection_floor(ranked: Sequence[ScoredSentence], share: float = SELECTION_FLOOR) -> float:

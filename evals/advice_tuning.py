@@ -23,11 +23,12 @@ def main() -> None:
     parser.add_argument("--engine", default="extractive")
     args = parser.parse_args()
     items = yaml.safe_load((DATASETS / f"{args.corpus}-advice.yaml").read_text(encoding="utf-8"))
-    careers = sorted({i["recommends"] for i in items})
+    careers = sorted({i["recommends"] for i in items} - {"depends"})
     advisor = Advisor(settings=build_store(get_corpus(args.corpus), get_settings()), engine=args.engine)
     opened = 0
     for item in items:
-        case = Case(question=item["question"], category="advice", about=item.get("about", ""), recommends=item["recommends"])
+        case = Case(question=item["question"], category="advice", about=item.get("about", ""),
+                    recommends=item["recommends"], deciding_trait=item.get("deciding_trait", ""))
         answer = advisor.ask(case.question, about=case.about)
         ok = opens_with_recommendation(answer.text, case, careers)
         opened += ok

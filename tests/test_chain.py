@@ -209,7 +209,7 @@ def test_batch_runs_every_step_and_callbacks_see_them(corpus_home):
     answers = [chunk.answer for chunk in out]
     assert not answers[0].refused and "calculus" in answers[0].text.lower()
     assert answers[1].refused
-    for step in ("advisor", "condense", "retrieve", "retriever", "gate", "draft", "ground", "compose"):
+    for step in ("advisor", "condense", "retrieve", "retriever", "gate", "advise", "draft", "ground", "compose"):
         assert step in names.names, step
 
 

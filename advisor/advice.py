@@ -1,0 +1,220 @@
+"""Advice for the person who asked: which of the store's careers what they say of themselves points to.
+
+An advice question describes the asker ("I can't stand heights and like fixing things", or the page's
+About-you box) and asks which career suits them. Each thing they say of themselves (a trait) is looked up
+on its own: the store's passages found for it, and their units closest to it, each tied to the one career
+it names (in its sentences, else in its heading). A trait and a unit that disagree in polarity ("I don't
+want graduate school" against "…requires a graduate degree") count for the other career; a unit that
+states the trait the same way ("If you'd rather not…") counts for its own. The traits' margins add up:
+the answer opens with the career they point to, or says that it depends and on what, when they point
+both ways or the store says nothing of them.
+
+The opening is the advisor's own reading of the passages it cites, shown as such; the passages follow it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import regex as re
+from langchain_core.documents import Document
+
+from advisor.figures import asks_about_pay
+from advisor.grounding import Grounder, negated
+from advisor.selection import asks_number, heading_of, passage_units
+from advisor.subjects import Subjects
+from advisor.text import content_words, split_sentences
+
+# English grammar, not any field's vocabulary: who is speaking, what asks for a choice, what turns a trait
+# into a dislike, and where a clause about the asker starts inside a question.
+_FIRST_PERSON = re.compile(r"\b(?:I|I['’](?:m|d|ve|ll)|(?i:me|my|myself|mine))\b")
+_ASKS_CHOICE = re.compile(
+    r"\bwhich (?:one|of)\b|\bwhich (?:\w+ ){0,2}?(?:roles?|careers?|paths?|jobs?|trades?|professions?|options?|fields?|"
+    r"directions?|routes?)\b|\b(?:whether|suits?|fits?|better fit|choose|pick|go for|lean|right for me|"
+    r"for someone|decide|between|recommend|advise|suggest)\b|\bshould I (?:become|be|go|choose|pick|aim|pursue|"
+    r"train|take|stay|switch|move)\b|\bwhat (?:should|would|could) I (?:do|choose|pick|become|enjoy)\b", re.I)
+_AVERSION = re.compile(r"\b(?:hate|hates|dislike|dislikes|avoid|avoiding|rather not|can['’]?t stand|not keen|"
+                       r"tired of|fed up|afraid of|scared of|uncomfortable)\b", re.I)
+_TRAIT_START = re.compile(r"\b(?:someone who|a person who|people who|if I|since I|as I|because I|given that I)\b",
+                          re.I)
+_CLAUSE_BREAK = re.compile(r"[;,:]\s+|\s+(?:but|while|although|though|whereas)\s+", re.I)
+_AND = re.compile(r"\s+and\s+", re.I)
+
+MIN_EVIDENCE = 0.3  # a unit less similar than this to a trait says nothing about it
+MIN_MARGIN = 0.04  # summed margins below this: the traits do not settle it, and the answer says it depends
+
+
+@dataclass
+class Advice:
+    """What the person's traits point to: a career (a subject of the store) or ``None`` (it depends)."""
+
+    career: str | None
+    candidates: list[str]
+    traits: list[str]
+    margins: dict[str, float] = field(default_factory=dict)  # trait -> margin for the first candidate
+    evidence: list[tuple[int, str]] = field(default_factory=list)  # (passage index, unit text), best first
+    opening: str = ""
+
+
+def traits_of(question: str, about: str = "") -> list[str]:
+    """What the person says of themselves: the About-you text, the question's statements in the first person,
+    and a clause about the asker inside the question ("…for someone who hates heights?")."""
+    stated: list[str] = [s for s in split_sentences(about)] if about else []
+    parts: list[str] = []
+    asked: list[str] = []  # clauses about the asker inside the question sentence itself
+    for sentence in split_sentences(question):
+        if not sentence.rstrip().endswith("?"):
+            if _FIRST_PERSON.search(sentence):
+                parts.append(sentence)
+            continue
+        inner = _TRAIT_START.search(sentence)
+        if inner:
+            asked.append(sentence[inner.start():].rstrip("?"))
+        head, _, _ = sentence.partition(",")
+        if head != sentence and _FIRST_PERSON.search(head) and not _ASKS_CHOICE.search(head):
+            asked.append(head)
+    clauses = []
+    for part, in_question in [*((p, False) for p in stated + parts), *((p, True) for p in asked)]:
+        for clause in _CLAUSE_BREAK.split(part):
+            # "I love maths and want to…" are two traits; "pipelines and optimisation are what I enjoy" is one
+            pieces = _AND.split(clause)
+            if len(pieces) > 1 and _FIRST_PERSON.search(pieces[0]):
+                clause_parts = pieces
+            else:
+                clause_parts = [clause]
+            for piece in clause_parts:
+                piece = piece.strip(" .?!")
+                enough = len(content_words(piece)) >= (1 if _FIRST_PERSON.search(piece) else 2)  # "I like numbers"
+                if enough and not (in_question and _ASKS_CHOICE.search(piece)):
+                    clauses.append(piece)
+    return list(dict.fromkeys(clauses))
+
+
+def ask_of(question: str) -> str:
+    """The sentence that asks (the last one ending in a question mark), without what the person says before it."""
+    return ([s for s in split_sentences(question) if s.rstrip().endswith("?")] or [question])[-1]
+
+
+def asks_for_advice(question: str, about: str = "", subjects: Subjects | None = None) -> bool:
+    """A question that asks which career suits the asker (or names two: "X or Y?"), who says something of
+    themselves."""
+    ask = ask_of(question)
+    named = subjects.find(ask) if subjects is not None else set()
+    # a short question about the asker that names no career ("What would I enjoy most?", "Where do I fit?")
+    about_me = not named and bool(_FIRST_PERSON.search(ask)) and len(content_words(ask)) <= 1
+    choice = ((bool(_ASKS_CHOICE.search(ask)) or len(named) >= 2 or about_me)
+              and not asks_about_pay(ask) and not asks_number(ask))
+    return choice and bool(traits_of(question, about))
+
+
+def negative(text: str) -> bool:
+    return negated(text) or bool(_AVERSION.search(text))
+
+
+def candidates_of(question: str, docs: Sequence[Document], subjects: Subjects) -> list[str]:
+    """The careers the person chooses between: those the question names when it names two or more, else the
+    store's two, else the two its passages for the question name most (one it names among them)."""
+    named = subjects.find(question)
+    if len(named) >= 2:
+        return sorted(named)
+    if len(subjects.variants) == 2:
+        return sorted(subjects.variants)
+    counts: dict[str, int] = {}
+    for d in docs:
+        for _, _, s in subjects.mentions(f"{heading_of(d)} {d.page_content}"):
+            counts[s] = counts.get(s, 0) + 1
+    ranked = [s for s, _ in sorted(counts.items(), key=lambda kv: -kv[1])]
+    # one named ("Would I make a good X?"): it and the career its passages weigh it against
+    chosen = [*named, *(s for s in ranked if s not in named)][:2]
+    return chosen if len(chosen) == 2 else []
+
+
+def _tied(units: Sequence, docs: Sequence[Document], candidates: Sequence[str], subjects: Subjects
+          ) -> list[tuple[object, str, str]]:
+    """(unit, the text compared with a trait, the one candidate it is about). A unit is about the candidate
+    it names, else the one its heading names; a unit naming several is read clause by clause ("Unlike RNs,
+    NPs order tests": the clause naming one candidate only)."""
+    out = []
+    for u in units:
+        text = " ".join(u.sentences)
+        named = subjects.find(text) & set(candidates) or subjects.find(heading_of(docs[u.doc])) & set(candidates)
+        if len(named) == 1:
+            out.append((u, text, next(iter(named))))
+        elif len(named) > 1:
+            for clause in subjects._CONTRAST.split(text):
+                own = subjects.find(clause) & set(candidates)
+                if len(own) == 1 and len(content_words(clause)) >= 3:
+                    out.append((u, clause, next(iter(own))))
+    return out
+
+
+def advise(grounder: Grounder, question: str, about: str, docs: list[Document], subjects: Subjects,
+           search: Callable[[str], list[Document]]) -> Advice | None:
+    """Which candidate career the person's traits point to, with the units that say so.
+
+    ``search`` finds the store's passages for one trait; those not already in ``docs`` are appended
+    to it, so the units quoted as evidence can be cited."""
+    if not subjects or not asks_for_advice(question, about, subjects):
+        return None
+    candidates = candidates_of(question, docs, subjects)
+    if len(candidates) < 2:
+        return None
+    traits = traits_of(question, about)
+    present = {d.page_content for d in docs}
+    for trait in traits:
+        for d in search(trait):
+            if d.page_content not in present:
+                docs.append(d)
+                present.add(d.page_content)
+    tied = _tied(passage_units(docs), docs, candidates, subjects)
+    if not tied:
+        return None
+    units = [(u, c) for u, _, c in tied]
+    vectors = grounder.embed([subjects.spell_out(text) for _, text, _ in tied])
+    trait_vectors = grounder.embed([subjects.spell_out(t) for t in traits])
+    total = dict.fromkeys(candidates, 0.0)
+    margins: dict[str, float] = {}
+    best_for: dict[str, list[tuple[float, int]]] = {c: [] for c in candidates}
+    for trait, tv in zip(traits, trait_vectors):
+        sims = vectors @ tv
+        against = negative(trait)
+        score = dict.fromkeys(candidates, 0.0)
+        if float(np.max(sims)) < MIN_EVIDENCE:
+            continue  # the store says nothing of this trait
+        for k, ((u, career), sim) in enumerate(zip(units, sims)):
+            # A liking matched by any unit counts for that unit's career; a dislike counts against it, unless
+            # the unit states it as a dislike too ("if you'd rather not…, choose…").
+            agrees = not against or negative(tied[k][1])
+            for c in candidates:
+                if (c == career) == agrees and sim > score[c]:
+                    score[c] = float(sim)
+                    best_for[c].append((float(sim), k))
+        ordered = sorted(score.values(), reverse=True)
+        top = max(score, key=score.get)
+        margin = ordered[0] - ordered[1]
+        margins[trait] = round(margin if top == candidates[0] else -margin, 4)
+        total[top] += margin
+    ranked = sorted(total.items(), key=lambda kv: -kv[1])
+    settled = ranked[0][1] - ranked[1][1] >= MIN_MARGIN
+    career = ranked[0][0] if settled else None
+    shown = [career] if career else candidates
+    evidence = []
+    for c in shown:
+        for _, k in sorted(best_for[c], reverse=True)[:1]:
+            u = units[k][0]
+            evidence.append((u.doc, " ".join(u.sentences)))
+    advice = Advice(career, candidates, traits, margins, evidence)
+    advice.opening = opening(advice, subjects)
+    return advice
+
+
+def opening(advice: Advice, subjects: Subjects) -> str:
+    """The answer's first sentence: the career the traits point to, or that it depends and between what."""
+    if advice.career:
+        return (f"Going by what you say of yourself and what the sources say of each, "
+                f"{subjects.with_article(advice.career)} looks the closer fit.")
+    names = [subjects.label(c) for c in advice.candidates]
+    return (f"It depends on what matters most to you: the sources tie what you describe to both "
+            f"{' and '.join(names)}.")

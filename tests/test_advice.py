@@ -1,0 +1,58 @@
+"""Advice that answers the person who asked (issue 23): what they say of themselves is found, each trait is
+looked up on its own, and an engine that quotes opens with the career the traits point to."""
+
+from __future__ import annotations
+
+from advisor.advice import ask_of, asks_for_advice, negative, traits_of
+from advisor.chain import Advisor
+from advisor.subjects import Subjects
+
+TWO = Subjects({"auditor": ["auditors"], "bookkeeper": ["bookkeepers"]})
+
+
+def test_traits_are_the_persons_statements_split_into_clauses():
+    assert traits_of("I love statistics and want to understand tax law. Which of the two should I choose?") == [
+        "I love statistics", "want to understand tax law"]
+    assert traits_of("Which suits me?", about="Élodie here; I speak French and enjoy tidy ledgers.") == [
+        "I speak French", "enjoy tidy ledgers"]
+    assert traits_of("Which trade suits someone who hates working outside?") == ["someone who hates working outside"]
+    assert traits_of("How much does an auditor earn?") == []
+
+
+def test_an_advice_question_asks_a_choice_about_the_asker_and_a_figure_question_does_not():
+    assert asks_for_advice("I like numbers. Auditor or bookkeeper?", subjects=TWO)
+    assert asks_for_advice("Which job would I enjoy more?", about="I like tidy ledgers and quiet offices.")
+    assert not asks_for_advice("I live in Zürich. How much would I earn?", subjects=TWO)
+    assert not asks_for_advice("What do auditors do?", subjects=TWO)
+    assert ask_of("I speak Basque. Which role suits me?") == "Which role suits me?"
+
+
+def test_a_dislike_is_negative_and_a_liking_is_not():
+    assert negative("I can't stand heights") and negative("I'd rather avoid travel") and negative("I hate noise")
+    assert not negative("I love mathematics")
+
+
+def test_an_advice_answer_opens_with_the_career_the_traits_point_to(corpus_home):
+    advisor = Advisor(engine="extractive")
+    answer = advisor.ask("I love mathematics and want to understand how algorithms work under the hood. "
+                         "Which of the two roles should I choose?")
+    first = answer.text.splitlines()[0]
+    assert not answer.refused and "ML engineer" in first and "AI engineer" not in first, answer.text
+    assert answer.citations and "[1]" in first  # the opening cites the passage it rests on, quoted next
+    about = "I want to build products quickly on top of existing models."
+    answer = advisor.ask("Which role suits me better?", about=about)
+    assert answer.text.splitlines()[0].count("AI engineer") == 1, answer.text
+
+
+def test_a_self_describing_question_is_not_refused_for_what_the_person_says_of_themselves(corpus_home):
+    """The gate's score does not refuse an advice question, and a name in the person's own statement (a
+    language the store never mentions) is not what they ask about."""
+    answer = Advisor(engine="extractive").ask(
+        "I speak Basque and I'd much rather build my own models than plug someone else's into an app. "
+        "Which career fits that?")
+    assert not answer.refused and "Basque" not in answer.text, answer.text
+
+
+def test_a_figure_question_from_someone_describing_themselves_is_not_given_a_recommendation(corpus_home):
+    answer = Advisor(engine="extractive").ask("I live in the UK. How much would I earn as an ML engineer?")
+    assert "closer fit" not in answer.text and "It depends on what matters" not in answer.text, answer.text
