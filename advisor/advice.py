@@ -211,10 +211,21 @@ def advise(grounder: Grounder, question: str, about: str, docs: list[Document], 
 
 
 def opening(advice: Advice, subjects: Subjects) -> str:
-    """The answer's first sentence: the career the traits point to, or that it depends and between what."""
+    """The answer's first sentence: the career the traits point to and the trait that weighs most, or that it
+    depends, and on what."""
+    first = advice.candidates[0]
+    toward = {t: (first if m > 0 else next(c for c in advice.candidates if c != first)) for t, m in advice.margins.items()
+              if m}
     if advice.career:
-        return (f"Going by what you say of yourself and what the sources say of each, "
-                f"{subjects.with_article(advice.career)} looks the closer fit.")
+        weighing = max((t for t in toward if toward[t] == advice.career), key=lambda t: abs(advice.margins[t]),
+                       default="")
+        because = f" (“{weighing}”)" if weighing else ""
+        return f"Given what you say of yourself{because}, {subjects.with_article(advice.career)} looks the closer fit."
+    pulls = {c: max((t for t in toward if toward[t] == c), key=lambda t: abs(advice.margins[t]), default="")
+             for c in advice.candidates}
+    if all(pulls.values()):
+        parts = [f"“{pulls[c]}” points to {subjects.label(c)}" for c in advice.candidates]
+        return f"It depends on which matters more to you: {'; '.join(parts)}."
     names = [subjects.label(c) for c in advice.candidates]
-    return (f"It depends on what matters most to you: the sources tie what you describe to both "
-            f"{' and '.join(names)}.")
+    return (f"It depends on what matters most to you: the sources do not tie what you describe to "
+            f"{' or '.join(names)} alone.")
