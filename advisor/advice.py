@@ -39,6 +39,9 @@ _AVERSION = re.compile(r"\b(?:hate|hates|dislike|dislikes|avoid|avoiding|rather 
                        r"tired of|fed up|afraid of|scared of|uncomfortable)\b", re.I)
 _TRAIT_START = re.compile(r"\b(?:someone who|a person who|people who|if I|since I|as I|because I|given that I)\b",
                           re.I)
+_QUESTION_BREAK = re.compile(r"\s*[,;:—–]\s*|\s+-\s+")
+_INTERROGATIVE = re.compile(r"(?:(?:and|or|but|so)\s+)?(?:what|which|how|where|when|who|whom|why|should|would|could|"
+                            r"can|do|does|did|is|are|am|will|shall)\b", re.I)
 _CLAUSE_BREAK = re.compile(r"[;,:]\s+|\s+(?:but|while|although|though|whereas)\s+", re.I)
 _AND = re.compile(r"\s+and\s+", re.I)
 
@@ -72,9 +75,11 @@ def traits_of(question: str, about: str = "") -> list[str]:
         inner = _TRAIT_START.search(sentence)
         if inner:
             asked.append(sentence[inner.start():].rstrip("?"))
-        head, _, _ = sentence.partition(",")
-        if head != sentence and _FIRST_PERSON.search(head) and not _ASKS_CHOICE.search(head):
-            asked.append(head)
+        # "I know Python and SQL and like building products — which role…?": a statement set off by a
+        # comma, dash or semicolon, not itself a question ("…, and what should I learn first?")
+        pieces = _QUESTION_BREAK.split(sentence.rstrip("?"))
+        asked += [p for p in pieces if len(pieces) > 1 and _FIRST_PERSON.search(p) and not _ASKS_CHOICE.search(p)
+                  and not _INTERROGATIVE.match(p.strip())]
     clauses = []
     for part, in_question in [*((p, False) for p in stated + parts), *((p, True) for p in asked)]:
         for clause in _CLAUSE_BREAK.split(part):
@@ -219,8 +224,12 @@ def opening(advice: Advice, subjects: Subjects) -> str:
     if advice.career:
         weighing = max((t for t in toward if toward[t] == advice.career), key=lambda t: abs(advice.margins[t]),
                        default="")
-        because = f" (“{weighing}”)" if weighing else ""
-        return f"Given what you say of yourself{because}, {subjects.with_article(advice.career)} looks the closer fit."
+        other = next(c for c in advice.candidates if c != advice.career)
+        # a dislike weighs for a career because the sources tie it to the other one: say so, the evidence shows it
+        tie = f", which the sources tie to {subjects.label(other)}" if weighing and negative(weighing) else ""
+        because = f" (“{weighing}”{tie})" if weighing else ""
+        career = subjects.with_article(advice.career)
+        return f"{career[:1].upper()}{career[1:]} looks the closer fit, given what you say of yourself{because}."
     pulls = {c: max((t for t in toward if toward[t] == c), key=lambda t: abs(advice.margins[t]), default="")
              for c in advice.candidates}
     if all(pulls.values()):

@@ -216,6 +216,8 @@ def metric_misses(metric: dict, thresholds: dict) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals", description="Score the advisor's answers.")
     parser.add_argument("--engine", default="extractive", help="engine or comma-separated engines")
+    parser.add_argument("--tuned-engines", help="engines for the corpora the advisor was tuned on (those not named "
+                        "blind-...); default: --engine")
     parser.add_argument("--corpus", help="corpus name or comma-separated names (evals/corpora.py); "
                         "each is scored on a fresh store of its own with its own dataset")
     parser.add_argument("--dataset", type=Path, default=DEFAULT_DATASET)
@@ -235,7 +237,9 @@ def main(argv: list[str] | None = None) -> int:
         datasets = {(c.name if c else "store"): load_cases(c.dataset if c else args.dataset) for c in targets}
         from advisor.engines import ENGINE_CHOICES
 
-        unknown = [e for e in args.engine.split(",") if e not in ENGINE_CHOICES]
+        engines = args.engine.split(",")
+        tuned_engines = args.tuned_engines.split(",") if args.tuned_engines else engines
+        unknown = [e for e in engines + tuned_engines if e not in ENGINE_CHOICES]
         if unknown:
             raise ValueError(f"unknown engine {', '.join(unknown)}: use {', '.join(ENGINE_CHOICES)}")
     except (OSError, ValueError) as exc:
@@ -262,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
         cases = datasets[name]
         entry = report["corpora"][name] = {"dataset": str(corpus.dataset if corpus else args.dataset),
                                            "cases": len(cases), "engines": {}}
-        for engine in args.engine.split(","):
+        for engine in (engines if name.startswith("blind-") else tuned_engines):
             rows = run_engine(engine, cases, corpus_settings)
             summary = summarize(rows)
             entry["engines"][engine] = {"summary": summary, "misses": check(summary, thresholds_for(name, thresholds)),

@@ -17,6 +17,10 @@ def test_traits_are_the_persons_statements_split_into_clauses():
         "I speak French", "enjoy tidy ledgers"]
     assert traits_of("Which trade suits someone who hates working outside?") == ["someone who hates working outside"]
     assert traits_of("How much does an auditor earn?") == []
+    # a statement set off by a dash inside the question; the second question is not a trait
+    assert traits_of("I keep tidy ledgers — which role should I aim for, and what should I learn first?") == [
+        "I keep tidy ledgers"]
+    assert traits_of("Which trade suits me, given I like working outdoors?") == ["given I like working outdoors"]
 
 
 def test_an_advice_question_asks_a_choice_about_the_asker_and_a_figure_question_does_not():
