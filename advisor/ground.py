@@ -123,9 +123,9 @@ class GroundStep:
             elif kind == "notice":
                 state["notices"].append(value)
             elif kind == "opening":  # the advisor's reading of the passages that follow it (advisor/advice.py)
+                # Not among what was said for the repeat checks: it quotes the person's own words, and the
+                # passage that says the same of a career is its evidence, not a repeat.
                 text, sources = value
-                said.append(text)
-                lead.append(text)
                 sources_said.append(sources[0])
                 yield [("sentence", (text, sources))]
             elif kind == "lead":
