@@ -50,15 +50,31 @@ MIN_MARGIN = 0.04  # summed margins below this: the traits do not settle it, and
 
 
 @dataclass
+class Pull:
+    """Where one trait points: the career, by how much over the other, and the unit behind it (tied to
+    ``unit_career``: the career itself for a liking, the other one for a dislike of what that unit says)."""
+
+    career: str
+    margin: float
+    unit: int
+    unit_career: str
+
+
+@dataclass
 class Advice:
     """What the person's traits point to: a career (a subject of the store) or ``None`` (it depends)."""
 
     career: str | None
     candidates: list[str]
     traits: list[str]
-    margins: dict[str, float] = field(default_factory=dict)  # trait -> margin for the first candidate
-    evidence: list[tuple[int, str]] = field(default_factory=list)  # (passage index, unit text), best first
+    pulls: dict[str, Pull] = field(default_factory=dict)  # trait -> where it points, for traits the store speaks of
+    evidence: list[tuple[int, str]] = field(default_factory=list)  # (passage index, unit text) behind the opening
     opening: str = ""
+
+    def weighing(self, career: str) -> str:
+        """The trait that points to ``career`` by the widest margin ("" if none does)."""
+        return max((t for t, p in self.pulls.items() if p.career == career), key=lambda t: self.pulls[t].margin,
+                   default="")
 
 
 def traits_of(question: str, about: str = "") -> list[str]:
@@ -67,8 +83,9 @@ def traits_of(question: str, about: str = "") -> list[str]:
     stated: list[str] = [s for s in split_sentences(about)] if about else []
     parts: list[str] = []
     asked: list[str] = []  # clauses about the asker inside the question sentence itself
+    ask = ask_of(question)
     for sentence in split_sentences(question):
-        if not sentence.rstrip().endswith("?"):
+        if not sentence.rstrip().endswith("?") and sentence != ask:
             if _FIRST_PERSON.search(sentence):
                 parts.append(sentence)
             continue
@@ -98,8 +115,10 @@ def traits_of(question: str, about: str = "") -> list[str]:
 
 
 def ask_of(question: str) -> str:
-    """The sentence that asks (the last one ending in a question mark), without what the person says before it."""
-    return ([s for s in split_sentences(question) if s.rstrip().endswith("?")] or [question])[-1]
+    """The sentence that asks (the last one ending in a question mark, else the last one), without what the
+    person says before it."""
+    sentences = split_sentences(question) or [question]
+    return ([s for s in sentences if s.rstrip().endswith("?")] or sentences)[-1]
 
 
 def asks_for_advice(question: str, about: str = "", subjects: Subjects | None = None) -> bool:
@@ -148,7 +167,7 @@ def _tied(units: Sequence, docs: Sequence[Document], candidates: Sequence[str], 
         if len(named) == 1:
             out.append((u, text, next(iter(named))))
         elif len(named) > 1:
-            for clause in subjects._CONTRAST.split(text):
+            for clause in subjects.CONTRAST.split(text):
                 own = subjects.find(clause) & set(candidates)
                 if len(own) == 1 and len(content_words(clause)) >= 3:
                     out.append((u, clause, next(iter(own))))
@@ -180,12 +199,12 @@ def advise(grounder: Grounder, question: str, about: str, docs: list[Document], 
     vectors = grounder.embed([subjects.spell_out(text) for _, text, _ in tied])
     trait_vectors = grounder.embed([subjects.spell_out(t) for t in traits])
     total = dict.fromkeys(candidates, 0.0)
-    margins: dict[str, float] = {}
-    best_for: dict[str, list[tuple[float, int]]] = {c: [] for c in candidates}
+    pulls: dict[str, Pull] = {}
     for trait, tv in zip(traits, trait_vectors):
         sims = vectors @ tv
         against = negative(trait)
         score = dict.fromkeys(candidates, 0.0)
+        behind: dict[str, int] = {}
         if float(np.max(sims)) < MIN_EVIDENCE:
             continue  # the store says nothing of this trait
         for k, ((u, career), sim) in enumerate(zip(units, sims)):
@@ -195,22 +214,22 @@ def advise(grounder: Grounder, question: str, about: str, docs: list[Document], 
             for c in candidates:
                 if (c == career) == agrees and sim > score[c]:
                     score[c] = float(sim)
-                    best_for[c].append((float(sim), k))
+                    behind[c] = k
         ordered = sorted(score.values(), reverse=True)
         top = max(score, key=score.get)
         margin = ordered[0] - ordered[1]
-        margins[trait] = round(margin if top == candidates[0] else -margin, 4)
+        if top in behind and margin > 0:
+            pulls[trait] = Pull(top, round(margin, 4), behind[top], units[behind[top]][1])
         total[top] += margin
     ranked = sorted(total.items(), key=lambda kv: -kv[1])
     settled = ranked[0][1] - ranked[1][1] >= MIN_MARGIN
-    career = ranked[0][0] if settled else None
-    shown = [career] if career else candidates
-    evidence = []
-    for c in shown:
-        for _, k in sorted(best_for[c], reverse=True)[:1]:
-            u = units[k][0]
-            evidence.append((u.doc, " ".join(u.sentences)))
-    advice = Advice(career, candidates, traits, margins, evidence)
+    advice = Advice(ranked[0][0] if settled else None, candidates, traits, pulls)
+    # the evidence is the unit behind the trait the opening quotes, for each career it names
+    for c in [advice.career] if advice.career else candidates:
+        trait = advice.weighing(c)
+        if trait:
+            u = units[pulls[trait].unit][0]
+            advice.evidence.append((u.doc, " ".join(u.sentences)))
     advice.opening = opening(advice, subjects)
     return advice
 
@@ -218,20 +237,16 @@ def advise(grounder: Grounder, question: str, about: str, docs: list[Document], 
 def opening(advice: Advice, subjects: Subjects) -> str:
     """The answer's first sentence: the career the traits point to and the trait that weighs most, or that it
     depends, and on what."""
-    first = advice.candidates[0]
-    toward = {t: (first if m > 0 else next(c for c in advice.candidates if c != first)) for t, m in advice.margins.items()
-              if m}
     if advice.career:
-        weighing = max((t for t in toward if toward[t] == advice.career), key=lambda t: abs(advice.margins[t]),
-                       default="")
-        other = next(c for c in advice.candidates if c != advice.career)
-        # a dislike weighs for a career because the sources tie it to the other one: say so, the evidence shows it
-        tie = f", which the sources tie to {subjects.label(other)}" if weighing and negative(weighing) else ""
+        weighing = advice.weighing(advice.career)
+        pull = advice.pulls.get(weighing)
+        # a dislike weighs for a career when the sources tie what it names to the other one: say so
+        tie = (f", which the sources tie to {subjects.label(pull.unit_career)}"
+               if pull and pull.unit_career != advice.career else "")
         because = f" (“{weighing}”{tie})" if weighing else ""
         career = subjects.with_article(advice.career)
         return f"{career[:1].upper()}{career[1:]} looks the closer fit, given what you say of yourself{because}."
-    pulls = {c: max((t for t in toward if toward[t] == c), key=lambda t: abs(advice.margins[t]), default="")
-             for c in advice.candidates}
+    pulls = {c: advice.weighing(c) for c in advice.candidates}
     if all(pulls.values()):
         parts = [f"“{pulls[c]}” points to {subjects.label(c)}" for c in advice.candidates]
         return f"It depends on which matters more to you: {'; '.join(parts)}."

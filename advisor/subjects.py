@@ -113,7 +113,8 @@ class Subjects:
 
     # ---------------------------------------------------------------- ties
     _CLAUSE_BREAK = re.compile(r"[,.!?](?=\s)|;|\band\b|\bwhile\b|\bwhereas\b|\bbut\b|\bcompared with\b|\bversus\b|\bvs\b")
-    _CONTRAST = re.compile(r";|\bwhile\b|\bwhereas\b|\bbut\b|\bcompared with\b|\bversus\b|\bvs\b|\bunlike\b")
+    # where a sentence turns from one subject to another (also advisor/advice.py, reading a unit clause by clause)
+    CONTRAST = re.compile(r";|\bwhile\b|\bwhereas\b|\bbut\b|\bcompared with\b|\bversus\b|\bvs\b|\bunlike\b")
 
     def near(self, text: str, position: int, window: int = 80) -> str | None:
         """The subject a figure at ``position`` is about: the one named in its clause, else the nearest.
@@ -138,7 +139,7 @@ class Subjects:
         """(subjects named, content words) of every clause naming a subject; contrasting clauses kept apart."""
         out = []
         for sentence in split_sentences(strip_citations(text)) or [text]:
-            for clause in self._CONTRAST.split(sentence):
+            for clause in self.CONTRAST.split(sentence):
                 found = self.find(clause)
                 if found:
                     out.append((found, content_words(self._strip(clause))))
