@@ -20,6 +20,7 @@ from pathlib import Path
 
 import yaml
 
+from evals.corpora import is_blind
 from evals.dataset import DEFAULT_DATASET, load_cases
 from evals.judge import JUDGE_METRICS, JudgeUnavailable, judge_rows, require_judge
 from evals.report import write_reports
@@ -123,7 +124,7 @@ def tuned_blind_gaps(report: dict) -> list[str]:
         for corpus, entry in report["corpora"].items():
             data = entry["engines"].get(engine)
             if data and data["blind_figures"]["all"]["fact_recall"] is not None:
-                (blind if corpus.startswith("blind-") else tuned).append(data["blind_figures"]["all"]["fact_recall"])
+                (blind if is_blind(corpus) else tuned).append(data["blind_figures"]["all"]["fact_recall"])
         if tuned and blind:
             gap = sum(tuned) / len(tuned) - sum(blind) / len(blind)
             report.setdefault("gaps", {})[engine] = round(gap, 3)
@@ -163,7 +164,7 @@ def thresholds_for(corpus: str, thresholds: dict) -> dict:
     """The thresholds of one corpus: those of thresholds.yaml, with its ``blind:`` section's values
     in their place for a blind corpus (named "blind-...": built by someone who was not tuning)."""
     blind = thresholds.get("blind") or {}
-    if not corpus.startswith("blind-") or not blind:
+    if not is_blind(corpus) or not blind:
         return {k: v for k, v in thresholds.items() if k != "blind"}
     merged = {}
     for kind in ("minimum", "maximum"):
@@ -266,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         cases = datasets[name]
         entry = report["corpora"][name] = {"dataset": str(corpus.dataset if corpus else args.dataset),
                                            "cases": len(cases), "engines": {}}
-        for engine in (engines if name.startswith("blind-") else tuned_engines):
+        for engine in (engines if is_blind(name) else tuned_engines):
             rows = run_engine(engine, cases, corpus_settings)
             summary = summarize(rows)
             entry["engines"][engine] = {"summary": summary, "misses": check(summary, thresholds_for(name, thresholds)),

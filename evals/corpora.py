@@ -34,6 +34,11 @@ class Corpus:
         return settings.model_copy(update={"collection": f"eval-{self.name}"})
 
 
+def is_blind(corpus: str) -> bool:
+    """A corpus built by someone who was not tuning the advisor (named "blind-...", evals/datasets/blind-*.md)."""
+    return corpus.startswith("blind-")
+
+
 def corpora() -> dict[str, Corpus]:
     found = {"starter": Corpus("starter", PROJECT_ROOT / "corpus")}
     root = PROJECT_ROOT / "corpora"
