@@ -55,6 +55,9 @@ from advisor.text import content_words, plain_text, strip_citations
 History = Sequence[tuple[str, str]] | Sequence[dict]
 STALLED_STREAM_S = 30.0  # a streamed answer its reader has not read from for this long no longer pauses preparation
 
+# The note that quotes disagreeing figures, each source's statement after it, separated by "; ".
+CONFLICT_NOTE = "Note: the sources disagree on these figures"
+
 
 class AdvisorInput(BaseModel):
     """What the pipeline takes: a question and the conversation so far."""
@@ -442,7 +445,7 @@ class Pipeline:
                 parts.append(f"{sentence} [{n}]")  # a summary line repeating figures the answer gave is not quoted
         sources = sorted(cited)
         # Only what the passages show: that their figures differ (why, and which to trust, is theirs to say).
-        head = f"Note: the sources disagree on these figures (compare {', '.join(f'[{n}]' for n in sources)})."
+        head = f"{CONFLICT_NOTE} (compare {', '.join(f'[{n}]' for n in sources)})."
         if parts:
             head += " " + "; ".join(parts) + "."
         return head + "\n"

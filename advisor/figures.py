@@ -10,7 +10,9 @@ about a field of work.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 _SYMBOLS = {"us$": "USD", "c$": "CAD", "ca$": "CAD", "a$": "AUD", "au$": "AUD", "nz$": "NZD", "s$": "SGD",
@@ -82,6 +84,57 @@ def figures_in(text: str) -> list[Figure]:
         out.append(figure)
         previous = (m, figure) if currency else None
     return out
+
+
+# Languages whose number words text2num reads; a text in another language keeps its words.
+_NUMBER_WORD_LANGUAGES = frozenset({"en", "fr", "es", "pt", "de", "nl", "da", "it"})
+_PLAIN_NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)?(?![\w])")
+
+
+@functools.lru_cache(maxsize=8192)
+def with_digits(text: str) -> str:
+    """The text with numbers written in words as digits ("five boards" -> "5 boards"; "one" and "two" stay words,
+    too often not counts), read by text2num in the text's language."""
+    try:
+        from text_to_num import alpha2digit
+    except ImportError:  # an install without it compares figures written in digits only
+        return text
+    from advisor.language import detect
+
+    code, probability = detect(text)
+    try:
+        return alpha2digit(text, code if code in _NUMBER_WORD_LANGUAGES and probability >= 0.85 else "en")
+    except Exception:  # noqa: BLE001 - text2num rejects some inputs; the words then stay words
+        return text
+
+
+def _numbers(text: str) -> Counter:
+    return Counter(float(m.group(0).replace(",", ".")) for m in _PLAIN_NUMBER.finditer(text))
+
+
+def _counted(text: str) -> list[tuple[float, set[str]]]:
+    """(number, the content words of the three words after it) of every number in the text, words as digits."""
+    from advisor.text import content_words
+
+    converted = with_digits(text)
+    return [(float(m.group(0).replace(",", ".")), content_words(" ".join(converted[m.end():].split()[:3])))
+            for m in _PLAIN_NUMBER.finditer(converted)]
+
+
+def counts_held(sentence: str, context: str) -> bool:
+    """No count the sentence writes in words ("three certification boards") is counted otherwise in the context
+    (a number followed by a word of what it counts: "five NP certification boards"). A count the context does
+    not give (a list the sentence counted) is not held against it. Counts in digits are :func:`figures_in`'s;
+    small numbers in words are left to this check, which figures_in cannot tell from list numbering."""
+    spelled = _numbers(with_digits(sentence)) - _numbers(sentence)
+    if not spelled:
+        return True
+    stated = _counted(context)
+    for value, after in _counted(sentence):
+        same_thing = {v for v, words in stated if after & words}
+        if value in spelled and same_thing and value not in same_thing:
+            return False
+    return True
 
 
 _CLAUSE_BREAK = re.compile(r"[;,](?=\s)|\bwhile\b|\bwhereas\b|\bbut\b|\bcompared with\b|\bversus\b|\bvs\b")

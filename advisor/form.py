@@ -22,7 +22,10 @@ _POINTS_BACK = re.compile(r"^[\"'(]?(?:(?:All|Most|Some|Many|Each|None|Both|Seve
                           r"|[Hh]e|[Ss]he|[Ii]t|[Tt]hey|[Tt]hem|[Hh]is|[Hh]er|[Ii]ts|[Tt]heir|[Tt]his|[Tt]hese|[Tt]hose)\b")
 # English function words a finished sentence does not end on.
 _DANGLING = frozenset("a an the and or but nor of to in on at by for with from as than such including like "
-                      "into via per plus versus is are was were be has have had".split())
+                      "into via per plus versus".split())
+# Auxiliaries end a sentence only inside a clause the writer closed ("…how new the title is."); a line that
+# stops on one without a full stop was cut off ("The median salary is"), so it is not repaired into a sentence.
+_AUXILIARY = frozenset("is are was were be has have had".split())
 _OPENING = re.compile(r"^[\"'(\[]?[\p{Lu}0-9£$€¥₹]")
 _CLOSING = re.compile(r"[.!?][\"'”’)\]]*$|\)$")
 
@@ -93,4 +96,7 @@ def as_sentence(item: str) -> str:
     if not text:
         return text
     text = text[0].upper() + text[1:]
-    return text if _CLOSING.search(text) else text.rstrip(":") + "."
+    if _CLOSING.search(text):
+        return text
+    last = re.sub(r"[^\w]", "", text.split()[-1].lower())
+    return text if last in _AUXILIARY else text.rstrip(":") + "."

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
 import numpy as np
 
-from advisor.figures import Figure, country_of, figures_in, same_value
+from advisor.figures import Figure, counts_held, country_of, figures_in, same_value
 from advisor.subjects import Subjects
 from advisor.text import citations_in, content_words, split_sentences, strip_citations
 from advisor.vector_cache import VectorCache
@@ -113,23 +113,46 @@ def novel_names(sentence: str, context: str, known: frozenset[str] | set[str] = 
     text = strip_citations(sentence).strip()
     first = re.match(r"[\"'“‘(]?(\p{Lu}[\p{L}0-9+#.-]*[\p{L}0-9+#])\b", text)
     names = names_in(text) | ({first.group(1)} if first and first.group(1) in known else set())
-    return {n for n in names if n.lower() not in lowered}
+    return {n for n in names | _name_phrases(text) if n.lower() not in lowered}
+
+
+_NAME_PHRASE = re.compile(rf"(?<![.!?]\s)(?<!^)\b{_NAME_WORD}(?:\s+{_NAME_WORD})+")
+
+
+def _name_phrases(text: str) -> set[str]:
+    """Names of several capitalised words ("Pediatric Nursing Certification Board"), checked whole: each of its
+    words may be in a passage without the name being there."""
+    out = set()
+    for sentence in split_sentences(text):
+        for m in _NAME_PHRASE.finditer(sentence.lstrip("\"'“‘(*")):
+            words = m.group(0).split()
+            while words and words[0] in _GENERIC_CAPITALS:
+                words = words[1:]
+            if len(words) >= 2:
+                out.add(re.sub(r"['’]s$", "", " ".join(words)))  # "Hugging Face's": the name is "Hugging Face"
+    return out
 
 
 def figures_supported(sentence: str, context: str, subjects: Subjects) -> bool:
-    """Every figure of the sentence appears in the context with its currency, tied to the same subject there."""
+    """Every figure of the sentence appears in the context with its currency, tied to the same subject there,
+    and every count it writes in words ("three boards") is a count of the same thing there."""
+    if not counts_held(sentence, context):
+        return False
     context_figures = figures_in(context)
-    for fig in figures_in(sentence):
-        matches = [c for c in context_figures if same_value(c, fig)]
-        if not matches:
-            return False
-        subject = subjects.near(sentence, fig.start)
-        if subject is None:
-            continue
-        context_subjects = {subjects.near(context, c.start) for c in matches}
-        if subject not in context_subjects and None not in context_subjects:
-            return False
-    return True
+    return all(_figure_held(sentence, fig, context, context_figures, subjects) for fig in figures_in(sentence))
+
+
+def _figure_held(sentence: str, fig: Figure, context: str, context_figures: list[Figure], subjects: Subjects) -> bool:
+    """The figure appears in the context with its currency, tied there to the subject it is tied to in the sentence."""
+    matches = [c for c in context_figures if same_value(c, fig)]
+    if not matches:
+        return False
+    subject = subjects.near(sentence, fig.start)
+    if subject is None:
+        return True
+    context_subjects = {subjects.near(context, c.start) for c in matches}
+    # Tied there to no subject, it may be anyone's; tied to another one as well, the sentence moved it.
+    return subject in context_subjects or context_subjects == {None}
 
 
 _COMPARATIVE = re.compile(r"\b(more|less|fewer|higher|lower|better|worse|easier|harder|faster|slower|greater|larger|"
@@ -365,16 +388,30 @@ def _contrast_reversed(sentence: str, restated: str) -> bool:
     return crossed >= 2 and crossed > 2 * kept
 
 
+def _negated_span(sentence: str, negation: re.Match) -> set[str]:
+    """The content words a negation applies to: up to five words after it, within its clause."""
+    return content_words(" ".join(re.split(r"[,;:.]", sentence[negation.end():])[0].split()[:5]))
+
+
 def _denied(text: str, sentences: Sequence[str], similarity: np.ndarray) -> bool:
     """The sentence asserts what a source sentence denies ("…is always required" against "…although it is not
     always required"): a source sentence negates a phrase (its first five words after the negation) of which
     the sentence holds at least two words (or its one), and no source sentence closer to the sentence holds
     those words without a negation."""
-    words = content_words(_without_negated(text))
+    # What the sentence itself negates is not asserted: "they do not agree on which role pays more" agrees
+    # with a source's "…do not agree on which role pays more".
+    words = content_words(text) - {w for m in _NEGATION.finditer(text) for w in _negated_span(text, m)}
+    # The source sentence it restates, when both negate ("…need not stop you… without it" of "…even without
+    # formal ML education"), says the same with the same polarity: not a denial.
+    restated = int(np.argmax(similarity)) if negated(text) and len(similarity) else -1
+    if restated >= 0 and float(similarity[restated]) < RESTATES_FOR_POLARITY:
+        restated = -1
     denials: list[tuple[float, set[str]]] = []
-    for sentence, sim in zip(sentences, similarity):
+    for k, (sentence, sim) in enumerate(zip(sentences, similarity)):
+        if k == restated:
+            continue
         for m in _NEGATION.finditer(sentence):
-            span = content_words(" ".join(re.split(r"[,;:.]", sentence[m.end():])[0].split()[:5]))
+            span = _negated_span(sentence, m)
             if span and len(span & words) >= min(2, len(span)):
                 denials.append((float(sim), span & words))
     for sim, held in denials:
@@ -399,7 +436,7 @@ def contradicts_sources(grounder: Grounder, sentence: str, contexts: Sequence[st
 
 def contradiction(grounder: Grounder, sentence: str, contexts: Sequence[str], sources: Sequence[int]) -> str:
     """What a drafted sentence claims that its cited passages do not say, or "": "denied" (a source sentence
-    negates what it asserts), or, of the source sentence it restates (with the one before and after it),
+    negates what it asserts, or a requirement its source says is not one), or, of the source sentence it restates (with the one before and after it),
     a "year" it does not give, a "requirement" where it makes none, its "contrast" the other way round, or its
     opposite "negation". Only a denial is the passages saying otherwise; the rest may be said elsewhere."""
     text = strip_citations(sentence)
@@ -426,7 +463,8 @@ def contradiction(grounder: Grounder, sentence: str, contexts: Sequence[str], so
     if years - set(_YEAR.findall(around)):
         return "year"
     if _NECESSITY.search(_without_negated(text)) and not _NECESSITY.search(_without_negated(around)):
-        return "requirement"
+        # "…is always required" where the source says "…although it is not always required" is denied.
+        return "denied" if _NECESSITY.search(around) else "requirement"
     if _contrast_reversed(text, restated):
         return "contrast"
     if _NEGATION.search(text):  # it negates what no sentence around its source negates
@@ -466,7 +504,7 @@ def verify_drafted(grounder: Grounder, sentence: str, contexts: Sequence[str], t
         return Verdict(None)
     per_passage = grounder.support([text], contexts, subjects).scores[0]
     cited = [n - 1 for n in citations_in(sentence) if 1 <= n <= len(contexts)]
-    evidence = sorted({*cited, int(np.argmax(per_passage))})
+    evidence = sorted({*cited, int(np.argmax(per_passage)), *_stating(text, contexts, {*cited}, per_passage, subjects)})
     together = "\n".join(contexts[i] for i in evidence)
     known = known_names([contexts[i] for i in evidence], subjects)
     named = "\n".join([together, premise, *(labels[i] for i in evidence if i < len(labels))])
@@ -496,6 +534,25 @@ def verify_drafted(grounder: Grounder, sentence: str, contexts: Sequence[str], t
         return Verdict(None)
     # The passage closest to the claim first: a pronoun that opens the sentence points into it.
     return Verdict(GroundedSentence(text, [closest, *(i for i in evidence if i != closest and i in cited)]))
+
+
+def _stating(text: str, contexts: Sequence[str], cited: set[int], per_passage: np.ndarray,
+             subjects: Subjects) -> set[int]:
+    """For each figure, year or name of the sentence that its cited passages do not state (a figure: with its
+    subject), the best-supporting passage that does (a model combining two passages may cite one): the
+    sentence is then checked against the two together."""
+    said = "\n".join(contexts[i] for i in cited)
+    stated = figures_in(said)
+    wanted = [lambda c, f=f: _figure_held(text, f, c, figures_in(c), subjects)
+              for f in figures_in(text) if not _figure_held(text, f, said, stated, subjects)]
+    terms = (set(_YEAR.findall(text)) - set(_YEAR.findall(said))) | novel_names(text, said)
+    wanted += [lambda c, t=t: t.lower() in c.lower() for t in terms]
+    out: set[int] = set()
+    for states in wanted:
+        holders = [i for i, c in enumerate(contexts) if states(c)]
+        if holders:
+            out.add(max(holders, key=lambda i: per_passage[i]))
+    return out
 
 
 # ---------------------------------------------------------------- conflicting figures

@@ -20,6 +20,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
+from advisor.figures import figures_in, same_value
 from advisor.text import content_words, fold, split_sentences, strip_citations
 
 STANDINS = Path(__file__).resolve().parent / "standins"
@@ -44,9 +45,13 @@ class StandInAnswer:
 
 
 def load_standins(corpus: str) -> list[StandInAnswer]:
-    path = STANDINS / f"{corpus}.yaml"
-    if not path.is_file():
-        return []
+    """The corpus's stand-in answers: the first author's (a visible and a held-out half) and a second author's
+    visible set (``standins/extra/CORPUS.yaml``), written later to tune on without reading the held-out half."""
+    return [answer for path in (STANDINS / f"{corpus}.yaml", STANDINS / "extra" / f"{corpus}.yaml")
+            if path.is_file() for answer in _load(path)]
+
+
+def _load(path: Path) -> list[StandInAnswer]:
     return [StandInAnswer(item["question"], [StandInSentence(s["text"], list(s.get("cites") or []), bool(s["truth"]),
                                                              s.get("kind", "")) for s in item["sentences"]],
                           item.get("half", "visible"), item.get("about") or "",
@@ -111,9 +116,24 @@ def _from_file(text: str, file_text: str) -> bool:
     return bool(words) and all(w in file_text for w in words)
 
 
-def reached(sentence: str, answer_sentences: list[set[str]]) -> bool:
-    words = content_words(sentence)
-    return bool(words) and any(len(words & a) >= KEPT * len(words) for a in answer_sentences)
+def reached(sentence: str, answer_sentences: list[str]) -> bool:
+    """Did the drafted sentence reach the reader: nearly all its words, and every figure, in one answer sentence
+    (a swapped figure is not reached by the true figure in the same words)."""
+    words, figures = content_words(sentence), figures_in(sentence)
+    return bool(words) and any(len(words & content_words(a)) >= KEPT * len(words)
+                               and all(any(same_value(f, g) for g in figures_in(a)) for f in figures)
+                               for a in answer_sentences)
+
+
+def _answer_sentences(text: str) -> list[str]:
+    """The answer's sentences; the conflict note's quotes each on its own (they are the sources' statements, one
+    after another, not one sentence that could hold a drafted one's words and figures)."""
+    from advisor.chain import CONFLICT_NOTE
+
+    out = []
+    for sentence in map(strip_citations, split_sentences(text)):
+        out += sentence.split("; ") if sentence.startswith(CONFLICT_NOTE) else [sentence]
+    return out
 
 
 def run_standins(corpus: str, folder: Path, settings) -> dict:
@@ -123,12 +143,14 @@ def run_standins(corpus: str, folder: Path, settings) -> dict:
     answers = load_standins(corpus)
     if not answers:
         return {}
-    advisor = Advisor(settings=settings, chat_model=ScriptedChatModel(answers=answers, folder=str(folder)))
+    model = ScriptedChatModel(answers=answers, folder=str(folder))
+    advisor = Advisor(settings=settings, chat_model=model)
     counts: dict[str, Counter] = {"visible": Counter(), "heldout": Counter()}
     kinds: dict[str, Counter] = {"visible": Counter(), "heldout": Counter()}
     for item in answers:
+        model.answers = [item]  # two authors may ask alike: the model answers the question being asked
         got = advisor.ask(item.question, item.history, about=item.about)
-        said = [content_words(strip_citations(s)) for s in split_sentences(got.text)] if not got.refused else []
+        said = [] if got.refused else _answer_sentences(got.text)
         for sentence in item.sentences:
             kept = reached(sentence.text, said)
             key = f"{'true' if sentence.truth else 'false'}_{'kept' if kept else 'dropped'}"

@@ -329,5 +329,7 @@ def test_a_stand_in_model_cites_the_passages_of_the_files_its_sentences_name(tmp
     assert model.reply(prompt) == ("The survey puts designer pay at $80,000 a year. [2]\n"
                                    "Designers earn $8,000 a year. [1][2]")
     assert model.reply("Conversation:\nuser: hi\n\nLast message: and?\n\nStandalone question:") == ""
-    assert reached("The survey puts designer pay at $80,000 a year.", [{"survey", "puts", "designer", "pay", "year"}])
-    assert not reached("The survey puts designer pay at $80,000 a year.", [{"survey", "designer", "year"}])
+    assert reached("The survey puts designer pay at $80,000 a year.", ["Survey puts designer pay at $80,000 a year."])
+    assert not reached("The survey puts designer pay at $80,000 a year.", ["The survey gives designers a year."])
+    # The same words with another figure is not the drafted sentence reaching the reader.
+    assert not reached("Designers earn $8,000 a year.", ["Designers earn $80,000 a year."])

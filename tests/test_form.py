@@ -72,6 +72,9 @@ def test_what_does_not_read_as_a_sentence_is_recognised():
     assert not is_whole("software engineering fundamentals such as CI/CD.")
     assert is_whole("The TDS guide defines an ML engineer as someone who owns the model lifecycle. [1]")
     assert is_whole(as_sentence("python and SQL are the common languages;"))
+    # An auxiliary ends a sentence its writer closed, not a line that stopped on it.
+    assert is_whole("The video suggests the gap reflects how new the AI engineering title is. [1]")
+    assert not is_whole(as_sentence("The median salary for an AI engineer is"))
     assert points_back("He considers AI engineering easier to get into. [3]")
     assert points_back("These figures come from job adverts.")
     assert not points_back("The video follows Alice, an AI engineer.")

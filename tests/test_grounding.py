@@ -105,3 +105,34 @@ def test_a_claim_about_one_name_is_not_widened_to_two():
     scores = shared_grounder().support([widened, faithful], [passage]).scores
     threshold = Settings().support_threshold
     assert scores[0, 0] < threshold <= scores[1, 0], scores
+
+
+def test_verification_reads_polarity_counts_and_figures_from_uncited_passages():
+    """Issue 23's verification on the real embedding model: a sentence that negates what its source negates
+    agrees with it; a requirement its source says is not always one is denied; a count written in words is
+    held against the source's count of the same thing; a figure from a passage the draft did not cite is
+    checked in the passage that states it."""
+    from advisor.chain import shared_grounder
+    from advisor.figures import counts_held
+    from advisor.grounding import contradiction, verify_drafted
+
+    grounder = shared_grounder()
+    disagree = "The three sources give different salary figures, and they do not agree on which role pays more."
+    assert contradiction(grounder, "The sources do not agree on which role pays more. [1]", [disagree], [0]) == ""
+    step = ("Gain clinical experience as an RN, ideally in a specialty. The hospital strongly recommends this step, "
+            "although it is not always required.")
+    assert contradiction(grounder, "Clinical experience as an RN is always required. [1]", [step], [0]) == "denied"
+
+    boards = "There are five NP certification boards in the US. Applicants send three letters of recommendation."
+    assert not counts_held("The hospital counts three NP certification boards.", boards)
+    assert counts_held("There are five boards that certify NPs, and you send three letters.", boards)
+    assert counts_held("The guide names three core libraries.", boards)  # a count the source does not give
+
+    passages = ["The BLS survey gives registered nurses a median wage of $86,070 a year.",
+                "Nurse practitioners earn a median of $126,260 a year in the same BLS survey."]
+    verdict = verify_drafted(grounder, "The BLS survey gives registered nurses a median of $86,070 and nurse "
+                             "practitioners a median of $126,260 a year. [1]", passages, threshold=0.55)
+    assert verdict.kept is not None and sorted(verdict.kept.sources) == [0, 1]
+    swapped = verify_drafted(grounder, "The BLS survey gives registered nurses a median of $96,070 a year. [1]",
+                             passages, threshold=0.55)
+    assert swapped.kept is None
