@@ -434,7 +434,8 @@ def contradicts_sources(grounder: Grounder, sentence: str, contexts: Sequence[st
     return bool(contradiction(grounder, sentence, contexts, sources))
 
 
-def contradiction(grounder: Grounder, sentence: str, contexts: Sequence[str], sources: Sequence[int]) -> str:
+def contradiction(grounder: Grounder, sentence: str, contexts: Sequence[str], sources: Sequence[int],
+                  premise: str = "") -> str:
     """What a drafted sentence claims that its cited passages do not say, or "": "denied" (a source sentence
     negates what it asserts, or a requirement its source says is not one), or, of the source sentence it restates (with the one before and after it),
     a "year" it does not give, a "requirement" where it makes none, its "contrast" the other way round, or its
@@ -468,8 +469,33 @@ def contradiction(grounder: Grounder, sentence: str, contexts: Sequence[str], so
     if _contrast_reversed(text, restated):
         return "contrast"
     if _NEGATION.search(text):  # it negates what no sentence around its source negates
-        return "" if _NEGATION.search(around) else "negation"
+        if _NEGATION.search(around) or _negations_held(grounder, text, windows, premise):
+            return ""
+        return "negation"
     return "negation" if _NEGATION.search(restated) else ""  # its source negates what it asserts
+
+
+_CLAUSE = re.compile(r"[,;:—–]\s|\s(?:since|because|while|whereas|but|and|so)\s")
+
+
+def _negations_held(grounder: Grounder, text: str, windows: list[tuple[str, str]], premise: str) -> bool:
+    """Every negation of a sentence that joins several claims is the person's or its source's: the clause that
+    holds it negates what the person said ("Since you'd rather not spend your days on prompts, …"), or
+    restates a source sentence that negates too ("…, while RNs do not prescribe" from another passage than
+    the one the whole sentence restates best)."""
+    asked = content_words(premise)
+    clauses = [c for c in _CLAUSE.split(text) if _NEGATION.search(c)]
+    if not clauses or len(clauses) == len(_CLAUSE.split(text)):
+        return False  # one claim: the sentence's own polarity is checked against the source it restates
+    similarity = grounder.embed([w for _, w in windows]) @ grounder.embed(clauses).T
+    for k, clause in enumerate(clauses):
+        spans = [_negated_span(clause, m) for m in _NEGATION.finditer(clause)]
+        if asked and all(span and len(span & asked) * 2 >= len(span) for span in spans):
+            continue  # the person's own words
+        best = int(np.argmax(similarity[:, k]))
+        if float(similarity[best, k]) < RESTATES_FOR_POLARITY or not _NEGATION.search(windows[best][1]):
+            return False
+    return True
 
 
 # ---------------------------------------------------------------- a drafted sentence, verified
@@ -508,7 +534,7 @@ def verify_drafted(grounder: Grounder, sentence: str, contexts: Sequence[str], t
     together = "\n".join(contexts[i] for i in evidence)
     known = known_names([contexts[i] for i in evidence], subjects)
     named = "\n".join([together, premise, *(labels[i] for i in evidence if i < len(labels))])
-    said_otherwise = contradiction(grounder, text, contexts, evidence)
+    said_otherwise = contradiction(grounder, text, contexts, evidence, premise)
     if said_otherwise or subjects.swapped(text, subjects.clauses(together)):
         return Verdict(None, contradicted=said_otherwise == "denied")
     if (not figures_supported(text, together, subjects) or not comparisons_supported(text, together, subjects)

@@ -131,8 +131,9 @@ def _answer_sentences(text: str) -> list[str]:
     from advisor.chain import CONFLICT_NOTE
 
     out = []
-    for sentence in map(strip_citations, split_sentences(text)):
-        out += sentence.split("; ") if sentence.startswith(CONFLICT_NOTE) else [sentence]
+    for line in text.split("\n"):
+        pieces = line.split("; ") if line.startswith(CONFLICT_NOTE) else [line]
+        out += [strip_citations(s) for piece in pieces for s in split_sentences(piece)]
     return out
 
 

@@ -136,3 +136,20 @@ def test_verification_reads_polarity_counts_and_figures_from_uncited_passages():
     swapped = verify_drafted(grounder, "The BLS survey gives registered nurses a median of $96,070 a year. [1]",
                              passages, threshold=0.55)
     assert swapped.kept is None
+
+
+def test_a_negation_in_the_persons_own_words_is_not_held_against_the_source():
+    from advisor.chain import shared_grounder
+    from advisor.grounding import contradiction
+
+    grounder = shared_grounder()
+    posting = ("Some companies put AI in a job title to make a posting sound more prestigious, even when the work is "
+               "mostly prompt engineering. Read the job description before you apply.")
+    advice = ("Since you would rather not spend your days on prompts, read each job description closely: some "
+              "companies put AI in a posting to sound more prestigious even when the work is mostly prompt "
+              "engineering. [1]")
+    premise = "I would rather not spend my days writing prompts."
+    assert contradiction(grounder, advice, [posting], [0], premise=premise) == ""
+    assert contradiction(grounder, advice, [posting], [0]) == "negation"  # without the person's words, it is the claim's
+    flipped = "Some companies do not put AI in a posting to sound more prestigious, and the work is mostly prompt engineering. [1]"
+    assert contradiction(grounder, flipped, [posting], [0], premise=premise) == "negation"
