@@ -88,7 +88,14 @@ def figures_in(text: str) -> list[Figure]:
 
 # Languages whose number words text2num reads; a text in another language keeps its words.
 _NUMBER_WORD_LANGUAGES = frozenset({"en", "fr", "es", "pt", "de", "nl", "da", "it"})
-_PLAIN_NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)?(?![\w])")
+_PLAIN_NUMBER = re.compile(r"(?<![\w.,])(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?)(?![\w])")
+
+
+def _value(number: str) -> float:
+    """"12,000" is twelve thousand; "3,5" (a decimal comma) three and a half."""
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", number):
+        return float(number.replace(",", ""))
+    return float(number.replace(",", "."))
 
 
 @functools.lru_cache(maxsize=8192)
@@ -109,7 +116,7 @@ def with_digits(text: str) -> str:
 
 
 def _numbers(text: str) -> Counter:
-    return Counter(float(m.group(0).replace(",", ".")) for m in _PLAIN_NUMBER.finditer(text))
+    return Counter(_value(m.group(0)) for m in _PLAIN_NUMBER.finditer(text))
 
 
 def _counted(text: str) -> list[tuple[float, set[str]]]:
@@ -117,7 +124,7 @@ def _counted(text: str) -> list[tuple[float, set[str]]]:
     from advisor.text import content_words
 
     converted = with_digits(text)
-    return [(float(m.group(0).replace(",", ".")), content_words(" ".join(converted[m.end():].split()[:3])))
+    return [(_value(m.group(0)), content_words(" ".join(converted[m.end():].split()[:3])))
             for m in _PLAIN_NUMBER.finditer(converted)]
 
 

@@ -393,6 +393,11 @@ def _negated_span(sentence: str, negation: re.Match) -> set[str]:
     return content_words(" ".join(re.split(r"[,;:.]", sentence[negation.end():])[0].split()[:5]))
 
 
+def _negated_words(sentence: str) -> set[str]:
+    """The content words the sentence's negations apply to."""
+    return {w for m in _NEGATION.finditer(sentence) for w in _negated_span(sentence, m)}
+
+
 def _denied(text: str, sentences: Sequence[str], similarity: np.ndarray) -> bool:
     """The sentence asserts what a source sentence denies ("…is always required" against "…although it is not
     always required"): a source sentence negates a phrase (its first five words after the negation) of which
@@ -400,11 +405,14 @@ def _denied(text: str, sentences: Sequence[str], similarity: np.ndarray) -> bool
     those words without a negation."""
     # What the sentence itself negates is not asserted: "they do not agree on which role pays more" agrees
     # with a source's "…do not agree on which role pays more".
-    words = content_words(text) - {w for m in _NEGATION.finditer(text) for w in _negated_span(text, m)}
-    # The source sentence it restates, when both negate ("…need not stop you… without it" of "…even without
-    # formal ML education"), says the same with the same polarity: not a denial.
+    words = content_words(text) - _negated_words(text)
+    # The source sentence it restates, when both negate the same thing ("…need not stop you… without formal
+    # ML education" of "…even without formal ML education"), says it with the same polarity: not a denial.
+    # ("…do not get housing stipends, but get paid leave" of "…get housing stipends but not paid leave" negates
+    # another thing, and is one.)
     restated = int(np.argmax(similarity)) if negated(text) and len(similarity) else -1
-    if restated >= 0 and float(similarity[restated]) < RESTATES_FOR_POLARITY:
+    if restated >= 0 and (float(similarity[restated]) < RESTATES_FOR_POLARITY
+                          or not _negated_words(text) & _negated_words(sentences[restated])):
         restated = -1
     denials: list[tuple[float, set[str]]] = []
     for k, (sentence, sim) in enumerate(zip(sentences, similarity)):
@@ -437,9 +445,9 @@ def contradicts_sources(grounder: Grounder, sentence: str, contexts: Sequence[st
 def contradiction(grounder: Grounder, sentence: str, contexts: Sequence[str], sources: Sequence[int],
                   premise: str = "") -> str:
     """What a drafted sentence claims that its cited passages do not say, or "": "denied" (a source sentence
-    negates what it asserts, or a requirement its source says is not one), or, of the source sentence it restates (with the one before and after it),
-    a "year" it does not give, a "requirement" where it makes none, its "contrast" the other way round, or its
-    opposite "negation". Only a denial is the passages saying otherwise; the rest may be said elsewhere."""
+    negates what it asserts, or a requirement its source says is not one), or, of the source sentence it
+    restates (with the one before and after it), a "year" it does not give, a "requirement" where it makes
+    none, its "contrast" the other way round, or its opposite "negation". Only a denial is the passages saying otherwise; the rest may be said elsewhere."""
     text = strip_citations(sentence)
     years = set(_YEAR.findall(text))
     windows: list[tuple[str, str]] = []  # (a source sentence, it with its neighbours)
@@ -480,10 +488,10 @@ _CLAUSE = re.compile(r"[,;:—–]\s|\s(?:since|because|while|whereas|but|and|so
 
 def _negations_held(grounder: Grounder, text: str, windows: list[tuple[str, str]], premise: str) -> bool:
     """Every negation of a sentence that joins several claims is the person's or its source's: the clause that
-    holds it negates what the person said ("Since you'd rather not spend your days on prompts, …"), or
+    holds it negates what the person negated ("Since you'd rather not spend your days on prompts, …"), or
     restates a source sentence that negates too ("…, while RNs do not prescribe" from another passage than
     the one the whole sentence restates best)."""
-    asked = content_words(premise)
+    asked = _negated_words(premise)  # what the person says they do not have, want or like
     clauses = [c for c in _CLAUSE.split(text) if _NEGATION.search(c)]
     if not clauses or len(clauses) == len(_CLAUSE.split(text)):
         return False  # one claim: the sentence's own polarity is checked against the source it restates
@@ -491,7 +499,7 @@ def _negations_held(grounder: Grounder, text: str, windows: list[tuple[str, str]
     for k, clause in enumerate(clauses):
         spans = [_negated_span(clause, m) for m in _NEGATION.finditer(clause)]
         if asked and all(span and len(span & asked) * 2 >= len(span) for span in spans):
-            continue  # the person's own words
+            continue  # the person's own negation
         best = int(np.argmax(similarity[:, k]))
         if float(similarity[best, k]) < RESTATES_FOR_POLARITY or not _NEGATION.search(windows[best][1]):
             return False
@@ -515,8 +523,9 @@ def verify_drafted(grounder: Grounder, sentence: str, contexts: Sequence[str], t
                    ) -> Verdict:
     """Keep a model's sentence when what it claims holds in the passages it cites, taken together.
 
-    The evidence is the cited passages plus the one that supports the sentence best (a model may cite
-    one passage of two it combined). Checked over that evidence as one text: no contradiction
+    The evidence is the cited passages plus the one that supports the sentence best and, for a figure,
+    year or name the cited ones lack, the passage that states it (a model may cite one passage of two it
+    combined). Checked over that evidence as one text: no contradiction
     (:func:`contradiction`), no claim about one subject matched only by a clause about another, every
     figure with its subject, every comparison, every name (in the passages, in their articles'
     ``labels`` — a title or publisher — or in the person's own words, ``premise``), and no person's or

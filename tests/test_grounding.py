@@ -153,3 +153,20 @@ def test_a_negation_in_the_persons_own_words_is_not_held_against_the_source():
     assert contradiction(grounder, advice, [posting], [0]) == "negation"  # without the person's words, it is the claim's
     flipped = "Some companies do not put AI in a posting to sound more prestigious, and the work is mostly prompt engineering. [1]"
     assert contradiction(grounder, flipped, [posting], [0], premise=premise) == "negation"
+
+
+def test_negations_are_matched_phrase_by_phrase():
+    """The review's cases: a sentence that negates the other half of its source's claim is denied; a negation
+    the question merely raises is not the person's; a count with a thousands separator is read whole."""
+    from advisor.chain import shared_grounder
+    from advisor.figures import counts_held
+    from advisor.grounding import contradiction
+
+    grounder = shared_grounder()
+    stipends = "Travel nurses get housing stipends from their agency, but they do not get paid leave."
+    swapped = "Travel nurses do not get housing stipends from their agency, but they get paid leave. [1]"
+    assert contradiction(grounder, swapped, [stipends], [0]) != ""
+    same = "Travel nurses get housing stipends from their agency but do not get paid leave. [1]"
+    assert contradiction(grounder, same, [stipends], [0]) == ""
+    assert counts_held("About twelve thousand nurses work there.", "About 12,000 nurses work there.")
+    assert not counts_held("About twelve thousand nurses work there.", "About 15,000 nurses work there.")
