@@ -86,8 +86,7 @@ def is_whole(sentence: str) -> bool:
     words = text.split()
     if len(words) < 4 or not _OPENING.match(text) or not _CLOSING.search(text):
         return False
-    last = re.sub(r"[^\w]", "", words[-1].lower())
-    return last not in _DANGLING
+    return _last_word(text) not in _DANGLING
 
 
 def as_sentence(item: str) -> str:
@@ -98,5 +97,8 @@ def as_sentence(item: str) -> str:
     text = text[0].upper() + text[1:]
     if _CLOSING.search(text):
         return text
-    last = re.sub(r"[^\w]", "", text.split()[-1].lower())
-    return text if last in _AUXILIARY else text.rstrip(":") + "."
+    return text if _last_word(text) in _AUXILIARY else text.rstrip(":") + "."
+
+
+def _last_word(text: str) -> str:
+    return re.sub(r"[^\w]", "", text.split()[-1].lower())
