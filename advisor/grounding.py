@@ -352,8 +352,8 @@ _YEAR = re.compile(r"(?<![\d.,])(?:1[89]|20)\d{2}(?!\d|[.,]\d)")
 # Negation cues: the closed class of English words that turn a statement into its opposite. A drafted
 # sentence whose negation differs from the source sentence it restates says the opposite of it
 # ("Auditors no longer need a licence" against "...need a licence").
-_NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|cannot|none|nobody|nothing|without|no longer|rather than|"
-                       r"instead of)\b|n['’]t\b",
+_NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|cannot|none|nobody|nothing|without|lacks?|lacking|no longer|"
+                       r"rather than|instead of)\b|n['’]t\b",
                        re.I)
 RESTATES_FOR_POLARITY = 0.6  # cosine at which a drafted sentence is taken to restate a source sentence
 
