@@ -121,6 +121,15 @@ def elliptical_rewrite(question: str, turns: list[tuple[str, str]]) -> str | Non
     return (replaced if replaced != base else f"{base} {phrase}") + "?"
 
 
+_PERSON_PRONOUN = re.compile(r"\b(?:she|he|her|him|his)\b", re.I)
+
+
+def _person_named(text: str) -> str:
+    """The first name of a person or place written with capitals inside a sentence ("… about Inês Gonçalves")."""
+    found = gate.names_in_question(text)
+    return found[0] if found else ""
+
+
 def heuristic_rewrite(question: str, turns: list[tuple[str, str]], subjects: Subjects) -> str:
     """Make a follow-up standalone: the last question with a new phrase ("And in London?"), or the subjects the
     conversation was about named in the follow-up."""
@@ -135,6 +144,10 @@ def heuristic_rewrite(question: str, turns: list[tuple[str, str]], subjects: Sub
             topic_subjects = subjects.find(text)
             if topic_subjects:
                 break
+    person = _person_named(topic) if not topic_subjects else ""
+    if person and _PERSON_PRONOUN.search(question):  # "Where is she from?" after "Tell me about Inês Gonçalves."
+        return _PERSON_PRONOUN.sub(lambda m: f"{person}'s" if m.group(0).lower() in ("her", "his") else person,
+                                   question, count=1)
     if subjects.find(question) or not topic_subjects:
         return f"{question.rstrip()} (context: {topic.strip()})" if topic else question
     subject = " and ".join(subjects.label(s) for s in sorted(topic_subjects))

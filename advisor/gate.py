@@ -82,7 +82,9 @@ def features(question: str, dense_scores: Sequence[float], idf: dict[str, float]
 
 # ---------------------------------------------------------------- names the store must mention
 
-_CAPITALISED = re.compile(r"(?<!^)(?<![.?!]\s)\b(\p{Lu}\p{Ll}{2,}(?:\s+\p{Lu}\p{Ll}{2,})*)\b")
+# A capitalised word, capitals inside it too ("BlackRock", "McKinsey"), not at a sentence's start.
+_NAME_WORD = r"(?:\p{Lu}\p{Ll}{2,}|\p{Lu}\p{Ll}+(?=\p{Lu}))(?:\p{Lu}\p{Ll}+)*"
+_CAPITALISED = re.compile(rf"(?<!^)(?<![.?!]\s)\b({_NAME_WORD}(?:\s+{_NAME_WORD})*)\b")
 _ARTICLE = re.compile(r"\b(?:an?|as an?|become an?)\s+", re.I)
 _PHRASE_END = frozenset("do does did earn earns make makes need needs work works get gets have has use uses "
                         "become becomes pay pays spend spends".split())
@@ -134,6 +136,11 @@ def _phrase_after_article(text: str, start: int) -> str:
     return " ".join(found[:3])
 
 
+def names_in_question(question: str) -> list[str]:
+    """Capitalised names inside the question's sentences (not the word that opens one)."""
+    return [m.group(1) for m in _CAPITALISED.finditer(question)]
+
+
 def unmentioned_names(question: str, docs: Sequence, subjects, vocabulary: dict[str, float] | None = None) -> list[str]:
     """Countries, proper names and kinds of worker the question asks about that no retrieved passage mentions.
 
@@ -152,8 +159,7 @@ def unmentioned_names(question: str, docs: Sequence, subjects, vocabulary: dict[
     covered = countries_named(text) | {country_of(text, f) for f in figures_in(text) if f.is_money}
     missing += [written for written, code in country_mentions(question) if code not in covered]
     # Proper names (places, employers, qualifications) no passage mentions.
-    for m in _CAPITALISED.finditer(question):
-        name = m.group(1)
+    for name in names_in_question(question):
         if country_mentions(name) or subjects.find(name):
             continue
         if fold(name) not in folded and not _mentioned(name, words):
@@ -173,7 +179,9 @@ def unmentioned_names(question: str, docs: Sequence, subjects, vocabulary: dict[
         if not (_PERSON.search(head) or head.rstrip("s") in heads or (unknown and _AGENT.search(head))):
             continue
         said = re.search(r"(?<![\w-])" + re.escape(fold(phrase)) + r"(?:s|es)?(?![\w-])", folded)
-        if unknown or (len(phrase.split()) > 1 and not said and not _said_together(phrase, sequence)):
+        # The kind is its last two words: "a new investment analyst" is an investment analyst.
+        kind = " ".join(phrase.split()[-2:])
+        if unknown or (len(phrase.split()) > 1 and not said and not _said_together(kind, sequence)):
             missing.append(phrase)
     return list(dict.fromkeys(missing))
 

@@ -194,6 +194,15 @@ class Subjects:
 # ---------------------------------------------------------------- discovery
 
 
+def _singular(phrase: str) -> str:
+    """The phrase with its last word in the singular ("occupational therapists" -> "occupational therapist")."""
+    words = phrase.split()
+    for candidate in (words[-1][:-1], words[-1][:-2], words[-1][:-3] + "y"):
+        if candidate and _plural(candidate) == words[-1]:
+            return " ".join([*words[:-1], candidate])
+    return phrase
+
+
 def _words(text: str) -> list[tuple[str, int, int]]:
     return [(m.group(0), m.start(), m.end()) for m in _WORD.finditer(text)]
 
@@ -211,11 +220,17 @@ def find_subjects(documents: Iterable[tuple[str, str]]) -> Subjects:
 
     vocabulary = Counter(w.lower() for _, text in docs for w, _, _ in _words(text))
 
-    for headings, text in docs:
+    for headings, body in docs:
         seen_here: set[str] = set()
-        heading_text = (headings + "\n" + "\n".join(_HEADINGISH.findall(text))).lower()
+        heading_text = (headings + "\n" + "\n".join(_HEADINGISH.findall(body))).lower()
+        # A title is read like the text: "How to become a physiotherapist" is as much a role context as any.
+        text = f"{headings}\n\n{body}" if headings else body
+        in_body = len(text) - len(body)
         for m in _ABBREVIATION.finditer(text):
-            abbreviations[m.group(2).lower()][m.group(1).lower()] += 1
+            abbreviation, expansion = m.group(2), m.group(1).lower()
+            if abbreviation.endswith("s") and abbreviation[:-1].isupper():  # "occupational therapists (OTs)"
+                abbreviation, expansion = abbreviation[:-1], _singular(expansion)
+            abbreviations[abbreviation.lower()][expansion] += 1
         words = _words(text)
         lower = [w.lower() for w, _, _ in words]
         for i in range(len(words)):
@@ -249,7 +264,8 @@ def find_subjects(documents: Iterable[tuple[str, str]]) -> Subjects:
                     singular_after_article[phrase] += 1
                 if _ROLE_CONTEXT_BEFORE.search(before) or _ROLE_CONTEXT_AFTER.match(after):
                     role_context[phrase] += 1
-                shown[phrase][" ".join(w for w, _, _ in words[i : i + n - 1])] += 1
+                if words[i][1] >= in_body:  # as the text writes it, not a title's capitals
+                    shown[phrase][" ".join(w for w, _, _ in words[i : i + n - 1])] += 1
                 seen_here.add(phrase)
         for phrase in seen_here:
             doc_count[phrase] += 1
