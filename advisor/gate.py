@@ -126,14 +126,20 @@ def _said_together(phrase: str, sequence: list[str]) -> bool:
                for i in range(len(sequence) - len(wanted) + 1))
 
 
-def _phrase_after_article(text: str, start: int) -> str:
-    """The noun phrase that follows an article, up to the verb or function word that ends it (at most 3 words)."""
-    found = []
-    for word in re.findall(r"\p{L}[\p{L}\p{M}-]*", text[start:])[:4]:
+def _phrase_after_article(text: str, start: int, joined: bool = False) -> str:
+    """The noun phrase that follows an article, up to the verb or function word that ends it (at most 3 words;
+    ``joined``: "and" inside it too, at most 5: "a speech and language therapist")."""
+    found: list[str] = []
+    for word in re.findall(r"\p{L}[\p{L}\p{M}-]*", text[start:])[:6 if joined else 4]:
+        if joined and word.lower() == "and" and found:
+            found.append(word)
+            continue
         if word.lower() in STOPWORDS or word.lower() in _PHRASE_END:
             break
         found.append(word)
-    return " ".join(found[:3])
+    while found and found[-1].lower() == "and":
+        found.pop()
+    return " ".join(found[:5 if joined else 3])
 
 
 def names_in_question(question: str) -> list[str]:
@@ -168,8 +174,15 @@ def unmentioned_names(question: str, docs: Sequence, subjects, vocabulary: dict[
     # mentions as such ("a physician assistant" where passages only name physicians).
     heads = {s.split()[-1] for s in subjects.variants}
     for m in _ARTICLE.finditer(question):
-        phrase = _phrase_after_article(question, m.end())
+        # "become a …", "qualify as an …": what follows names a kind of worker whatever its ending
+        as_role = m.group(0).lower().startswith(("as", "become"))
+        phrase = _phrase_after_article(question, m.end(), joined=as_role)
         if not phrase:
+            continue
+        if as_role and any(not _mentioned_word(w, store_words) for w in content_words(phrase)) and (
+                len(phrase.split()) == 1 or _PERSON.search(phrase.split()[-1].lower())
+                or _AGENT.search(phrase.split()[-1].lower())):
+            missing.append(phrase)  # a word the store never uses ("an osteopath"), not "as a mid-life switch"
             continue
         mentioned = subjects.mentions(phrase)
         if mentioned and mentioned[0][0] == 0 and mentioned[0][1] == len(phrase):
