@@ -179,9 +179,11 @@ def unmentioned_names(question: str, docs: Sequence, subjects, vocabulary: dict[
         phrase = _phrase_after_article(question, m.end(), joined=as_role)
         if not phrase:
             continue
+        last = phrase.split()[-1].lower()
+        # "-er"/"-or" end things too ("a second career"): they name a person only in a word the store never uses
+        person = _PERSON.search(last) or (_AGENT.search(last) and not _mentioned(last, store_words))
         if as_role and any(not _mentioned_word(w, store_words) for w in content_words(phrase)) and (
-                len(phrase.split()) == 1 or _PERSON.search(phrase.split()[-1].lower())
-                or _AGENT.search(phrase.split()[-1].lower())):
+                len(phrase.split()) == 1 or person):
             missing.append(phrase)  # a word the store never uses ("an osteopath"), not "as a mid-life switch"
             continue
         mentioned = subjects.mentions(phrase)

@@ -59,3 +59,21 @@ def test_the_refusal_scope_follows_a_store_that_grew_past_its_profile():
                                         "lawyers", "paralegals", "translators", "interpreters"]), DEFAULT)
     text = grown.refusal()
     assert all(n in text for n in ("pharmacists", "plumbers", "paralegals", "interpreters")), text
+
+
+def test_careers_named_in_a_title_and_a_plural_abbreviation_are_found():
+    """"How to become a physiotherapist" in a title is a role context; "occupational therapists (OTs)" defines OT."""
+    from advisor.subjects import find_subjects
+
+    docs = [
+        ("How to become a physiotherapist or an occupational therapist",
+         "Physiotherapists and occupational therapists (OTs) both work in hospitals. A physiotherapist treats "
+         "injuries; an OT adapts homes. Physiotherapists earn a little more than OTs."),
+        ("Physiotherapist or occupational therapist: pay",
+         "A physiotherapist starts on band 5, as does an occupational therapist. Occupational therapists who "
+         "work in schools see children. Physiotherapists often work weekends."),
+    ]
+    subjects = find_subjects(docs)
+    assert set(subjects.variants) == {"physiotherapist", "occupational therapist"}
+    assert subjects.variants["occupational therapist"] == ["ot"]
+    assert subjects.display["physiotherapist"] == "physiotherapist"  # the body's capitals, not the title's

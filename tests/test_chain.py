@@ -178,6 +178,13 @@ def test_a_follow_up_phrase_asks_the_last_question_again():
     assert heuristic_rewrite("And in New York?", later, subjects) == "How much does a CPA earn in New York?"
 
 
+def test_she_in_a_follow_up_is_the_person_the_last_question_named():
+    turns = normalize_history([("Tell me about Inês Gonçalves.", "Inês is an occupational therapist in Hull.")])
+    subjects = Subjects({"occupational therapist": ["ot"]})
+    assert heuristic_rewrite("Where is she originally from?", turns, subjects) == "Where is Inês Gonçalves originally from?"
+    assert heuristic_rewrite("What did her day look like?", turns, subjects) == "What did Inês Gonçalves's day look like?"
+
+
 def test_a_pay_follow_up_about_another_country_answers_with_that_countrys_figures(corpus_home):
     answer = Advisor(engine="extractive").ask(
         "And in the UK?", history=[("How much does an ML engineer earn in the US?", "About $150,000 [1].")])
@@ -289,6 +296,18 @@ def test_a_subject_and_country_the_store_never_mentions_are_not_answered(corpus_
     answer = Advisor(engine="extractive").ask("How much does a firefighter earn in Japan?")
     assert answer.refused and not answer.citations
     assert "Japan" in answer.text and "$" not in answer.text and "£" not in answer.text
+
+
+@pytest.mark.parametrize("question", ["How long does it take to qualify as an osteopath?",
+                                      "How do I become a speech and language therapist?"])
+def test_a_kind_of_worker_the_store_never_names_is_not_answered_whatever_its_ending(corpus_home, question):
+    answer = Advisor(engine="extractive").ask(question)
+    assert answer.refused and "not mentioned" in answer.refused_because and not answer.citations
+
+
+def test_an_everyday_phrase_after_as_a_is_not_a_worker(corpus_home):
+    answer = Advisor(engine="extractive").ask("Is AI engineering good as a second career?")
+    assert "not mentioned" not in answer.refused_because
 
 
 def test_follow_up_is_resolved(corpus_home):
