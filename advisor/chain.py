@@ -124,16 +124,31 @@ def elliptical_rewrite(question: str, turns: list[tuple[str, str]]) -> str | Non
 _PERSON_PRONOUN = re.compile(r"\b(?:she|he|her|him|his)\b", re.I)
 
 
+# A follow-up that names nothing is searched with the last question beside it: "What does OTR/L stand for?
+# (context: How long does it take to qualify as an osteopath?)". Only the part before it was asked now.
+CONTEXT_MARK = " (context: "
+
+
 def _person_named(text: str) -> str:
     """The first name of a person or place written with capitals inside a sentence ("… about Inês Gonçalves")."""
     found = gate.names_in_question(text)
     return found[0] if found else ""
 
 
+def person_rewrite(question: str, turns: list[tuple[str, str]], subjects: Subjects) -> str | None:
+    """"Where is she from?" after "Tell me about Inês Gonçalves." -> "Where is Inês Gonçalves from?", or None."""
+    topic = next((text for role, text in reversed(turns) if role == "user"), "")
+    person = _person_named(topic) if topic and not subjects.find(topic) else ""
+    if not person or not _PERSON_PRONOUN.search(question):
+        return None
+    return _PERSON_PRONOUN.sub(lambda m: f"{person}'s" if m.group(0).lower() in ("her", "his") else person,
+                               question, count=1)
+
+
 def heuristic_rewrite(question: str, turns: list[tuple[str, str]], subjects: Subjects) -> str:
     """Make a follow-up standalone: the last question with a new phrase ("And in London?"), or the subjects the
     conversation was about named in the follow-up."""
-    repeated = elliptical_rewrite(question, turns)
+    repeated = elliptical_rewrite(question, turns) or person_rewrite(question, turns, subjects)
     if repeated:
         return repeated
     topic_subjects: set[str] = set()
@@ -144,12 +159,8 @@ def heuristic_rewrite(question: str, turns: list[tuple[str, str]], subjects: Sub
             topic_subjects = subjects.find(text)
             if topic_subjects:
                 break
-    person = _person_named(topic) if not topic_subjects else ""
-    if person and _PERSON_PRONOUN.search(question):  # "Where is she from?" after "Tell me about Inês Gonçalves."
-        return _PERSON_PRONOUN.sub(lambda m: f"{person}'s" if m.group(0).lower() in ("her", "his") else person,
-                                   question, count=1)
     if subjects.find(question) or not topic_subjects:
-        return f"{question.rstrip()} (context: {topic.strip()})" if topic else question
+        return f"{question.rstrip()}{CONTEXT_MARK}{topic.strip()})" if topic else question
     subject = " and ".join(subjects.label(s) for s in sorted(topic_subjects))
     rewritten = re.sub(r"\b(they|them)\b", subject, question, count=1, flags=re.I)
     rewritten = re.sub(r"\btheir\b", f"{subject}'", rewritten, count=1, flags=re.I)
@@ -272,8 +283,9 @@ class Pipeline:
         question = state["query"]
         if needs_rewrite(question, turns, subjects):
             t = time.perf_counter()
-            candidate = None
-            if self.engine.chat_model is not None:
+            # a pronoun the last question's named person settles needs no model
+            candidate = person_rewrite(question, turns, subjects)
+            if candidate is None and self.engine.chat_model is not None:
                 history_text = "\n".join(f"{r}: {x[:300]}" for r, x in turns[-4:])
                 try:
                     candidate = self.engine.rewrite(question, history_text, config=config)
@@ -312,7 +324,7 @@ class Pipeline:
         advising = advice.asks_for_advice(state["query"], state.get("about", ""), profile.subjects)
         # What the person says of themselves ("I speak Basque") is not what they ask about: an advice
         # question's names are looked for in its asking sentence only.
-        asked = advice.ask_of(state["query"]) if advising else state["query"]
+        asked = advice.ask_of(state["query"]) if advising else state["query"].split(CONTEXT_MARK)[0]
         uncovered = gate.unmentioned_names(asked, docs, profile.subjects, idf) if docs else []
         reasons = [("instruction", state["blocked"]), ("language", bool(asked_in)), ("no passages", not docs),
                    ("not mentioned", bool(uncovered)),

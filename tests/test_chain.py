@@ -305,6 +305,14 @@ def test_a_kind_of_worker_the_store_never_names_is_not_answered_whatever_its_end
     assert answer.refused and "not mentioned" in answer.refused_because and not answer.citations
 
 
+def test_a_short_question_after_a_refused_one_is_not_refused_for_the_last_ones_name(corpus_home):
+    """A short question that names no career is searched with the last question beside it; only what it asks
+    now is checked for names the store lacks."""
+    answer = Advisor(engine="extractive").ask(
+        "What is a foundation model?", history=[("How long does it take to qualify as an osteopath?", "…")])
+    assert "not mentioned" not in answer.refused_because
+
+
 def test_an_everyday_phrase_after_as_a_is_not_a_worker(corpus_home):
     answer = Advisor(engine="extractive").ask("Is AI engineering good as a second career?")
     assert "not mentioned" not in answer.refused_because
