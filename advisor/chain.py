@@ -129,18 +129,14 @@ _PERSON_PRONOUN = re.compile(r"\b(?:she|he|her|him|his)\b", re.I)
 CONTEXT_MARK = " (context: "
 
 
-def _person_named(text: str) -> str:
-    """The first name of a person or place written with capitals inside a sentence ("… about Inês Gonçalves")."""
-    found = gate.names_in_question(text)
-    return found[0] if found else ""
-
-
 def person_rewrite(question: str, turns: list[tuple[str, str]], subjects: Subjects) -> str | None:
     """"Where is she from?" after "Tell me about Inês Gonçalves." -> "Where is Inês Gonçalves from?", or None."""
     topic = next((text for role, text in reversed(turns) if role == "user"), "")
-    person = _person_named(topic) if topic and not subjects.find(topic) else ""
-    if not person or not _PERSON_PRONOUN.search(question):
+    # the first name written with capitals inside the last question (a person, or a place)
+    names = gate.names_in_question(topic) if topic and not subjects.find(topic) else []
+    if not names or not _PERSON_PRONOUN.search(question):
         return None
+    person = names[0]
     return _PERSON_PRONOUN.sub(lambda m: f"{person}'s" if m.group(0).lower() in ("her", "his") else person,
                                question, count=1)
 

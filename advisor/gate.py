@@ -179,19 +179,18 @@ def unmentioned_names(question: str, docs: Sequence, subjects, vocabulary: dict[
         phrase = _phrase_after_article(question, m.end(), joined=as_role)
         if not phrase:
             continue
-        last = phrase.split()[-1].lower()
+        head = phrase.split()[-1].lower()
+        unknown = not _mentioned(head, store_words)
         # "-er"/"-or" end things too ("a second career"): they name a person only in a word the store never uses
-        person = _PERSON.search(last) or (_AGENT.search(last) and not _mentioned(last, store_words))
-        if as_role and any(not _mentioned_word(w, store_words) for w in content_words(phrase)) and (
-                len(phrase.split()) == 1 or person):
+        person = bool(_PERSON.search(head) or (unknown and _AGENT.search(head)))
+        if as_role and (len(phrase.split()) == 1 or person) and any(
+                not _mentioned_word(w, store_words) for w in content_words(phrase)):
             missing.append(phrase)  # a word the store never uses ("an osteopath"), not "as a mid-life switch"
             continue
         mentioned = subjects.mentions(phrase)
         if mentioned and mentioned[0][0] == 0 and mentioned[0][1] == len(phrase):
             continue  # exactly a subject of the store
-        head = phrase.split()[-1].lower()
-        unknown = not _mentioned(head, store_words)
-        if not (_PERSON.search(head) or head.rstrip("s") in heads or (unknown and _AGENT.search(head))):
+        if not (person or head.rstrip("s") in heads):
             continue
         said = re.search(r"(?<![\w-])" + re.escape(fold(phrase)) + r"(?:s|es)?(?![\w-])", folded)
         # The kind is its last two words: "a new investment analyst" is an investment analyst.

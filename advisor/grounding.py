@@ -447,7 +447,8 @@ def contradiction(grounder: Grounder, sentence: str, contexts: Sequence[str], so
     """What a drafted sentence claims that its cited passages do not say, or "": "denied" (a source sentence
     negates what it asserts, or a requirement its source says is not one), or, of the source sentence it
     restates (with the one before and after it), a "year" it does not give, a "requirement" where it makes
-    none, its "contrast" the other way round, or its opposite "negation". Only a denial is the passages saying otherwise; the rest may be said elsewhere."""
+    none, its "contrast" the other way round, or its opposite "negation". Only a denial is the passages saying
+    otherwise; the rest may be said elsewhere."""
     text = strip_citations(sentence)
     years = set(_YEAR.findall(text))
     windows: list[tuple[str, str]] = []  # (a source sentence, it with its neighbours)

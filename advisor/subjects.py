@@ -194,13 +194,16 @@ class Subjects:
 # ---------------------------------------------------------------- discovery
 
 
+def _singulars(word: str) -> list[str]:
+    """The words whose plural ``word`` is ("therapists" -> ["therapist"], "salaries" -> ["salary"])."""
+    return [c for c in (word[:-1], word[:-2], word[:-3] + "y") if c and _plural(c) == word]
+
+
 def _singular(phrase: str) -> str:
     """The phrase with its last word in the singular ("occupational therapists" -> "occupational therapist")."""
     words = phrase.split()
-    for candidate in (words[-1][:-1], words[-1][:-2], words[-1][:-3] + "y"):
-        if candidate and _plural(candidate) == words[-1]:
-            return " ".join([*words[:-1], candidate])
-    return phrase
+    found = _singulars(words[-1])
+    return " ".join([*words[:-1], found[0]]) if found else phrase
 
 
 def _words(text: str) -> list[tuple[str, int, int]]:
@@ -248,10 +251,7 @@ def find_subjects(documents: Iterable[tuple[str, str]]) -> Subjects:
                 if vocabulary.get(_plural(head)) and not head.endswith("s"):
                     base = head
                 elif head.endswith("s"):
-                    for candidate in (head[:-1], head[:-2], head[:-3] + "y"):
-                        if candidate and vocabulary.get(candidate) and head == _plural(candidate):
-                            base = candidate
-                            break
+                    base = next((c for c in _singulars(head) if vocabulary.get(c)), None)
                 if base is None:
                     continue
                 phrase = " ".join([*gram[:-1], base])
