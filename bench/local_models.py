@@ -72,6 +72,8 @@ def main() -> None:
     parser.add_argument("--corpus", default="blind-trades,blind-languages")
     parser.add_argument("--sample", type=int, default=12, help="answerable cases per corpus (0: all)")
     args = parser.parse_args()
+    if args.model and not args.model.is_file():
+        parser.error(f"--model: no GGUF file at {args.model}")
     packaged = ensure_local_model(Settings())
     models = [packaged, args.model or packaged]
     rows = []
