@@ -46,7 +46,7 @@ from advisor.figures import asks_about_pay
 from advisor.ground import GroundStep
 from advisor.grounding import Grounder, conflicting_figures, context_sentences_of, money_statements
 from advisor.llm import EngineUnavailable, describe_llm_error
-from advisor.profile import StoreProfile, current_profile
+from advisor.profile import StoreProfile, current_profile, is_refusal
 from advisor.selection import countries_asked, passage_texts, rank_sentences
 from advisor.state import events, with_about
 from advisor.subjects import Subjects
@@ -91,6 +91,12 @@ def normalize_history(history: History) -> list[tuple[str, str]]:
     return [(r, t) for r, t in turns if t.strip()]
 
 
+def answered_last(turns: list[tuple[str, str]]) -> bool:
+    """Did the last reply answer (not refuse) the question before it?"""
+    replies = [text for role, text in turns if role != "user"]
+    return bool(replies) and not is_refusal(replies[-1]) and not replies[-1].startswith(safety.INSTRUCTION_REFUSAL)
+
+
 def needs_rewrite(question: str, turns: list[tuple[str, str]], subjects: Subjects) -> bool:
     if not any(r == "user" for r, _ in turns):
         return False
@@ -127,6 +133,8 @@ _PERSON_PRONOUN = re.compile(r"\b(?:she|he|her|him|his)\b", re.I)
 # A follow-up that names nothing is searched with the last question beside it: "What does OTR/L stand for?
 # (context: How long does it take to qualify as an osteopath?)". Only the part before it was asked now.
 CONTEXT_MARK = " (context: "
+# Said when a follow-up is answered because the conversation's topic was, not because the store clearly holds it.
+CONTINUED_NOTICE = "My sources may not answer this directly: this is what they say on the topic we were discussing."
 
 
 def person_rewrite(question: str, turns: list[tuple[str, str]], subjects: Subjects) -> str | None:
@@ -314,7 +322,10 @@ class Pipeline:
                          "keyword_coverage": round(features.keyword_coverage, 4)}
         state["refusal"] = None
         asked_in = language.other_language(state["query"], profile.language)
-        state["gate_admits"] = profile.gate.admits(features)
+        # A follow-up goes on with a topic the store answered a turn ago ("Where is she originally from?" after
+        # "Tell me about Inês Gonçalves."): the gate's score does not refuse it; names the store lacks still do.
+        continuing = state.get("rewritten") is not None and answered_last(state["turns"])
+        state["gate_admits"] = profile.gate.admits(features) or continuing
         # An advice question is about the store's own careers: the gate's score does not refuse it; the advise
         # step does when nothing in the store speaks to what the person says of themselves.
         advising = advice.asks_for_advice(state["query"], state.get("about", ""), profile.subjects)
@@ -332,6 +343,8 @@ class Pipeline:
             state["refusal"] = language.message(asked_in, profile.language)
         elif state["refused_because"]:
             state["refusal"] = profile.refusal(uncovered)
+        elif continuing and not profile.gate.admits(features):
+            state["notices"].append(CONTINUED_NOTICE)
         return state
 
     # ---------------------------------------------------------------- advise

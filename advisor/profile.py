@@ -93,9 +93,9 @@ class StoreProfile:
 
     def refusal(self, uncovered: list[str] | None = None) -> str:
         """The friendly refusal: what is missing, if known, and what these sources do cover."""
-        head = "I can't answer that from my sources."
+        head = REFUSED
         if uncovered:
-            head = f"My sources don't cover {_join(uncovered)}, so I can't answer that."
+            head = f"My sources don't cover {_join(uncovered)}, {REFUSED_TAIL}"
         return f"{head} They can help with {self.scope.rstrip('.')}."
 
     # ---------------------------------------------------------------- storage
@@ -117,6 +117,16 @@ class StoreProfile:
                    Subjects.from_json(metadata.get("subjects")),
                    Calibration(**json.loads(metadata["gate"])) if metadata.get("gate") else DEFAULT,
                    list(data.get("titles", [])), str(metadata.get("language") or ""))
+
+
+REFUSED = "I can't answer that from my sources."
+REFUSED_TAIL = "so I can't answer that."
+
+
+def is_refusal(text: str) -> bool:
+    """Was this reply one of the store's refusals (whatever it said was missing)?"""
+    head = text.strip().split("They can help with")[0].strip()
+    return head.startswith(REFUSED) or head.endswith(REFUSED_TAIL)
 
 
 def _join(items: list[str]) -> str:

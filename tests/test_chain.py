@@ -318,6 +318,22 @@ def test_an_everyday_phrase_after_as_a_is_not_a_worker(corpus_home):
     assert "not mentioned" not in answer.refused_because
 
 
+def test_a_follow_up_on_an_answered_topic_is_not_refused_by_the_gate_and_says_so(corpus_home):
+    """"Where is she originally from?" after "Tell me about Alice." goes on with a topic the store answered: the
+    gate, which refuses the question alone, does not refuse it, and the reply says the sources may not answer it
+    directly. After a refused question the same follow-up is refused."""
+    advisor = Advisor(engine="extractive")
+    alone = advisor.ask("Where is Alice originally from?")
+    assert alone.refused and alone.refused_because == ["gate"]
+    answered = advisor.ask("Where is she originally from?", history=[("Tell me about Alice.", "Alice is an AI engineer.")])
+    assert answered.rewritten_question == "Where is Alice originally from?"
+    assert not answered.refused and answered.citations and "Alice" in answered.text
+    assert "may not answer this directly" in (answered.notice or "")
+    refused_before = advisor.profile().refusal()
+    after_refusal = advisor.ask("Where is she originally from?", history=[("Tell me about Alice.", refused_before)])
+    assert after_refusal.refused and "gate" in after_refusal.refused_because
+
+
 def test_follow_up_is_resolved(corpus_home):
     answer = Advisor(engine="extractive").ask(
         "And how much do they earn?", history=[("What does an AI engineer do?", "They integrate models.")])
