@@ -92,9 +92,11 @@ def normalize_history(history: History) -> list[tuple[str, str]]:
 
 
 def answered_last(turns: list[tuple[str, str]]) -> bool:
-    """Did the last reply answer (not refuse) the question before it?"""
-    replies = [text for role, text in turns if role != "user"]
-    return bool(replies) and not is_refusal(replies[-1]) and not replies[-1].startswith(safety.INSTRUCTION_REFUSAL)
+    """Did the last reply answer the question before it? Not when it was one of the gate step's refusals: the
+    store's, the one for instructions, or the one for a question in another language."""
+    replies = [text.strip() for role, text in turns if role != "user"]
+    return bool(replies) and not is_refusal(replies[-1]) \
+        and not replies[-1].startswith((safety.INSTRUCTION_REFUSAL, language.MESSAGE_START))
 
 
 def needs_rewrite(question: str, turns: list[tuple[str, str]], subjects: Subjects) -> bool:
@@ -324,8 +326,9 @@ class Pipeline:
         asked_in = language.other_language(state["query"], profile.language)
         # A follow-up goes on with a topic the store answered a turn ago ("Where is she originally from?" after
         # "Tell me about Inês Gonçalves."): the gate's score does not refuse it; names the store lacks still do.
+        scored_in = profile.gate.admits(features)
         continuing = state.get("rewritten") is not None and answered_last(state["turns"])
-        state["gate_admits"] = profile.gate.admits(features) or continuing
+        state["gate_admits"] = scored_in or continuing
         # An advice question is about the store's own careers: the gate's score does not refuse it; the advise
         # step does when nothing in the store speaks to what the person says of themselves.
         advising = advice.asks_for_advice(state["query"], state.get("about", ""), profile.subjects)
@@ -343,7 +346,7 @@ class Pipeline:
             state["refusal"] = language.message(asked_in, profile.language)
         elif state["refused_because"]:
             state["refusal"] = profile.refusal(uncovered)
-        elif continuing and not profile.gate.admits(features):
+        elif continuing and not scored_in:  # admitted as a follow-up only
             state["notices"].append(CONTINUED_NOTICE)
         return state
 

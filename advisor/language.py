@@ -65,7 +65,10 @@ def other_language(question: str, store_language: str) -> str | None:
     return code if code != store_language and probability >= CONFIDENT else None
 
 
+MESSAGE_START = "Your question seems to be in "
+
+
 def message(question_language: str, store_language: str) -> str:
-    return (f"Your question seems to be in {name(question_language)}, but my sources are written in "
+    return (f"{MESSAGE_START}{name(question_language)}, but my sources are written in "
             f"{name(store_language)}, so I can only answer questions asked in {name(store_language)}. "
             f"Please ask again in {name(store_language)}.")

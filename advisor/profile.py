@@ -96,7 +96,7 @@ class StoreProfile:
         head = REFUSED
         if uncovered:
             head = f"My sources don't cover {_join(uncovered)}, {REFUSED_TAIL}"
-        return f"{head} They can help with {self.scope.rstrip('.')}."
+        return f"{head} {SCOPE_LEAD} {self.scope.rstrip('.')}."
 
     # ---------------------------------------------------------------- storage
     def to_metadata(self) -> dict:
@@ -121,11 +121,12 @@ class StoreProfile:
 
 REFUSED = "I can't answer that from my sources."
 REFUSED_TAIL = "so I can't answer that."
+SCOPE_LEAD = "They can help with"
 
 
 def is_refusal(text: str) -> bool:
     """Was this reply one of the store's refusals (whatever it said was missing)?"""
-    head = text.strip().split("They can help with")[0].strip()
+    head = text.strip().split(SCOPE_LEAD)[0].strip()
     return head.startswith(REFUSED) or head.endswith(REFUSED_TAIL)
 
 

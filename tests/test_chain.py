@@ -334,6 +334,20 @@ def test_a_follow_up_on_an_answered_topic_is_not_refused_by_the_gate_and_says_so
     assert after_refusal.refused and "gate" in after_refusal.refused_because
 
 
+def test_no_refusal_of_any_kind_counts_as_an_answered_turn():
+    from advisor import language, safety
+    from advisor.chain import answered_last
+    from advisor.gate import DEFAULT
+    from advisor.profile import CorpusProfile, StoreProfile
+
+    profile = StoreProfile(1, CorpusProfile("Careers", "what engineers do"), Subjects({"engineer": []}), DEFAULT)
+    for reply in (profile.refusal(), profile.refusal(["Zürich"]), safety.INSTRUCTION_REFUSAL,
+                  language.message("fr", "en")):
+        assert not answered_last(normalize_history([("Question?", reply)])), reply
+    assert answered_last(normalize_history([("Tell me about Alice.", "Alice is an AI engineer. [1]")]))
+    assert not answered_last(normalize_history([("Tell me about Alice.", "")]))
+
+
 def test_follow_up_is_resolved(corpus_home):
     answer = Advisor(engine="extractive").ask(
         "And how much do they earn?", history=[("What does an AI engineer do?", "They integrate models.")])
