@@ -17,20 +17,41 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install install-test run test evals bench clean
 
-$(VENV)/.installed: pyproject.toml
+# llama.cpp compiles (the longest step, all CPU) while pip fetches and unpacks everything else: the two
+# halves run side by side under `make -j2`, then the built wheel is installed with the project.
+LLAMA_CPP := llama-cpp-python==0.3.36
+WHEELS := $(VENV)/wheels
+
+$(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	# Pinned: a bare "torch" would pull a multi-GB CUDA build.
-	$(PIP) install --quiet torch==2.13.0
-	@echo "Building llama-cpp-python from source (about 6 minutes on 2 cores)..."
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) install --quiet --no-cache-dir "llama-cpp-python[server]==0.3.36"
-	$(PIP) install --quiet -e ".[local]"
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed
-	$(PIP) install --quiet -e ".[local,test]"
+$(VENV)/.llama-wheel: $(VENV)/.created
+	@echo "Building $(LLAMA_CPP) from source (about 6 minutes on 2 cores), beside the other installs..."
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) wheel --quiet --no-deps --no-cache-dir --wheel-dir $(WHEELS) "$(LLAMA_CPP)"
+	touch $@
+
+$(VENV)/.python-deps: $(VENV)/.created pyproject.toml
+	# Pinned: a bare "torch" would pull a multi-GB CUDA build.
+	$(PIP) install --quiet torch==2.13.0
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(VENV)/.test-deps: $(VENV)/.python-deps
+	$(PIP) install --quiet -e ".[test]"
 	command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium)
 	touch $@
+
+$(VENV)/.installed: pyproject.toml
+	$(MAKE) -j2 $(VENV)/.llama-wheel $(VENV)/.python-deps
+	$(PIP) install --quiet --find-links $(WHEELS) -e ".[local]"
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml
+	$(MAKE) -j2 $(VENV)/.llama-wheel $(VENV)/.test-deps
+	$(PIP) install --quiet --find-links $(WHEELS) -e ".[local,test]"
+	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
@@ -54,9 +75,12 @@ test: install-test
 EVAL_CORPORA ?= starter,nursing,blind-trades,blind-languages
 EVAL_ENGINES ?= extractive,local
 EVAL_TUNED_ENGINES ?= extractive
+# Two corpora at a time, one core each: one corpus's retrieval and verification (single-threaded Python)
+# run while the other's model writes. llama.cpp alone gains nothing from it (bench/llama_threads.py).
+EVAL_JOBS ?= 2
 evals: install
 	$(PY) -m evals --engine $(EVAL_ENGINES) --tuned-engines $(EVAL_TUNED_ENGINES) --corpus $(EVAL_CORPORA) \
-		--out reports/evals
+		--jobs $(EVAL_JOBS) --out reports/evals
 
 bench: install
 	$(PY) -m ingest

@@ -118,10 +118,9 @@ def _load_llama(path: Path, n_ctx: int, n_threads: int | None) -> tuple[Any, thr
         if key not in _llama_cache:
             from llama_cpp import Llama
 
-            llama = Llama(
-                model_path=str(path), n_ctx=n_ctx, n_threads=n_threads or os.cpu_count() or 2,
-                n_batch=512, verbose=False,
-            )
+            threads = n_threads or os.cpu_count() or 2  # prompt evaluation too (llama-cpp-python's default: all cores)
+            llama = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads, n_batch=512,
+                          verbose=False)
             _llama_cache[key] = (llama, threading.Lock())
         return _llama_cache[key]
 

@@ -1,5 +1,5 @@
 """``python -m evals [--engine E[,E]] [--corpus NAME[,NAME]] [--dataset PATH] [--out DIR] [--compare OLD_REPORT]
-[--thresholds FILE] [--judge openai]``.
+[--thresholds FILE] [--judge openai] [--jobs N]``.
 
 With ``--corpus``, each named corpus (evals/corpora.py) gets a fresh store of its own,
 built and calibrated as ingest does, and is scored with its own dataset; without it,
@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
+import os
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 import sys
 import time
 from dataclasses import asdict
@@ -24,6 +27,7 @@ from evals.corpora import is_blind
 from evals.dataset import DEFAULT_DATASET, load_cases
 from evals.judge import JUDGE_METRICS, JudgeUnavailable, judge_rows, require_judge
 from evals.report import write_reports
+from evals.worker import score_corpus_with
 
 THRESHOLDS = Path(__file__).resolve().parent / "thresholds.yaml"
 METRICS = ("faithfulness", "answer_relevance", "fact_recall", "context_precision", "context_recall", "citation_validity")
@@ -214,6 +218,36 @@ def metric_misses(metric: dict, thresholds: dict) -> list[str]:
     return misses
 
 
+def score_corpus(name: str | None, engines: list[str], tuned_engines: list[str], thresholds: dict, judge: str | None,
+                 settings, dataset: Path = DEFAULT_DATASET) -> dict:
+    """One corpus scored: a fresh store of its own, every engine it is scored with, and its stand-in models.
+    ``name`` None: the configured store with ``dataset``."""
+    from evals.corpora import build_store, get_corpus
+    from ingest.pipeline import ensure_store
+
+    corpus = get_corpus(name) if name else None
+    if corpus:
+        corpus_settings = build_store(corpus, settings)
+    else:
+        ensure_store(settings)
+        corpus_settings = settings
+    cases = load_cases(corpus.dataset if corpus else dataset)
+    entry = {"dataset": str(corpus.dataset if corpus else dataset), "cases": len(cases), "engines": {}}
+    for engine in (engines if is_blind(name or "store") else tuned_engines):
+        rows = run_engine(engine, cases, corpus_settings)
+        summary = summarize(rows)
+        entry["engines"][engine] = {"summary": summary,
+                                    "misses": check(summary, thresholds_for(name or "store", thresholds)),
+                                    "rows": rows, "blind_figures": blind_figures(rows)}
+        if judge:
+            entry["engines"][engine]["judge"] = judge_rows(rows, [c.reference_answer for c in cases], settings)
+    if corpus:
+        from evals.standin_models import run_standins
+
+        entry["standins"] = run_standins(name, corpus.folder, corpus_settings)
+    return entry
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals", description="Score the advisor's answers.")
     parser.add_argument("--engine", default="extractive", help="engine or comma-separated engines")
@@ -226,16 +260,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compare", type=Path, help="an earlier report.json to print deltas against")
     parser.add_argument("--thresholds", type=Path, default=THRESHOLDS, help="minimum scores (default: %(default)s)")
     parser.add_argument("--judge", choices=["openai"], help="also score with ragas through the OpenAI-compatible model")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="corpora scored side by side, each in its own process (default: %(default)s)")
     args = parser.parse_args(argv)
 
     from advisor.config import get_settings
-    from evals.corpora import build_store, get_corpus
+    from evals.corpora import get_corpus
     from evals.faithfulness_check import evaluate_metric
 
     settings = get_settings()
     try:
         targets = [get_corpus(name) for name in args.corpus.split(",")] if args.corpus else [None]
-        datasets = {(c.name if c else "store"): load_cases(c.dataset if c else args.dataset) for c in targets}
+        for corpus in targets:  # a bad dataset is a usage error before any store is built
+            load_cases(corpus.dataset if corpus else args.dataset)
         from advisor.engines import ENGINE_CHOICES
 
         engines = args.engine.split(",")
@@ -253,32 +290,34 @@ def main(argv: list[str] | None = None) -> int:
         except JudgeUnavailable as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-    from ingest.pipeline import ensure_store
-
     started = time.perf_counter()
     report: dict = {"corpora": {}, "thresholds": thresholds}
-    for corpus in targets:
-        name = corpus.name if corpus else "store"
-        if corpus:
-            corpus_settings = build_store(corpus, settings)
-        else:
-            ensure_store(settings)
-            corpus_settings = settings
-        cases = datasets[name]
-        entry = report["corpora"][name] = {"dataset": str(corpus.dataset if corpus else args.dataset),
-                                           "cases": len(cases), "engines": {}}
-        for engine in (engines if is_blind(name) else tuned_engines):
-            rows = run_engine(engine, cases, corpus_settings)
-            summary = summarize(rows)
-            entry["engines"][engine] = {"summary": summary, "misses": check(summary, thresholds_for(name, thresholds)),
-                                        "rows": rows,
-                                        "blind_figures": blind_figures(rows)}
-            if args.judge:
-                entry["engines"][engine]["judge"] = judge_rows(rows, [c.reference_answer for c in cases], settings)
-        if corpus:
-            from evals.standin_models import run_standins
+    jobs = min(args.jobs, len(targets)) if targets[0] else 1
+    if jobs > 1:
+        # Side by side, each corpus in a process of its own with its own store home (an embedded Chroma
+        # client belongs to one process) and an equal share of the cores.
+        threads = max(1, (os.cpu_count() or 2) // jobs)
+        shared = {"local_threads": threads}
+        if "local" in engines + tuned_engines:  # one copy of the packaged model for every worker
+            from advisor.llm import EngineUnavailable, ensure_local_model
 
-            entry["standins"] = run_standins(name, corpus.folder, corpus_settings)
+            try:
+                shared["local_model"] = ensure_local_model(settings)
+            except EngineUnavailable:
+                pass  # each worker reports it as a single process would
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+            futures = [pool.submit(score_corpus_with, threads, corpus.name, engines, tuned_engines, thresholds,
+                                   args.judge, settings.model_copy(
+                                       update={"home": settings.home / "eval-jobs" / corpus.name, **shared}))
+                       for corpus in targets]
+            for corpus, future in zip(targets, futures):
+                report["corpora"][corpus.name] = future.result()
+    else:
+        for corpus in targets:
+            report["corpora"][corpus.name if corpus else "store"] = score_corpus(
+                corpus.name if corpus else None, engines, tuned_engines, thresholds, args.judge, settings,
+                dataset=args.dataset)
     report["faithfulness_metric_check"] = evaluate_metric()
     report["faithfulness_metric_misses"] = metric_misses(report["faithfulness_metric_check"], thresholds)
     report["seconds"] = round(time.perf_counter() - started, 1)
