@@ -14,10 +14,10 @@ import argparse
 import json
 import multiprocessing
 import os
-from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
 import sys
 import time
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 
@@ -280,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
         unknown = [e for e in engines + tuned_engines if e not in ENGINE_CHOICES]
         if unknown:
             raise ValueError(f"unknown engine {', '.join(unknown)}: use {', '.join(ENGINE_CHOICES)}")
+        if args.jobs < 1:
+            raise ValueError(f"--jobs {args.jobs}: give 1 or more corpora to score at a time")
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

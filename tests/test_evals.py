@@ -86,6 +86,13 @@ def test_an_unknown_corpus_is_a_usage_error(tmp_path):
     assert result.returncode == 2 and "unknown corpus" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_jobs_below_one_is_a_usage_error(tmp_path, capsys):
+    from evals.__main__ import main
+
+    assert main(["--corpus", "starter", "--jobs", "0", "--out", str(tmp_path / "out")]) == 2
+    assert "--jobs 0" in capsys.readouterr().err
+
+
 # ------------------------------------------------------------------ metrics that can fail
 
 from advisor.answer import Answer, Citation  # noqa: E402
