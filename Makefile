@@ -19,15 +19,17 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # llama.cpp compiles (the longest step, all CPU) while pip fetches and unpacks everything else: the two
 # halves run side by side under `make -j2`, then the built wheel is installed with the project.
-LLAMA_CPP := llama-cpp-python==0.3.36
+# The pin lives in pyproject.toml's "local" extra; the wheel's stamp names it, so a new pin builds a new wheel.
+LLAMA_CPP := $(shell sed -n 's/.*"llama-cpp-python\[server\]\(==[0-9.]*\)".*/llama-cpp-python\1/p' pyproject.toml)
 WHEELS := $(VENV)/wheels
+LLAMA_WHEEL := $(WHEELS)/.built-$(subst ==,-,$(LLAMA_CPP))
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	touch $@
 
-$(VENV)/.llama-wheel: $(VENV)/.created
+$(LLAMA_WHEEL): $(VENV)/.created
 	@echo "Building $(LLAMA_CPP) from source (about 6 minutes on 2 cores), beside the other installs..."
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) wheel --quiet --no-deps --no-cache-dir --wheel-dir $(WHEELS) "$(LLAMA_CPP)"
 	touch $@
@@ -44,12 +46,12 @@ $(VENV)/.test-deps: $(VENV)/.python-deps
 	touch $@
 
 $(VENV)/.installed: pyproject.toml
-	$(MAKE) -j2 $(VENV)/.llama-wheel $(VENV)/.python-deps
+	$(MAKE) -j2 $(LLAMA_WHEEL) $(VENV)/.python-deps
 	$(PIP) install --quiet --find-links $(WHEELS) -e ".[local]"
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml
-	$(MAKE) -j2 $(VENV)/.llama-wheel $(VENV)/.test-deps
+	$(MAKE) -j2 $(LLAMA_WHEEL) $(VENV)/.test-deps
 	$(PIP) install --quiet --find-links $(WHEELS) -e ".[local,test]"
 	touch $(VENV)/.installed $@
 
