@@ -55,6 +55,9 @@ class GroundStep:
         lead: list[str] = []  # sentences from the sources, shown before the draft
 
         sources_said: list[int] = []  # the passage each kept sentence comes from (its first source)
+        # The reader has had every sentence of the draft so far and nothing else: true before the first, then
+        # while each of the model's sentences is kept.
+        draft_intact = [True]
 
 
         def grounded(sentence: str, finished: bool = True, drafted: bool = False) -> Iterator[list]:
@@ -71,6 +74,7 @@ class GroundStep:
             kept = yield from _checked(sentence, finished, drafted)
             if drafted and kept:
                 state["verification"]["kept"] += 1
+            draft_intact[0] = drafted and kept  # the reader has the draft's sentences so far, in order
 
         def _checked(sentence: str, finished: bool, drafted: bool):
             """The checks of :func:`grounded`; yields the kept sentence and returns whether it was kept."""
@@ -99,8 +103,12 @@ class GroundStep:
                 score = restated_score(self.grounder, result.text, ranked, result.sources)
                 if score is not None and score < selection_floor(ranked, DRAFT_FLOOR):
                     return False
-            if form.points_back(result.text) and not (sources_said and result.sources[0] == sources_said[-1]):
-                return False  # "She builds…" after a sentence from another passage: "she" would point at the wrong person
+            if (form.points_back(result.text) and not (sources_said and result.sources[0] == sources_said[-1])
+                    and not (drafted and draft_intact[0])):
+                # "She builds…" after a sentence from another passage: "she" would point at the wrong person
+                # (a model's sentence right after its own kept one points where the model meant it to, and its
+                # first one, with nothing before it, at the question: "They are…")
+                return False
             if self._repeats(result.text, said, NEAR_DUPLICATE):
                 return False
             seen.add(result.text.lower())
@@ -127,6 +135,7 @@ class GroundStep:
                 # passage that says the same of a career is its evidence, not a repeat.
                 text, sources = value
                 sources_said.append(sources[0])
+                draft_intact[0] = False
                 yield [("sentence", (text, sources))]
             elif kind == "lead":
                 before = len(said)

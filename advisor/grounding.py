@@ -109,11 +109,16 @@ def novel_names(sentence: str, context: str, known: frozenset[str] | set[str] = 
     A sentence's first word counts only when it is one of the ``known`` names (:func:`known_names` of the
     passages): "Okafor audits…" cited to a passage about someone else names a person it does not.
     """
-    lowered = context.lower()
+    lowered = _joined(context)
     text = strip_citations(sentence).strip()
     first = re.match(r"[\"'“‘(]?(\p{Lu}[\p{L}0-9+#.-]*[\p{L}0-9+#])\b", text)
     names = names_in(text) | ({first.group(1)} if first and first.group(1) in known else set())
-    return {n for n in names | _name_phrases(text) if n.lower() not in lowered}
+    return {n for n in names | _name_phrases(text) if _joined(n) not in lowered}
+
+
+def _joined(text: str) -> str:
+    """Lower case, with a hyphen or dash between words read as a space: "BSN-to-MSN" is "BSN to MSN"."""
+    return re.sub(r"(?<=\w)\s*[-‐‑–—]\s*(?=\w)|\s+", " ", text.lower())
 
 
 _NAME_PHRASE = re.compile(rf"(?<![.!?]\s)(?<!^)\b{_NAME_WORD}(?:\s+{_NAME_WORD})+")
@@ -163,17 +168,20 @@ def comparisons(text: str, subjects: Subjects) -> set[tuple[str, str]]:
     """(comparative word, subject it is said of) in a text: "the auditor earns more" -> ("more", auditor).
 
     The subject is the last one named before the word in its sentence (English puts the
-    thing compared first), else the first one after it.
+    thing compared first), else the first one after it; in a sentence that names none, the one its
+    text was last about ("RNs earned a median of… The lowest 10 % earned less than…").
     """
     found = set()
+    about = None
     for sentence in split_sentences(strip_citations(text)) or [text]:
         mentions = subjects.mentions(sentence)
         for m in _COMPARATIVE.finditer(sentence):
             before = [s for start, _, s in mentions if start < m.start()]
             after = [s for start, _, s in mentions if start > m.start()]
-            subject = before[-1] if before else (after[0] if after else None)
+            subject = before[-1] if before else (after[0] if after else about)
             if subject:
                 found.add((m.group(1).lower(), subject))
+        about = mentions[-1][2] if mentions else about
     return found
 
 
@@ -462,16 +470,16 @@ def contradiction(grounder: Grounder, sentence: str, contexts: Sequence[str], so
     best = int(np.argmax(similarity))
     if _denied(text, [s for s, _ in windows], similarity):
         return "denied"
+    # A year dates what its passage says (a table's "May 2023", a survey's year in the sentence before the
+    # figure): it must be in the cited passages, not necessarily beside the sentence restated.
+    everything = " ".join(w for _, w in windows)
+    if years - set(_YEAR.findall(everything)):
+        return "year"
     if float(similarity[best]) < RESTATES_FOR_POLARITY:
-        # No one source sentence is restated (a synthesis): a year must be somewhere in the cited passages.
-        everything = " ".join(w for _, w in windows)
-        if years - set(_YEAR.findall(everything)):
-            return "year"
+        # No one source sentence is restated (a synthesis): a requirement must be somewhere in the cited passages.
         requires = _NECESSITY.search(_without_negated(text)) and not _NECESSITY.search(_without_negated(everything))
         return "requirement" if requires else ""
     restated, around = windows[best]
-    if years - set(_YEAR.findall(around)):
-        return "year"
     if _NECESSITY.search(_without_negated(text)) and not _NECESSITY.search(_without_negated(around)):
         # "…is always required" where the source says "…although it is not always required" is denied.
         return "denied" if _NECESSITY.search(around) else "requirement"

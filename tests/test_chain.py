@@ -533,6 +533,19 @@ def test_a_capable_models_true_sentences_reach_the_reader_and_contradictions_do_
     assert (answer.drafted_sentences, answer.dropped_sentences) == (3, 2)
 
 
+def test_a_capable_models_pronoun_points_to_its_own_sentence_before_it_when_that_was_kept(advisor_with):
+    """"They…" after the model's own kept sentence points where the model meant it to, whichever passage each
+    cites; after a sentence verification removed, it would point at the wrong thing and is dropped too."""
+    then = ("They usually start from a pre-trained foundation model reached through an API, and the goal is a usable "
+            "application rather than a new model [2].")
+    kept = advisor_with("Egor Howell's newsletter describes an AI engineer as a software engineer who puts existing "
+                        f"generative AI models to work inside products [1].\n{then}").ask("What does an AI engineer do?")
+    assert "puts existing generative AI models to work" in kept.text and "They usually start" in kept.text
+    removed = advisor_with("AI engineers are famous for their love of knitting and opera [1].\n"
+                           f"{then}").ask("What does an AI engineer do?")
+    assert "knitting" not in removed.text and "They usually start" not in removed.text
+
+
 def test_a_capable_model_gets_whole_passages_and_the_prompt_that_asks_for_a_direct_answer(corpus_home):
     """Prompts sized to the model: a capable engine reads each passage whole (a small one, its best sentences)."""
     from advisor.chain import shared_grounder

@@ -170,3 +170,33 @@ def test_negations_are_matched_phrase_by_phrase():
     assert contradiction(grounder, same, [stipends], [0]) == ""
     assert counts_held("About twelve thousand nurses work there.", "About 12,000 nurses work there.")
     assert not counts_held("About twelve thousand nurses work there.", "About 15,000 nurses work there.")
+
+
+def test_a_year_is_read_from_the_whole_passage_and_names_across_hyphens():
+    """A year dates what its passage says, so it may stand a sentence away from the figure it dates; a year the
+    passages never give is still refused. A hyphenated name is the same name written with spaces."""
+    from advisor.chain import shared_grounder
+    from advisor.grounding import contradiction, novel_names
+
+    grounder = shared_grounder()
+    passage = ("These figures come from the BLS survey of May 2023. Hospitals employ 61% of registered nurses. "
+               "Physicians' offices employ another 7%.")
+    assert contradiction(grounder, "Hospitals employ 61% of registered nurses, by the BLS figures for May 2023. [1]",
+                         [passage], [0]) == ""
+    assert contradiction(grounder, "Hospitals employ 61% of registered nurses, by the BLS figures for May 2019. [1]",
+                         [passage], [0]) == "year"
+    route = "**BSN to MSN or DNP.** This is the standard route for an RN with a bachelor's degree."
+    assert novel_names("The BSN-to-MSN route is the standard one for an RN with a degree.", route) == set()
+    assert novel_names("The BSN-to-DNP bridge is the standard one.", route) == {"BSN-to-DNP"}
+
+
+def test_a_comparison_in_a_sentence_without_a_subject_is_about_the_one_before_it():
+    from advisor.grounding import comparisons_supported
+
+    subjects = find_subjects([("Registered nurses\nNurse practitioners", "A registered nurse who works in a hospital "
+                               "earns a salary. Become a nurse practitioner: nurse practitioners earn more. "
+                               "Registered nurses earn a salary too.")])
+    source = "Registered nurses earned a median of $86,070. The lowest 10% earned less than $63,720."
+    assert comparisons_supported("The lowest-paid 10% of registered nurses earned under $63,720.", source, subjects)
+    assert not comparisons_supported("The lowest-paid 10% of nurse practitioners earned under $63,720.", source,
+                                     subjects)
