@@ -36,6 +36,10 @@ _ASKS_CHOICE = re.compile(
     r"directions?|routes?)\b|\b(?:whether|suits?|fits?|better fit|choose|pick|go for|lean|right for me|"
     r"for someone|decide|between|recommend|advise|suggest)\b|\bshould I (?:become|be|go|choose|pick|aim|pursue|"
     r"train|take|stay|switch|move)\b|\bwhat (?:should|would|could) I (?:do|choose|pick|become|enjoy)\b", re.I)
+# An alternative question that is nothing else: "Physio or OT?", "Accountant or financial analyst for me?" (two
+# short noun phrases joined by "or"; a question that opens with a verb or a question word asks something else).
+_ALTERNATIVE = re.compile(r"^(?:(?:so|then|and)\s*,?\s+)?(?:an?\s+|the\s+)?[\p{L}\p{N}'’-]+(?:\s+[\p{L}\p{N}'’-]+){0,2}\s+or\s+"
+                          r"(?:an?\s+|the\s+)?[\p{L}\p{N}'’-]+(?:\s+[\p{L}\p{N}'’-]+){0,2}(?:\s+(?:for me|then))?\s*\?$", re.I)
 _AVERSION = re.compile(r"\b(?:hate|hates|dislike|dislikes|avoid|avoiding|rather not|can['’]?t stand|not keen|"
                        r"tired of|fed up|afraid of|scared of|uncomfortable)\b", re.I)
 _TRAIT_START = re.compile(r"\b(?:someone who|a person who|people who|if I|since I|as I|because I|given that I)\b",
@@ -131,7 +135,9 @@ def asks_for_advice(question: str, about: str = "", subjects: Subjects | None = 
     named = subjects.find(ask) if subjects is not None else set()
     # a short question about the asker that names no career ("What would I enjoy most?", "Where do I fit?")
     about_me = not named and bool(_FIRST_PERSON.search(ask)) and len(content_words(ask)) <= 1
-    choice = ((bool(_ASKS_CHOICE.search(ask)) or len(named) >= 2 or about_me)
+    # an alternative question counts when it names one of the store's careers ("Physio or OT?" names OT)
+    alternative = bool(named) and bool(_ALTERNATIVE.match(ask.strip())) and not _INTERROGATIVE.match(ask.strip())
+    choice = ((bool(_ASKS_CHOICE.search(ask)) or len(named) >= 2 or about_me or alternative)
               and not asks_about_pay(ask) and not asks_number(ask))
     return choice and bool(traits_of(question, about))
 

@@ -29,6 +29,11 @@ def test_an_advice_question_asks_a_choice_about_the_asker_and_a_figure_question_
     assert not asks_for_advice("I live in Zürich. How much would I earn?", subjects=TWO)
     assert not asks_for_advice("What do auditors do?", subjects=TWO)
     assert ask_of("I speak Basque. Which role suits me?") == "Which role suits me?"
+    # an alternative question is a choice when it names one of the careers, whatever the other is called
+    assert asks_for_advice("I love anatomy. Physio or auditor?", subjects=TWO)
+    assert asks_for_advice("I keep tidy ledgers. Bookkeeping or an auditor for me?", subjects=TWO)
+    assert not asks_for_advice("I like mornings. Tea or coffee?", subjects=TWO)
+    assert not asks_for_advice("I know Python. Do auditors use Python or Excel?", subjects=TWO)
 
 
 def test_a_dislike_is_negative_and_a_liking_is_not():
