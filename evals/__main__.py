@@ -115,6 +115,12 @@ def summarize(rows: list[dict]) -> dict:
     summary["first_sentence_answers"] = _mean([float(f["first_answers"]) for f in forms if f["sentences"]])
     advice = [s["recommendation_first"] for s in scores if s.get("recommendation_first") is not None]
     summary["recommendation_first"] = _mean([float(v) for v in advice])
+    # How much of what the reader sees a model wrote: its drafted sentences that verification kept, over the
+    # sentences of the answers given (None for the extractive engine, which drafts nothing).
+    answered = [r for r in rows if not r["refused"]]
+    kept = sum(r.get("drafted_sentences", 0) - r.get("dropped_sentences", 0) for r in answered)
+    shown = sum(r.get("answer_sentences", 0) for r in answered)
+    summary["model_written_share"] = kept / shown if shown and any(r.get("drafted_sentences") for r in rows) else None
     return summary
 
 
@@ -141,7 +147,7 @@ def run_engine(engine: str, cases, settings) -> list[dict]:
     from tqdm import tqdm
 
     from advisor.chain import Advisor
-    from evals.metrics import score_case
+    from evals.metrics import answer_sentences, score_case
 
     advisor = Advisor(settings=settings, engine=engine)
     careers = sorted({c.recommends for c in cases if c.recommends and c.recommends.lower() != "depends"})
@@ -156,6 +162,8 @@ def run_engine(engine: str, cases, settings) -> list[dict]:
             "half": case.half, "tags": case.tags,
             "answer": answer.text, "refused": answer.refused, "refused_because": answer.refused_because,
             "answered_by": answer.engine,
+            "drafted_sentences": answer.drafted_sentences, "dropped_sentences": answer.dropped_sentences,
+            "answer_sentences": len(answer_sentences(answer.text)),
             "rewritten_question": answer.rewritten_question, "citations": [c.source for c in answer.citations],
             "retrieved": answer.context_sources, "contexts": answer.contexts,
             "seconds": round(time.perf_counter() - started, 2),

@@ -59,6 +59,7 @@ def test_eval_runner_writes_reports_and_fails_on_a_missed_threshold(corpus_home,
     assert first.returncode == (1 if misses else 0), first.stdout + first.stderr
     assert summary["refusal_accuracy_unanswerable"] == 1.0
     assert summary["refusal_accuracy_answerable"] == 1.0
+    assert summary["model_written_share"] is None  # the extractive engine drafts nothing
     assert (out / "report.md").read_text().count("What is the capital of France?") >= 1
     assert (out / "scores.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -340,3 +341,17 @@ def test_a_stand_in_model_cites_the_passages_of_the_files_its_sentences_name(tmp
     assert not reached("The survey puts designer pay at $80,000 a year.", ["The survey gives designers a year."])
     # The same words with another figure is not the drafted sentence reaching the reader.
     assert not reached("Designers earn $8,000 a year.", ["Designers earn $80,000 a year."])
+
+
+def test_the_share_of_an_answer_a_model_wrote_counts_its_kept_sentences_over_those_shown():
+    from dataclasses import asdict
+
+    from evals.__main__ import summarize
+    from evals.metrics import CaseScores
+
+    def row(drafted, dropped, shown, refused=False):
+        return {"answerable": True, "refused": refused, "scores": asdict(CaseScores(refused=refused)),
+                "drafted_sentences": drafted, "dropped_sentences": dropped, "answer_sentences": shown}
+
+    # 3 of 4 kept beside 2 quoted sources; 0 of 2 kept, answered from the sources; a refusal shows nothing
+    assert summarize([row(4, 1, 5), row(2, 2, 3), row(1, 0, 1, refused=True)])["model_written_share"] == 3 / 8
