@@ -544,6 +544,8 @@ def test_a_capable_models_pronoun_points_to_its_own_sentence_before_it_when_that
     removed = advisor_with("AI engineers are famous for their love of knitting and opera [1].\n"
                            f"{then}").ask("What does an AI engineer do?")
     assert "knitting" not in removed.text and "They usually start" not in removed.text
+    first = advisor_with(then).ask("What do AI engineers do?")  # nothing before it: "they" are the question's
+    assert first.text.startswith("They usually start")
 
 
 def test_a_capable_model_gets_whole_passages_and_the_prompt_that_asks_for_a_direct_answer(corpus_home):
