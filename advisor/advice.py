@@ -38,8 +38,10 @@ _ASKS_CHOICE = re.compile(
     r"train|take|stay|switch|move)\b|\bwhat (?:should|would|could) I (?:do|choose|pick|become|enjoy)\b", re.I)
 # An alternative question that is nothing else: "Physio or OT?", "Accountant or financial analyst for me?" (two
 # short noun phrases joined by "or"; a question that opens with a verb or a question word asks something else).
-_ALTERNATIVE = re.compile(r"^(?:(?:so|then|and)\s*,?\s+)?(?:an?\s+|the\s+)?[\p{L}\p{N}'’-]+(?:\s+[\p{L}\p{N}'’-]+){0,2}\s+or\s+"
-                          r"(?:an?\s+|the\s+)?[\p{L}\p{N}'’-]+(?:\s+[\p{L}\p{N}'’-]+){0,2}(?:\s+(?:for me|then))?\s*\?$", re.I)
+_LEAD_IN = re.compile(r"^(?:so|then|and|or)\s*,?\s+", re.I)
+_ARTICLE = re.compile(r"^(?:an?|the)\s+", re.I)
+_PHRASE = r"(?:an?\s+|the\s+)?[\p{L}\p{N}'’-]+(?:\s+[\p{L}\p{N}'’-]+){0,2}"  # a short noun phrase
+_ALTERNATIVE = re.compile(rf"^{_PHRASE}\s+or\s+{_PHRASE}(?:\s+(?:for me|then))?\s*\?$", re.I)
 _AVERSION = re.compile(r"\b(?:hate|hates|dislike|dislikes|avoid|avoiding|rather not|can['’]?t stand|not keen|"
                        r"tired of|fed up|afraid of|scared of|uncomfortable)\b", re.I)
 _TRAIT_START = re.compile(r"\b(?:someone who|a person who|people who|if I|since I|as I|because I|given that I)\b",
@@ -129,17 +131,30 @@ def ask_of(question: str) -> str:
 
 
 def asks_for_advice(question: str, about: str = "", subjects: Subjects | None = None) -> bool:
-    """A question that asks which career suits the asker (or names two: "X or Y?"), who says something of
-    themselves."""
+    """A question that asks which career suits the asker (or names two, or offers one of the store's careers
+    against another: "Physio or OT?"), who says something of themselves."""
     ask = ask_of(question)
     named = subjects.find(ask) if subjects is not None else set()
     # a short question about the asker that names no career ("What would I enjoy most?", "Where do I fit?")
     about_me = not named and bool(_FIRST_PERSON.search(ask)) and len(content_words(ask)) <= 1
-    # an alternative question counts when it names one of the store's careers ("Physio or OT?" names OT)
-    alternative = bool(named) and bool(_ALTERNATIVE.match(ask.strip())) and not _INTERROGATIVE.match(ask.strip())
+    alternative = subjects is not None and _offers_a_career(ask, subjects)
     choice = ((bool(_ASKS_CHOICE.search(ask)) or len(named) >= 2 or about_me or alternative)
               and not asks_about_pay(ask) and not asks_number(ask))
     return choice and bool(traits_of(question, about))
+
+
+def _offers_a_career(ask: str, subjects: Subjects) -> bool:
+    """A bare alternative question ("Physio or OT?", "So, accountant or financial analyst for me?") of which one
+    side is one of the store's careers and nothing else ("Auditor stressful or calm?" offers none)."""
+    bare = _LEAD_IN.sub("", ask.strip())
+    if not _ALTERNATIVE.match(bare) or _INTERROGATIVE.match(bare):
+        return False
+    sides = re.split(r"\s+or\s+", re.sub(r"(?:\s+(?:for me|then))?\s*\?$", "", bare, flags=re.I), maxsplit=1,
+                     flags=re.I)
+    for side in (_ARTICLE.sub("", s).strip() for s in sides):
+        if any(start == 0 and end == len(side) for start, end, _ in subjects.mentions(side)):
+            return True
+    return False
 
 
 def negative(text: str) -> bool:

@@ -44,6 +44,11 @@ _AS_PERSON = re.compile(r"(?:'s|’s|, (?:a|an|the|who) |\s+(?:is|was|has|had|\p
 _PERSON_BEFORE = re.compile(r"\b(?:according to|by|with)\s+$", re.I)
 
 
+def opens_with_person_pronoun(sentence: str) -> bool:
+    """"He…" or "She…": a pronoun for a person, whose name the answer must give before it."""
+    return bool(_PERSON_PRONOUN.match(strip_citations(sentence).lstrip("*- ")))
+
+
 def resolve_person(sentence: str, before: list[str]) -> str | None:
     """"He/She …" with the pronoun replaced by the one person the sentences before name, or None.
 

@@ -55,8 +55,8 @@ class GroundStep:
         lead: list[str] = []  # sentences from the sources, shown before the draft
 
         sources_said: list[int] = []  # the passage each kept sentence comes from (its first source)
-        # The reader has had every sentence of the draft so far and nothing else: true before the first, then
-        # while each of the model's sentences is kept.
+        # The last sentence checked was the model's and was kept, or none was checked yet and nothing shown (so a
+        # capable model's "They…" points where the model meant it to: its sentence before, or the question).
         draft_intact = [True]
 
 
@@ -103,11 +103,13 @@ class GroundStep:
                 score = restated_score(self.grounder, result.text, ranked, result.sources)
                 if score is not None and score < selection_floor(ranked, DRAFT_FLOOR):
                     return False
+            own_referent = (drafted and not small_model and draft_intact[0]
+                            and not form.opens_with_person_pronoun(result.text))  # "she" needs her name before
             if (form.points_back(result.text) and not (sources_said and result.sources[0] == sources_said[-1])
-                    and not (drafted and draft_intact[0])):
+                    and not own_referent):
                 # "She builds…" after a sentence from another passage: "she" would point at the wrong person
-                # (a model's sentence right after its own kept one points where the model meant it to, and its
-                # first one, with nothing before it, at the question: "They are…")
+                # (a capable model's "They…" right after its own kept sentence points where the model meant it
+                # to, and its first one, with nothing before it, at the question: "They are…")
                 return False
             if self._repeats(result.text, said, NEAR_DUPLICATE):
                 return False
@@ -149,6 +151,8 @@ class GroundStep:
                 while done < complete:
                     if not self._repeats(parts[done], lead):
                         yield from grounded(parts[done], drafted=drafted)
+                    else:
+                        draft_intact[0] = False  # the reader never sees this sentence of the draft
                     done += 1
         if not state or state["refusal"]:
             return

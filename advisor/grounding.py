@@ -168,20 +168,22 @@ def comparisons(text: str, subjects: Subjects) -> set[tuple[str, str]]:
     """(comparative word, subject it is said of) in a text: "the auditor earns more" -> ("more", auditor).
 
     The subject is the last one named before the word in its sentence (English puts the
-    thing compared first), else the first one after it; in a sentence that names none, the one its
-    text was last about ("RNs earned a median of… The lowest 10 % earned less than…").
+    thing compared first), else the first one after it; in a sentence that names none but states a figure,
+    the one its paragraph was last about ("RNs earned a median of… The lowest 10 % earned less than $63,720").
     """
     found = set()
-    about = None
-    for sentence in split_sentences(strip_citations(text)) or [text]:
-        mentions = subjects.mentions(sentence)
-        for m in _COMPARATIVE.finditer(sentence):
-            before = [s for start, _, s in mentions if start < m.start()]
-            after = [s for start, _, s in mentions if start > m.start()]
-            subject = before[-1] if before else (after[0] if after else about)
-            if subject:
-                found.add((m.group(1).lower(), subject))
-        about = mentions[-1][2] if mentions else about
+    for paragraph in strip_citations(text).split("\n"):
+        about = None
+        for sentence in split_sentences(paragraph):
+            mentions = subjects.mentions(sentence)
+            carried = about if figures_in(sentence) else None
+            for m in _COMPARATIVE.finditer(sentence):
+                before = [s for start, _, s in mentions if start < m.start()]
+                after = [s for start, _, s in mentions if start > m.start()]
+                subject = before[-1] if before else (after[0] if after else carried)
+                if subject:
+                    found.add((m.group(1).lower(), subject))
+            about = mentions[-1][2] if mentions else about
     return found
 
 
@@ -453,10 +455,11 @@ def contradicts_sources(grounder: Grounder, sentence: str, contexts: Sequence[st
 def contradiction(grounder: Grounder, sentence: str, contexts: Sequence[str], sources: Sequence[int],
                   premise: str = "") -> str:
     """What a drafted sentence claims that its cited passages do not say, or "": "denied" (a source sentence
-    negates what it asserts, or a requirement its source says is not one), or, of the source sentence it
-    restates (with the one before and after it), a "year" it does not give, a "requirement" where it makes
-    none, its "contrast" the other way round, or its opposite "negation". Only a denial is the passages saying
-    otherwise; the rest may be said elsewhere."""
+    negates what it asserts, or a requirement its source says is not one), a "year" the passages do not give
+    (or, when the source sentence it restates has a year beside it, another one), or, of the source sentence it
+    restates (with the one before and after it), a "requirement" where it makes none, its "contrast" the other
+    way round, or its opposite "negation". Only a denial is the passages saying otherwise; the rest may be said
+    elsewhere."""
     text = strip_citations(sentence)
     years = set(_YEAR.findall(text))
     windows: list[tuple[str, str]] = []  # (a source sentence, it with its neighbours)
@@ -470,10 +473,14 @@ def contradiction(grounder: Grounder, sentence: str, contexts: Sequence[str], so
     best = int(np.argmax(similarity))
     if _denied(text, [s for s, _ in windows], similarity):
         return "denied"
-    # A year dates what its passage says (a table's "May 2023", a survey's year in the sentence before the
-    # figure): it must be in the cited passages, not necessarily beside the sentence restated.
+    # A year dates what its passage says: a year the cited passages never give is not said; one beside the source
+    # sentence restated must be that sentence's (a year elsewhere in the passage, a table's "May 2023" or a
+    # survey's year a few sentences before the figure, dates it when no year stands beside it).
     everything = " ".join(w for _, w in windows)
     if years - set(_YEAR.findall(everything)):
+        return "year"
+    beside = set(_YEAR.findall(windows[best][1]))
+    if float(similarity[best]) >= RESTATES_FOR_POLARITY and beside and years - beside:
         return "year"
     if float(similarity[best]) < RESTATES_FOR_POLARITY:
         # No one source sentence is restated (a synthesis): a requirement must be somewhere in the cited passages.
@@ -590,7 +597,7 @@ def _stating(text: str, contexts: Sequence[str], cited: set[int], per_passage: n
     wanted = [lambda c, f=f: _figure_held(text, f, c, figures_in(c), subjects)
               for f in figures_in(text) if not _figure_held(text, f, said, stated, subjects)]
     terms = (set(_YEAR.findall(text)) - set(_YEAR.findall(said))) | novel_names(text, said)
-    wanted += [lambda c, t=t: t.lower() in c.lower() for t in terms]
+    wanted += [lambda c, t=t: _joined(t) in _joined(c) for t in terms]
     out: set[int] = set()
     for states in wanted:
         holders = [i for i, c in enumerate(contexts) if states(c)]

@@ -120,7 +120,8 @@ def summarize(rows: list[dict]) -> dict:
     answered = [r for r in rows if not r["refused"]]
     kept = sum(r.get("drafted_sentences", 0) - r.get("dropped_sentences", 0) for r in answered)
     shown = sum(r.get("answer_sentences", 0) for r in answered)
-    summary["model_written_share"] = kept / shown if shown and any(r.get("drafted_sentences") for r in rows) else None
+    drafts = any(r["engine"] != "extractive" for r in rows)
+    summary["model_written_share"] = kept / shown if shown and drafts else None
     return summary
 
 

@@ -34,6 +34,9 @@ def test_an_advice_question_asks_a_choice_about_the_asker_and_a_figure_question_
     assert asks_for_advice("I keep tidy ledgers. Bookkeeping or an auditor for me?", subjects=TWO)
     assert not asks_for_advice("I like mornings. Tea or coffee?", subjects=TWO)
     assert not asks_for_advice("I know Python. Do auditors use Python or Excel?", subjects=TWO)
+    assert asks_for_advice("I love order. So, physio or an auditor for me?", subjects=TWO)
+    assert not asks_for_advice("I hate stress. Auditor stressful or calm?", subjects=TWO)
+    assert not asks_for_advice("I hate stress. Then is an auditor calm or busy?", subjects=TWO)
 
 
 def test_a_dislike_is_negative_and_a_liking_is_not():

@@ -546,6 +546,9 @@ def test_a_capable_models_pronoun_points_to_its_own_sentence_before_it_when_that
     assert "knitting" not in removed.text and "They usually start" not in removed.text
     first = advisor_with(then).ask("What do AI engineers do?")  # nothing before it: "they" are the question's
     assert first.text.startswith("They usually start")
+    she = advisor_with("She builds a customer-service chatbot on a foundation model such as Claude [1].").ask(
+        "What does an AI engineer do?")
+    assert not she.text.startswith("She builds")  # a person's pronoun needs her name before it
 
 
 def test_a_capable_model_gets_whole_passages_and_the_prompt_that_asks_for_a_direct_answer(corpus_home):

@@ -350,8 +350,9 @@ def test_the_share_of_an_answer_a_model_wrote_counts_its_kept_sentences_over_tho
     from evals.metrics import CaseScores
 
     def row(drafted, dropped, shown, refused=False):
-        return {"answerable": True, "refused": refused, "scores": asdict(CaseScores(refused=refused)),
+        return {"engine": "local", "answerable": True, "refused": refused, "scores": asdict(CaseScores(refused=refused)),
                 "drafted_sentences": drafted, "dropped_sentences": dropped, "answer_sentences": shown}
 
     # 3 of 4 kept beside 2 quoted sources; 0 of 2 kept, answered from the sources; a refusal shows nothing
     assert summarize([row(4, 1, 5), row(2, 2, 3), row(1, 0, 1, refused=True)])["model_written_share"] == 3 / 8
+    assert summarize([row(2, 2, 3)])["model_written_share"] == 0.0  # a model whose every sentence was removed

@@ -185,6 +185,10 @@ def test_a_year_is_read_from_the_whole_passage_and_names_across_hyphens():
                          [passage], [0]) == ""
     assert contradiction(grounder, "Hospitals employ 61% of registered nurses, by the BLS figures for May 2019. [1]",
                          [passage], [0]) == "year"
+    dated = ("The BLS gives registered nurses a median wage of $86,070 in May 2023. Most work in hospitals. Many "
+             "work shifts. Employment is projected to grow by 6% from 2023 to 2033.")
+    assert contradiction(grounder, "Registered nurses earned a median wage of $86,070 in 2033. [1]", [dated],
+                         [0]) == "year"  # the figure's own year is beside it, and it is another
     route = "**BSN to MSN or DNP.** This is the standard route for an RN with a bachelor's degree."
     assert novel_names("The BSN-to-MSN route is the standard one for an RN with a degree.", route) == set()
     assert novel_names("The BSN-to-DNP bridge is the standard one.", route) == {"BSN-to-DNP"}
@@ -200,3 +204,8 @@ def test_a_comparison_in_a_sentence_without_a_subject_is_about_the_one_before_it
     assert comparisons_supported("The lowest-paid 10% of registered nurses earned under $63,720.", source, subjects)
     assert not comparisons_supported("The lowest-paid 10% of nurse practitioners earned under $63,720.", source,
                                      subjects)
+    # a sentence without a figure, or in another paragraph, is not about the subject named before it
+    assert not comparisons_supported("Registered nurses earn higher pay.", "Registered nurses earn a salary. "
+                                     "Pay is higher in cities.", subjects)
+    assert not comparisons_supported("Registered nurses earned less than $63,720.", "Registered nurses work shifts.\n"
+                                     "The lowest 10% earned less than $63,720.", subjects)
