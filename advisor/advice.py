@@ -39,8 +39,8 @@ _ASKS_CHOICE = re.compile(
 # An alternative question that is nothing else: "Physio or OT?", "Accountant or financial analyst for me?" (two
 # short noun phrases joined by "or"; a question that opens with a verb or a question word asks something else).
 _LEAD_IN = re.compile(r"^(?:so|then|and|or)\s*,?\s+", re.I)
-_ARTICLE = re.compile(r"^(?:an?|the)\s+", re.I)
-_PHRASE = r"(?:an?\s+|the\s+)?[\p{L}\p{N}'’-]+(?:\s+[\p{L}\p{N}'’-]+){0,2}"  # a short noun phrase
+# a short noun phrase, captured without its article
+_PHRASE = r"(?:an?\s+|the\s+)?([\p{L}\p{N}'’-]+(?:\s+[\p{L}\p{N}'’-]+){0,2}?)"
 _ALTERNATIVE = re.compile(rf"^{_PHRASE}\s+or\s+{_PHRASE}(?:\s+(?:for me|then))?\s*\?$", re.I)
 _AVERSION = re.compile(r"\b(?:hate|hates|dislike|dislikes|avoid|avoiding|rather not|can['’]?t stand|not keen|"
                        r"tired of|fed up|afraid of|scared of|uncomfortable)\b", re.I)
@@ -147,14 +147,11 @@ def _offers_a_career(ask: str, subjects: Subjects) -> bool:
     """A bare alternative question ("Physio or OT?", "So, accountant or financial analyst for me?") of which one
     side is one of the store's careers and nothing else ("Auditor stressful or calm?" offers none)."""
     bare = _LEAD_IN.sub("", ask.strip())
-    if not _ALTERNATIVE.match(bare) or _INTERROGATIVE.match(bare):
+    alternative = _ALTERNATIVE.match(bare)
+    if not alternative or _INTERROGATIVE.match(bare):
         return False
-    sides = re.split(r"\s+or\s+", re.sub(r"(?:\s+(?:for me|then))?\s*\?$", "", bare, flags=re.I), maxsplit=1,
-                     flags=re.I)
-    for side in (_ARTICLE.sub("", s).strip() for s in sides):
-        if any(start == 0 and end == len(side) for start, end, _ in subjects.mentions(side)):
-            return True
-    return False
+    return any(any(start == 0 and end == len(side) for start, end, _ in subjects.mentions(side))
+               for side in alternative.groups())
 
 
 def negative(text: str) -> bool:

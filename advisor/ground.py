@@ -57,7 +57,7 @@ class GroundStep:
         sources_said: list[int] = []  # the passage each kept sentence comes from (its first source)
         # The last sentence checked was the model's and was kept, or none was checked yet and nothing shown (so a
         # capable model's "They…" points where the model meant it to: its sentence before, or the question).
-        draft_intact = [True]
+        draft_intact = True
 
 
         def grounded(sentence: str, finished: bool = True, drafted: bool = False) -> Iterator[list]:
@@ -69,12 +69,13 @@ class GroundStep:
             restates must rank where selection would quote it (a small model drifts to whatever its
             prompt holds).
             """
+            nonlocal draft_intact
             if drafted:
                 state["verification"]["drafted"] += 1
             kept = yield from _checked(sentence, finished, drafted)
             if drafted and kept:
                 state["verification"]["kept"] += 1
-            draft_intact[0] = drafted and kept  # the reader has the draft's sentences so far, in order
+            draft_intact = drafted and kept  # the reader has the draft's sentences so far, in order
 
         def _checked(sentence: str, finished: bool, drafted: bool):
             """The checks of :func:`grounded`; yields the kept sentence and returns whether it was kept."""
@@ -103,7 +104,7 @@ class GroundStep:
                 score = restated_score(self.grounder, result.text, ranked, result.sources)
                 if score is not None and score < selection_floor(ranked, DRAFT_FLOOR):
                     return False
-            own_referent = (drafted and not small_model and draft_intact[0]
+            own_referent = (drafted and not small_model and draft_intact
                             and not form.opens_with_person_pronoun(result.text))  # "she" needs her name before
             if (form.points_back(result.text) and not (sources_said and result.sources[0] == sources_said[-1])
                     and not own_referent):
@@ -137,7 +138,7 @@ class GroundStep:
                 # passage that says the same of a career is its evidence, not a repeat.
                 text, sources = value
                 sources_said.append(sources[0])
-                draft_intact[0] = False
+                draft_intact = False
                 yield [("sentence", (text, sources))]
             elif kind == "lead":
                 before = len(said)
@@ -152,7 +153,7 @@ class GroundStep:
                     if not self._repeats(parts[done], lead):
                         yield from grounded(parts[done], drafted=drafted)
                     else:
-                        draft_intact[0] = False  # the reader never sees this sentence of the draft
+                        draft_intact = False  # the reader never sees this sentence of the draft
                     done += 1
         if not state or state["refusal"]:
             return

@@ -116,6 +116,7 @@ def novel_names(sentence: str, context: str, known: frozenset[str] | set[str] = 
     return {n for n in names | _name_phrases(text) if _joined(n) not in lowered}
 
 
+@functools.lru_cache(maxsize=256)  # the same passages are read for every sentence of an answer
 def _joined(text: str) -> str:
     """Lower case, with a hyphen or dash between words read as a space: "BSN-to-MSN" is "BSN to MSN"."""
     return re.sub(r"(?<=\w)\s*[-‐‑–—]\s*(?=\w)|\s+", " ", text.lower())
@@ -176,11 +177,10 @@ def comparisons(text: str, subjects: Subjects) -> set[tuple[str, str]]:
         about = None
         for sentence in split_sentences(paragraph):
             mentions = subjects.mentions(sentence)
-            carried = about if figures_in(sentence) else None
             for m in _COMPARATIVE.finditer(sentence):
                 before = [s for start, _, s in mentions if start < m.start()]
                 after = [s for start, _, s in mentions if start > m.start()]
-                subject = before[-1] if before else (after[0] if after else carried)
+                subject = before[-1] if before else (after[0] if after else about if figures_in(sentence) else None)
                 if subject:
                     found.add((m.group(1).lower(), subject))
             about = mentions[-1][2] if mentions else about
