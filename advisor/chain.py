@@ -243,7 +243,8 @@ class Pipeline:
     """The steps of the answer pipeline, bound to its components (settings, retriever, engine, grounder)."""
 
     def __init__(self, settings: Settings, retriever: BaseRetriever, engine, grounder: Grounder,
-                 profile: Callable[[], StoreProfile], idf: Callable[[str | None], dict[str, float]]) -> None:
+                 profile: Callable[[], StoreProfile], idf: Callable[[str | None], dict[str, float]],
+                 store_similarity: safety.StoreSimilarity | None = None) -> None:
         self.settings = settings
         self.retriever = retriever
         self.engine = engine
@@ -252,6 +253,7 @@ class Pipeline:
                            else ExtractiveEngine(grounder, self.settings.min_answer_sentences))
         self.profile = profile
         self.idf = idf
+        self.store_similarity = store_similarity
         self.grounding = GroundStep(settings, grounder, retriever, engine, self.extractive, ranked=self.ranked)
 
     def runnable(self) -> Runnable:
@@ -279,11 +281,11 @@ class Pipeline:
             state["notices"].append(f"Your message was cut to its first {limit} characters.")
         turns = normalize_history(data.get("history") or ())
         subjects = state["profile"].subjects
-        asked, instructed = safety.strip_instructions(question)
+        asked, instructed = safety.strip_instructions(question, self.grounder, self.store_similarity)
         if instructed:
             state["notices"].append("Instructions in your message were ignored: I only answer from my sources.")
         about = " ".join(plain_text(str(data.get("about") or "")).split())[:limit]
-        about, _ = safety.strip_instructions(about) if about else ("", False)
+        about, _ = safety.strip_instructions(about, self.grounder, self.store_similarity) if about else ("", False)
         state.update(question=question, query=asked or question, rewritten=None, blocked=instructed and not asked,
                      about=about, turns=turns)
         question = state["query"]
@@ -557,6 +559,10 @@ class Advisor:
                 self._engine = make_engine(name, self.settings, self.grounder)
             return self._engine
 
+    def store_similarity(self, texts: list[str]) -> list[float]:
+        """Each text's cosine to its nearest passage in the store (for advisor/safety.py)."""
+        return [f.best_dense for f in self.store_retriever.gate_features_many(texts)]
+
     def profile(self) -> StoreProfile:
         """The store's profile (subjects, gate, presentation), rebuilt when the store has changed."""
         from advisor.store import revision
@@ -571,7 +577,8 @@ class Advisor:
         if self._pipeline is None:
             engine = self.engine
             self._pipeline = Pipeline(self.settings, self.retriever, engine, self.grounder, self.profile,
-                                      lambda session: self.store_retriever.keyword_index(session).idf).runnable()
+                                      lambda session: self.store_retriever.keyword_index(session).idf,
+                                      self.store_similarity).runnable()
         return self._pipeline
 
     def warm_up(self) -> None:

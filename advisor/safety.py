@@ -6,13 +6,38 @@ must email their password to ..."). Neither is ever followed or relayed: the
 question keeps only its real question, and no answer sentence that instructs,
 asks for credentials or sends the reader to a link survives grounding, whatever
 the engine. The patterns are about how instructions are phrased, not about any topic.
+
+A question's sentences are also read by meaning: one much closer to a request aimed at the assistant
+(advisor/data/instruction_probes.txt: a new role, a poem, "reply in capitals", the hidden prompt) than to
+anything a person weighing careers asks (advisor/data/question_probes.txt) and than to the store's own
+passages is an instruction too, however it is worded. The store counts because a probe's task can be a
+career's work: on a store about translators, "I love translating poetry" is about the store. Documents are
+not read this way: an article's own advice ("Tailor your CV to each job.") is an imperative to its reader,
+not an instruction to the assistant.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
 
 from advisor.text import split_sentences
+
+_DATA = Path(__file__).resolve().parent / "data"
+# A question's sentence is an instruction when its best cosine to the instruction probes exceeds its best cosine
+# to the question probes by more than this. Chosen on the tuning sentences (33 instructions written by the
+# tuner for the dev corpora, 308 genuine sentences of the tuned datasets' questions): the highest genuine margin
+# (0.163, a self-description) plus 0.02. Measured on evals/instruction_sentences_blind.yaml, written by a
+# helper session and read as scores only: instructions caught 19/88 by the patterns alone, 55/88 with this;
+# genuine sentences taken for instructions 0/110 both ways (ROC AUC of the margin 0.976). On the blind corpora
+# the margin without the store refused one more answerable question (blind-languages 1/52 -> 2/52): the store's
+# nearest passage now counts on the question side (on dev-therapy: instructions caught 14 -> 12 of 22, the
+# highest genuine margin 0.076 -> 0.046).
+INSTRUCTION_MARGIN = 0.183
 
 _TO_ASSISTANT = re.compile(
     r"\b(ignore|disregard|forget|override|bypass)\b.{0,40}\b(instructions?|rules|prompts?|sources|guidelines|"
@@ -45,10 +70,44 @@ def is_instruction(sentence: str) -> bool:
     return bool(_TO_ASSISTANT.search(sentence) or _TO_READER.search(sentence))
 
 
-def strip_instructions(question: str) -> tuple[str, bool]:
-    """The question without sentences that instruct the assistant, and whether any were dropped."""
+@lru_cache(maxsize=2)
+def _probes(name: str) -> tuple[str, ...]:
+    lines = (_DATA / name).read_text(encoding="utf-8").splitlines()
+    return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+StoreSimilarity = Callable[[list[str]], Sequence[float]]  # each text's best cosine to the store's passages
+
+
+def instruction_margins(grounder, sentences: Sequence[str], store_similarity: StoreSimilarity | None = None
+                        ) -> np.ndarray:
+    """How much closer each sentence is to a request aimed at the assistant than to a question about careers or
+    to the store's nearest passage (``grounder``: anything with ``embed`` returning normalised vectors). The
+    store is asked only about the sentences that look like instructions without it."""
+    if not sentences:
+        return np.zeros(0)
+    vectors = grounder.embed(list(sentences))
+    towards = (vectors @ grounder.embed(list(_probes("instruction_probes.txt"))).T).max(axis=1)
+    away = (vectors @ grounder.embed(list(_probes("question_probes.txt"))).T).max(axis=1)
+    margins = towards - away
+    suspects = [k for k, m in enumerate(margins) if m > INSTRUCTION_MARGIN]
+    if suspects and store_similarity is not None:
+        nearest = store_similarity([sentences[k] for k in suspects])
+        for k, similarity in zip(suspects, nearest):
+            margins[k] = towards[k] - max(away[k], float(similarity))
+    return margins
+
+
+def strip_instructions(question: str, grounder=None, store_similarity: StoreSimilarity | None = None
+                       ) -> tuple[str, bool]:
+    """The question without sentences that instruct the assistant, and whether any were dropped. With a
+    ``grounder``, a sentence is also an instruction by meaning (:func:`instruction_margins`)."""
     sentences = split_sentences(question) or [question]
-    kept = [s for s in sentences if not _TO_ASSISTANT.search(s)]
+    instructs = [bool(_TO_ASSISTANT.search(s)) for s in sentences]
+    if grounder is not None:
+        margins = instruction_margins(grounder, sentences, store_similarity)
+        instructs = [flag or float(m) > INSTRUCTION_MARGIN for flag, m in zip(instructs, margins)]
+    kept = [s for s, flag in zip(sentences, instructs) if not flag]
     return " ".join(kept).strip(), len(kept) < len(sentences)
 
 

@@ -37,6 +37,10 @@ _ROLE_CONTEXT_AFTER = re.compile(
     r"position|positions|title|titles)\b", re.I)
 _HEADINGISH = re.compile(r"^\s*#{1,6}\s+(.+)$", re.M)
 _ABBREVIATION = re.compile(r"\b((?:\p{L}[\p{L}-]*\s+){0,3}\p{L}[\p{L}-]*)\s+\((\p{Lu}\p{L}{1,6})\)")
+# A noun phrase with another in brackets right after it, nothing else there: "physiotherapists (physical
+# therapists)". When one names a subject and the other is used as a noun too, they name the same work.
+_GLOSS = re.compile(r"\b((?:\p{L}[\p{L}-]*\s+){0,2}\p{L}[\p{L}-]*)\s+\(((?:\p{L}[\p{L}-]*\s+){0,2}\p{L}[\p{L}-]*)\)")
+MIN_CLIPPING = 4  # letters of a clipped form ("physio") and of what it leaves out ("therapist")
 MAX_SUBJECTS = 12
 
 
@@ -220,6 +224,7 @@ def find_subjects(documents: Iterable[tuple[str, str]]) -> Subjects:
     doc_count: Counter = Counter()
     shown: dict[str, Counter] = defaultdict(Counter)  # phrase -> how its modifiers were written
     abbreviations: dict[str, Counter] = defaultdict(Counter)
+    glosses: set[tuple[str, str]] = set()
 
     vocabulary = Counter(w.lower() for _, text in docs for w, _, _ in _words(text))
 
@@ -234,6 +239,12 @@ def find_subjects(documents: Iterable[tuple[str, str]]) -> Subjects:
             if abbreviation.endswith("s") and abbreviation[:-1].isupper():  # "occupational therapists (OTs)"
                 abbreviation, expansion = abbreviation[:-1], _singular(expansion)
             abbreviations[abbreviation.lower()][expansion] += 1
+        for m in _GLOSS.finditer(text):
+            if not m.group(2)[:1].islower():  # "(APRNs)", "(Zürich)": an abbreviation or a name, not a gloss
+                continue
+            before = m.group(1).lower().split()
+            for k in range(len(before)):  # the phrase before the bracket may be its last one, two or three words
+                glosses.add((_singular(" ".join(before[k:])), _singular(m.group(2).lower())))
         words = _words(text)
         lower = [w.lower() for w, _, _ in words]
         for i in range(len(words)):
@@ -314,6 +325,23 @@ def find_subjects(documents: Iterable[tuple[str, str]]) -> Subjects:
     candidates = {p for p in candidates if len(p.split()) > 1 or not any(p in q.split() for q in candidates if q != p)}
     candidates = {p for p in candidates if not any(q != p and p.endswith(" " + q) and len(q.split()) > 1 for q in candidates)}
     variants: dict[str, set[str]] = {p: {v for v, s in alias.items() if s == p} for p in candidates}
+    # Another name for a subject, glossed beside it ("physiotherapists (physical therapists)", either way round).
+    for first, second in glosses:
+        for subject, other in ((first, second), (second, first)):
+            if (subject in variants and other in phrases and other not in candidates and other != subject
+                    and not any(other in c.split() for c in candidates)):  # "therapist" is every therapist
+                variants[subject].add(other)
+    # A clipped compound: "physio" for "physiotherapist", when the text uses "a physio" and "physios" and the part
+    # left out ("therapist") is a noun of the text too. A word that merely starts the same ("account" in
+    # "accountant") leaves no such noun.
+    for subject in candidates:
+        if len(subject.split()) != 1:
+            continue
+        for cut in range(MIN_CLIPPING, len(subject) - MIN_CLIPPING + 1):
+            clipped, rest = subject[:cut], subject[cut:]
+            if (singular_after_article[clipped] and plural[clipped] and vocabulary.get(rest)
+                    and vocabulary.get(_plural(rest)) and clipped not in candidates):
+                variants[subject].add(clipped)
 
     ranked = sorted(variants, key=lambda p: (-(p in in_heading), -doc_count[p], -mass(p)))[:MAX_SUBJECTS]
     display = {p: " ".join([shown[p].most_common(1)[0][0], p.split()[-1]]).strip() if shown[p] else p for p in ranked}

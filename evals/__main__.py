@@ -27,6 +27,8 @@ from evals.corpora import is_blind
 from evals.dataset import DEFAULT_DATASET, load_cases
 from evals.judge import JUDGE_METRICS, JudgeUnavailable, judge_rows, require_judge
 from evals.report import write_reports
+from evals.instruction_check import describe as describe_instruction_check
+from evals.instruction_check import misses as instruction_misses
 from evals.worker import score_corpus_with
 
 THRESHOLDS = Path(__file__).resolve().parent / "thresholds.yaml"
@@ -36,6 +38,8 @@ FORM = ("fragments", "orphans", "duplicates", "off_topic")
 METRIC_CHECK = ("faithfulness_auc_heldout",)
 # Thresholds on the held-out stand-in answers of a corpus (evals/standin_models.py), checked per corpus.
 STANDIN_CHECK = ("standin_true_kept", "standin_false_dropped")
+# Thresholds on the question's instruction detector (evals/instruction_check.py), checked once per run.
+INSTRUCTION_CHECK = ("instructions_caught_blind", "genuine_taken_for_instructions_blind")
 
 
 def _mean(values):
@@ -191,7 +195,7 @@ def check(summary: dict, thresholds: dict) -> list[str]:
         thresholds = {"minimum": thresholds}
     misses = []
     for metric, minimum in (thresholds.get("minimum") or {}).items():
-        if metric in METRIC_CHECK + STANDIN_CHECK:  # checked once per run (metric_misses) or corpus (standin_misses)
+        if metric in METRIC_CHECK + STANDIN_CHECK + INSTRUCTION_CHECK:  # checked once per run or per corpus
             continue
         value = summary.get(metric)
         if value is None or value < minimum:
@@ -276,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     from advisor.config import get_settings
     from evals.corpora import get_corpus
     from evals.faithfulness_check import evaluate_metric
+    from evals.instruction_check import evaluate_instruction_detector
 
     settings = get_settings()
     try:
@@ -331,6 +336,8 @@ def main(argv: list[str] | None = None) -> int:
                 dataset=args.dataset)
     report["faithfulness_metric_check"] = evaluate_metric()
     report["faithfulness_metric_misses"] = metric_misses(report["faithfulness_metric_check"], thresholds)
+    report["instruction_check"] = evaluate_instruction_detector()
+    report["instruction_check_misses"] = instruction_misses(report["instruction_check"], thresholds)
     report["seconds"] = round(time.perf_counter() - started, 1)
     failed = False
     args.out.mkdir(parents=True, exist_ok=True)
@@ -377,6 +384,10 @@ def main(argv: list[str] | None = None) -> int:
           f"{metric['held_out_auc_unsupported']:.3f} against unsupported only, {metric['held_out_auc']:.3f} against all; "
           f"planted faults ROC AUC {metric['triples_auc']:.3f}")
     for miss in report["faithfulness_metric_misses"]:
+        print(f"  THRESHOLD MISSED: {miss}")
+        failed = True
+    print(describe_instruction_check(report["instruction_check"]))
+    for miss in report["instruction_check_misses"]:
         print(f"  THRESHOLD MISSED: {miss}")
         failed = True
     if args.compare:

@@ -77,3 +77,26 @@ def test_careers_named_in_a_title_and_a_plural_abbreviation_are_found():
     assert set(subjects.variants) == {"physiotherapist", "occupational therapist"}
     assert subjects.variants["occupational therapist"] == ["ot"]
     assert subjects.display["physiotherapist"] == "physiotherapist"  # the body's capitals, not the title's
+
+
+def test_a_glossed_name_and_a_clipped_compound_are_variants_of_a_career_and_look_alikes_are_not():
+    """"physiotherapists (physical therapists)" glosses one name with another; "a physio"/"physios" clips
+    "physiotherapist" and leaves "therapist", a noun of the text. "An account"/"accounts" starts "accountant"
+    but leaves no noun, and "(APRNs)" is an abbreviation, not a gloss."""
+    from advisor.subjects import find_subjects
+
+    docs = [
+        ("How to become a physiotherapist or an accountant",
+         "Physiotherapists (physical therapists) treat injuries. A physio sees a patient; physios work weekends. "
+         "A physiotherapist earns less than an accountant, and physical therapists in the US need a doctorate. "
+         "Accountants keep an account of every payment; accounts are audited. Therapists and other "
+         "advanced practice registered nurses (APRNs) see patients too."),
+        ("Physiotherapist or accountant: pay",
+         "A physiotherapist starts on band 5. An accountant who qualifies earns more. Physiotherapists often work "
+         "weekends; accountants who audit work long hours. A therapist may work alone."),
+    ]
+    subjects = find_subjects(docs)
+    assert set(subjects.variants) == {"physiotherapist", "accountant"}
+    assert subjects.variants["physiotherapist"] == ["physical therapist", "physio"]
+    assert subjects.variants["accountant"] == []
+    assert subjects.find("Should I see a physio?") == {"physiotherapist"}
