@@ -15,6 +15,7 @@ store plus its own files, built when it first asks after an upload.
 
 from __future__ import annotations
 
+
 import functools
 import re
 import threading
@@ -162,8 +163,9 @@ class HybridRetriever(BaseRetriever):
 
         Dense search reads the question with each subject spelled out ("CPA" -> "certified public accountant"),
         which the small embedding model matches far better than an abbreviation; ``subjects`` defaults to
-        the ones saved with the store (advisor/subjects.py). The gate's feature, the best cosine, stays the
-        question's own.
+        the ones saved with the store (advisor/subjects.py). The gate's feature, the best cosine, is the
+        better of the question's own and the spelled-out one's: "What does a PT do?" is as answerable as
+        "What does a physical therapist do?".
         """
         from advisor.embeddings import get_embeddings
 
@@ -199,7 +201,8 @@ class HybridRetriever(BaseRetriever):
         best_dense = max((c["dense"] for c in candidates.values()), default=-1.0)
         if spelled != query:
             nearest = collection.query(query_embeddings=[raw_vector], n_results=1, where=where, include=["distances"])
-            best_dense = 1.0 - float(nearest["distances"][0][0]) if nearest["distances"][0] else -1.0
+            own = 1.0 - float(nearest["distances"][0][0]) if nearest["distances"][0] else -1.0
+            best_dense = max(best_dense, own)
 
         index = self._keyword_index(collection, session)
         keyword_only: list[str] = []

@@ -342,6 +342,18 @@ def find_subjects(documents: Iterable[tuple[str, str]]) -> Subjects:
             if (singular_after_article[clipped] and plural[clipped] and vocabulary.get(rest)
                     and vocabulary.get(_plural(rest)) and clipped not in candidates):
                 variants[subject].add(clipped)
+    # An initialism of a subject's name, or of a variant's, used as a noun though no bracket defines it ("PTs", "a
+    # PT" for "physical therapist"); one two subjects share is neither's.
+    initialisms: dict[str, set[str]] = defaultdict(set)
+    for subject in candidates:
+        for name in {subject, *variants[subject]}:
+            words = re.split(r"[\s-]+", name)
+            if len(words) >= 2:
+                initialisms["".join(w[0] for w in words).upper()].add(subject)
+    for letters, named in initialisms.items():
+        used = re.compile(rf"(?<![\w-])(?:{re.escape(letters)}s|(?i:an?)\s+{re.escape(letters)})(?![\w-])")
+        if len(named) == 1 and letters.lower() not in candidates and any(used.search(body) for _, body in docs):
+            variants[next(iter(named))].add(letters.lower())
 
     ranked = sorted(variants, key=lambda p: (-(p in in_heading), -doc_count[p], -mass(p)))[:MAX_SUBJECTS]
     display = {p: " ".join([shown[p].most_common(1)[0][0], p.split()[-1]]).strip() if shown[p] else p for p in ranked}

@@ -81,14 +81,15 @@ def test_careers_named_in_a_title_and_a_plural_abbreviation_are_found():
 
 def test_a_glossed_name_and_a_clipped_compound_are_variants_of_a_career_and_look_alikes_are_not():
     """"physiotherapists (physical therapists)" glosses one name with another; "a physio"/"physios" clips
-    "physiotherapist" and leaves "therapist", a noun of the text. "An account"/"accounts" starts "accountant"
+    "physiotherapist" and leaves "therapist", a noun of the text; "PTs" are the initials of the gloss. "An account"/"accounts" starts "accountant"
     but leaves no noun, and "(APRNs)" is an abbreviation, not a gloss."""
     from advisor.subjects import find_subjects
 
     docs = [
         ("How to become a physiotherapist or an accountant",
          "Physiotherapists (physical therapists) treat injuries. A physio sees a patient; physios work weekends. "
-         "A physiotherapist earns less than an accountant, and physical therapists in the US need a doctorate. "
+         "A physiotherapist earns less than an accountant, and physical therapists in the US need a doctorate; "
+         "PTs there are licensed. "
          "Accountants keep an account of every payment; accounts are audited. Therapists and other "
          "advanced practice registered nurses (APRNs) see patients too."),
         ("Physiotherapist or accountant: pay",
@@ -97,6 +98,6 @@ def test_a_glossed_name_and_a_clipped_compound_are_variants_of_a_career_and_look
     ]
     subjects = find_subjects(docs)
     assert set(subjects.variants) == {"physiotherapist", "accountant"}
-    assert subjects.variants["physiotherapist"] == ["physical therapist", "physio"]
+    assert subjects.variants["physiotherapist"] == ["physical therapist", "physio", "pt"]  # "PTs": its initials
     assert subjects.variants["accountant"] == []
     assert subjects.find("Should I see a physio?") == {"physiotherapist"}

@@ -640,3 +640,17 @@ def test_a_question_is_ranked_once_however_many_steps_read_the_ranking(small_adv
     answer = advisor_.ask("What does an ML engineer do?")
     assert answer.engine.endswith("+extractive")  # lead, draft, check and completion all ran
     assert len(calls) == 1, calls
+
+
+def test_a_short_form_the_articles_use_only_in_the_plural_is_answered(advisor_home):
+    """corpora/dev-therapy writes "PTs" and "physiotherapists (physical therapists)", never "a PT": the question
+    "What does a PT do?" is read as naming the physiotherapist by the gate too, not only by the search."""
+    from pathlib import Path
+
+    from ingest.pipeline import ingest_paths
+
+    ingest_paths([Path(__file__).resolve().parent.parent / "corpora" / "dev-therapy"])
+    advisor = Advisor(engine="extractive")
+    assert "pt" in advisor.profile().subjects.variants["physiotherapist"]
+    answer = advisor.ask("What does a PT do?")
+    assert not answer.refused and answer.citations, answer.text
