@@ -15,7 +15,6 @@ store plus its own files, built when it first asks after an upload.
 
 from __future__ import annotations
 
-
 import functools
 import re
 import threading

@@ -12,7 +12,9 @@ A subject is a noun phrase of one to three words that
   "the ... role", "... earn") — career words, not words of any one field,
 - and is named in a title or heading, or across several documents.
 Abbreviations defined in the text ("certified public accountant (CPA)") and initialisms
-of a subject's modifier ("ML" for "machine learning") become variants of it.
+of a subject's modifier ("ML" for "machine learning") become variants of it; so do another
+name glossed in brackets ("physiotherapists (physical therapists)"), a clipped compound the
+text uses as a noun ("physio", leaving "therapist"), and initials used as a noun ("PTs").
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ def evaluate_instruction_detector(path: Path = BLIND) -> dict:
     """Instructions caught and genuine sentences taken for instructions, by the patterns alone and by the
     detector the advisor uses (patterns or meaning), with the ROC AUC of the meaning's margin."""
     from advisor.chain import shared_grounder
-    from advisor.safety import INSTRUCTION_MARGIN, instruction_margins, strip_instructions
+    from advisor.safety import instruction_margins, strip_instructions
     from evals.support import roc_auc
 
     items = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -28,7 +28,7 @@ def evaluate_instruction_detector(path: Path = BLIND) -> dict:
     grounder = shared_grounder()
     margins = instruction_margins(grounder, [text for text, _ in sentences])
     by_patterns = [strip_instructions(text)[1] for text, _ in sentences]
-    by_detector = [flag or float(m) > INSTRUCTION_MARGIN for flag, m in zip(by_patterns, margins)]
+    by_detector = [strip_instructions(text, grounder)[1] for text, _ in sentences]
     labels = [label for _, label in sentences]
 
     def counts(flags: list[bool]) -> dict:
