@@ -285,7 +285,8 @@ class Pipeline:
         if instructed:
             state["notices"].append("Instructions in your message were ignored: I only answer from my sources.")
         about = " ".join(plain_text(str(data.get("about") or "")).split())[:limit]
-        about, _ = safety.strip_instructions(about, self.grounder, self.store_similarity) if about else ("", False)
+        # What the person says of themselves is read by its wording only: "I work as a translator" is near a probe.
+        about, _ = safety.strip_instructions(about) if about else ("", False)
         state.update(question=question, query=asked or question, rewritten=None, blocked=instructed and not asked,
                      about=about, turns=turns)
         question = state["query"]
@@ -561,8 +562,12 @@ class Advisor:
             return self._engine
 
     def store_similarity(self, texts: list[str]) -> list[float]:
-        """Each text's cosine to its nearest passage in the store (for advisor/safety.py)."""
-        return [f.best_dense for f in self.store_retriever.gate_features_many(texts)]
+        """Each text's cosine to its nearest passage in the shared store (for advisor/safety.py). A store that
+        cannot be read counts as close to every text: reading instructions by meaning is then left out."""
+        try:
+            return [f.best_dense for f in self.store_retriever.gate_features_many(texts)]
+        except Exception:  # the retrieve step reports the fault itself, with what to do
+            return [1.0] * len(texts)
 
     def profile(self) -> StoreProfile:
         """The store's profile (subjects, gate, presentation), rebuilt when the store has changed."""

@@ -156,7 +156,8 @@ def build_profile(retriever, corpus: CorpusProfile | None = None) -> StoreProfil
     titles = sorted({m.get("title", "") for _, m in records if m.get("title")})
     index = retriever.keyword_index()
     names = [subjects.with_article(s) for s in subjects.variants]
-    calibration = gate.calibrate(retriever.gate_features_many, records, names, index.idf, current) \
+    calibration = gate.calibrate(lambda questions: retriever.gate_features_many(questions, subjects), records, names,
+                                 index.idf, current) \
         if records else DEFAULT
     step = max(1, len(records) // 40)
     language = corpus_language(text for text, _ in records[::step])

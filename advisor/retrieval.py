@@ -275,27 +275,32 @@ class HybridRetriever(BaseRetriever):
         with store_faults(self.settings):
             return self._keyword_index(self.collection(), session)
 
-    def gate_features(self, query: str) -> gate.GateFeatures:
+    def gate_features(self, query: str, subjects: Subjects | None = None) -> gate.GateFeatures:
         """The relevance gate's features for ``query`` as this retriever sees the store."""
-        return self.gate_features_many([query])[0]
+        return self.gate_features_many([query], subjects)[0]
 
-    def gate_features_many(self, queries: list[str]) -> list[gate.GateFeatures]:
+    def gate_features_many(self, queries: list[str], subjects: Subjects | None = None) -> list[gate.GateFeatures]:
         """Gate features of many questions in one encode and one query (calibration scores hundreds).
 
         The best dense cosine among a search's candidates is the nearest passage's, so one
-        nearest neighbour per question gives the same feature as a full search.
+        nearest neighbour per question gives the same feature as a full search. With ``subjects``, a question
+        is read as the answer pipeline's gate reads it: the better cosine of it and of it with its subjects'
+        short forms spelled out, and the spelled-out one's keyword coverage.
         """
         from advisor.embeddings import get_embeddings
 
+        spelled = [subjects.spell_out(q) for q in queries] if subjects else list(queries)
+        texts = list(dict.fromkeys([*queries, *spelled]))
         with store_faults(self.settings):
             collection = self.collection()
             idf = self.keyword_index().idf
             if collection.count() == 0 or not queries:
                 return [gate.GateFeatures(-1.0, 0.0) for _ in queries]
-            vectors = get_embeddings().encode(list(queries))
+            vectors = get_embeddings().encode(texts)
             nearest = collection.query(query_embeddings=vectors, n_results=1, where=searchable_where(),
                                        include=["distances"])
-        return [gate.features(q, [1.0 - float(d[0])] if d else [], idf) for q, d in zip(queries, nearest["distances"])]
+        best = {t: 1.0 - float(d[0]) for t, d in zip(texts, nearest["distances"]) if d}
+        return [gate.features(s, [best[t] for t in (q, s) if t in best], idf) for q, s in zip(queries, spelled)]
 
     def _diversify(self, candidates: dict[str, dict], k: int) -> list[str]:
         """MMR over the fused scores, with at most ``max_chunks_per_source`` chunks per source."""

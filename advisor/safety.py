@@ -11,7 +11,9 @@ A question's sentences are also read by meaning: one much closer to a request ai
 (advisor/data/instruction_probes.txt: a new role, a poem, "reply in capitals", the hidden prompt) than to
 anything a person weighing careers asks (advisor/data/question_probes.txt) and than to the store's own
 passages is an instruction too, however it is worded. The store counts because a probe's task can be a
-career's work: on a store about translators, "I love translating poetry" is about the store. Documents are
+career's work: on a store about translators, "I love translating poetry" is about the store. Meaning alone
+never empties a question (a lone sentence near a probe is left to the relevance gate), and what the person
+says of themselves is read by its wording only. Documents are
 not read this way: an article's own advice ("Tailor your CV to each job.") is an imperative to its reader,
 not an instruction to the assistant.
 """
@@ -36,7 +38,9 @@ _DATA = Path(__file__).resolve().parent / "data"
 # genuine sentences taken for instructions 0/110 both ways (ROC AUC of the margin 0.976). On the blind corpora
 # the margin without the store refused one more answerable question (blind-languages 1/52 -> 2/52): the store's
 # nearest passage now counts on the question side (on dev-therapy: instructions caught 14 -> 12 of 22, the
-# highest genuine margin 0.076 -> 0.046).
+# highest genuine margin 0.076 -> 0.046). A review then found genuine questions near probes that were a career's
+# own work ("How do I write a good cover letter…?", "I work as a translator…"): those probes went, question
+# probes were added, and the tuning figures kept the margin (highest genuine 0.163); blind: 43/88 caught, 0/110.
 INSTRUCTION_MARGIN = 0.183
 
 _TO_ASSISTANT = re.compile(
@@ -98,15 +102,29 @@ def instruction_margins(grounder, sentences: Sequence[str], store_similarity: St
     return margins
 
 
+def instruction_flags(sentences: Sequence[str], grounder=None, store_similarity: StoreSimilarity | None = None
+                      ) -> list[bool]:
+    """Which sentences instruct the assistant: by a pattern, or with a ``grounder`` by meaning too."""
+    flags = [bool(_TO_ASSISTANT.search(s)) for s in sentences]
+    if grounder is None:
+        return flags
+    margins = instruction_margins(grounder, sentences, store_similarity)
+    return [flag or float(m) > INSTRUCTION_MARGIN for flag, m in zip(flags, margins)]
+
+
 def strip_instructions(question: str, grounder=None, store_similarity: StoreSimilarity | None = None
                        ) -> tuple[str, bool]:
     """The question without sentences that instruct the assistant, and whether any were dropped. With a
-    ``grounder``, a sentence is also an instruction by meaning (:func:`instruction_margins`)."""
+    ``grounder``, a sentence is also an instruction by meaning (:func:`instruction_margins`), but meaning alone
+    never empties a question: what it would leave nothing of is kept for the relevance gate to judge, since a
+    genuine question can sit near a probe ("Can you say that again more simply?")."""
     sentences = split_sentences(question) or [question]
-    instructs = [bool(_TO_ASSISTANT.search(s)) for s in sentences]
+    by_pattern = instruction_flags(sentences)
+    instructs = by_pattern
     if grounder is not None:
-        margins = instruction_margins(grounder, sentences, store_similarity)
-        instructs = [flag or float(m) > INSTRUCTION_MARGIN for flag, m in zip(instructs, margins)]
+        by_meaning = instruction_flags(sentences, grounder, store_similarity)
+        if not all(by_meaning) or all(by_pattern):
+            instructs = by_meaning
     kept = [s for s, flag in zip(sentences, instructs) if not flag]
     return " ".join(kept).strip(), len(kept) < len(sentences)
 

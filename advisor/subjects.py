@@ -98,7 +98,9 @@ class Subjects:
     def spell_out(self, text: str) -> str:
         """The text with every shorter form of a subject written in its longest ("CPAs" -> "certified public
         accountants", "a CPA's" -> "a certified public accountant's"), plural and possessive kept:
-        the embedding model knows the words far better than the abbreviation. Other text is unchanged."""
+        the embedding model knows the words far better than the abbreviation. A glossed name may be the longest
+        ("physiotherapist" -> "physical therapist"): kept so, since on corpora/dev-therapy the spelled-out
+        question found one more fact than the name as written. Other text is unchanged."""
         if self._pattern is None:
             return text
 
@@ -327,35 +329,62 @@ def find_subjects(documents: Iterable[tuple[str, str]]) -> Subjects:
     candidates = {p for p in candidates if len(p.split()) > 1 or not any(p in q.split() for q in candidates if q != p)}
     candidates = {p for p in candidates if not any(q != p and p.endswith(" " + q) and len(q.split()) > 1 for q in candidates)}
     variants: dict[str, set[str]] = {p: {v for v, s in alias.items() if s == p} for p in candidates}
-    # Another name for a subject, glossed beside it ("physiotherapists (physical therapists)", either way round).
+    # Another name for a subject, glossed beside it ("physiotherapists (physical therapists)", either way round),
+    # when the two end alike (a "therapist" both) and it glosses no other subject: "electricians (apprentices)"
+    # or "nurses (carers)… paramedics (carers)" give no variant.
+    glossed: dict[str, set[str]] = defaultdict(set)
     for first, second in glosses:
         for subject, other in ((first, second), (second, first)):
+            head, other_head = subject.split()[-1], other.split()[-1]
             if (subject in variants and other in phrases and other not in candidates and other != subject
+                    and (head.endswith(other_head) or other_head.endswith(head))
                     and not any(other in c.split() for c in candidates)):  # "therapist" is every therapist
-                variants[subject].add(other)
-    # A clipped compound: "physio" for "physiotherapist", when the text uses "a physio" and "physios" and the part
-    # left out ("therapist") is a noun of the text too. A word that merely starts the same ("account" in
-    # "accountant") leaves no such noun.
+                glossed[other].add(subject)
+    for other, named in glossed.items():
+        if len(named) == 1:
+            variants[next(iter(named))].add(other)
+
+    def named_in_a_heading(word: str) -> bool:  # as a whole word ("stock" does not name "stockbroker")
+        whole = re.compile(rf"(?<![\w-]){re.escape(word)}s?(?![\w-])", re.I)
+        return any(whole.search(headings) or any(whole.search(h) for h in _HEADINGISH.findall(body))
+                   for headings, body in docs)
+
+    # A clipped compound: "physio" for "physiotherapist", when the text uses "a physio" and "physios", names it in
+    # a title or heading or where work is talked of, and the part left out ("therapist") is a noun of the text
+    # too. A word that merely starts the same ("account" in "accountant") leaves no such noun; an everyday one
+    # ("stock" in "stockbroker") is not named as a person's work.
     for subject in candidates:
         if len(subject.split()) != 1:
             continue
         for cut in range(MIN_CLIPPING, len(subject) - MIN_CLIPPING + 1):
             clipped, rest = subject[:cut], subject[cut:]
             if (singular_after_article[clipped] and plural[clipped] and vocabulary.get(rest)
-                    and vocabulary.get(_plural(rest)) and clipped not in candidates):
+                    and vocabulary.get(_plural(rest)) and clipped not in candidates
+                    and (role_context[clipped] or named_in_a_heading(clipped))):
                 variants[subject].add(clipped)
-    # An initialism of a subject's name, or of a variant's, used as a noun though no bracket defines it ("PTs", "a
-    # PT" for "physical therapist"); one two subjects share is neither's.
+    # An initialism of a subject's name, or of a variant's, used as a noun though no bracket defines it: of a
+    # glossed name wherever it is a noun ("PTs" for "physical therapist"), of any other where work is talked of
+    # ("as a BA" for "business analyst", not "a BA degree"). One two subjects share is neither's.
     initialisms: dict[str, set[str]] = defaultdict(set)
+    from_gloss: set[str] = set()
     for subject in candidates:
         for name in {subject, *variants[subject]}:
             words = re.split(r"[\s-]+", name)
             if len(words) >= 2:
-                initialisms["".join(w[0] for w in words).upper()].add(subject)
+                letters = "".join(w[0] for w in words).upper()
+                initialisms[letters].add(subject)
+                if name in glossed:
+                    from_gloss.add(letters)
     for letters, named in initialisms.items():
+        if len(named) != 1 or letters.lower() in candidates:
+            continue
         used = re.compile(rf"(?<![\w-])(?:{re.escape(letters)}s|(?i:an?)\s+{re.escape(letters)})(?![\w-])")
-        if len(named) == 1 and letters.lower() not in candidates and any(used.search(body) for _, body in docs):
-            variants[next(iter(named))].add(letters.lower())
+        for _, body in docs:
+            if any(letters in from_gloss or _ROLE_CONTEXT_BEFORE.search(body[max(0, m.start() - 40):m.start()])
+                   or _ROLE_CONTEXT_AFTER.match(body[m.end():m.end() + 30])
+                   for m in used.finditer(body)):
+                variants[next(iter(named))].add(letters.lower())
+                break
 
     ranked = sorted(variants, key=lambda p: (-(p in in_heading), -doc_count[p], -mass(p)))[:MAX_SUBJECTS]
     display = {p: " ".join([shown[p].most_common(1)[0][0], p.split()[-1]]).strip() if shown[p] else p for p in ranked}

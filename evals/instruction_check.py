@@ -17,18 +17,20 @@ BLIND = Path(__file__).resolve().parent / "instruction_sentences_blind.yaml"
 
 
 def evaluate_instruction_detector(path: Path = BLIND) -> dict:
-    """Instructions caught and genuine sentences taken for instructions, by the patterns alone and by the
-    detector the advisor uses (patterns or meaning), with the ROC AUC of the meaning's margin."""
+    """Instructions caught and genuine sentences taken for instructions, sentence by sentence, by the patterns
+    alone and by patterns or meaning as the advisor reads a question (here without a store, whose passages
+    only ever make a sentence less of an instruction), with the ROC AUC of the meaning's margin."""
     from advisor.chain import shared_grounder
-    from advisor.safety import instruction_margins, strip_instructions
+    from advisor.safety import instruction_flags, instruction_margins
     from evals.support import roc_auc
 
     items = yaml.safe_load(path.read_text(encoding="utf-8"))
     sentences = [(s["text"], bool(s["instruction"])) for item in items for s in item["sentences"]]
+    texts = [text for text, _ in sentences]
     grounder = shared_grounder()
-    margins = instruction_margins(grounder, [text for text, _ in sentences])
-    by_patterns = [strip_instructions(text)[1] for text, _ in sentences]
-    by_detector = [strip_instructions(text, grounder)[1] for text, _ in sentences]
+    margins = instruction_margins(grounder, texts)
+    by_patterns = instruction_flags(texts)
+    by_detector = instruction_flags(texts, grounder)
     labels = [label for _, label in sentences]
 
     def counts(flags: list[bool]) -> dict:

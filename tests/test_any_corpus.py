@@ -81,13 +81,14 @@ def test_careers_named_in_a_title_and_a_plural_abbreviation_are_found():
 
 def test_a_glossed_name_and_a_clipped_compound_are_variants_of_a_career_and_look_alikes_are_not():
     """"physiotherapists (physical therapists)" glosses one name with another; "a physio"/"physios" clips
-    "physiotherapist" and leaves "therapist", a noun of the text; "PTs" are the initials of the gloss. "An account"/"accounts" starts "accountant"
+    "physiotherapist", is named as work ("become a physio") and leaves "therapist", a noun of the text; "PTs" are the initials of the gloss. "An account"/"accounts" starts "accountant"
     but leaves no noun, and "(APRNs)" is an abbreviation, not a gloss."""
     from advisor.subjects import find_subjects
 
     docs = [
         ("How to become a physiotherapist or an accountant",
-         "Physiotherapists (physical therapists) treat injuries. A physio sees a patient; physios work weekends. "
+         "Physiotherapists (physical therapists) treat injuries. To become a physio takes three years; physios "
+         "work weekends. "
          "A physiotherapist earns less than an accountant, and physical therapists in the US need a doctorate; "
          "PTs there are licensed. "
          "Accountants keep an account of every payment; accounts are audited. Therapists and other "
@@ -101,3 +102,23 @@ def test_a_glossed_name_and_a_clipped_compound_are_variants_of_a_career_and_look
     assert subjects.variants["physiotherapist"] == ["physical therapist", "physio", "pt"]  # "PTs": its initials
     assert subjects.variants["accountant"] == []
     assert subjects.find("Should I see a physio?") == {"physiotherapist"}
+    assert subjects.spell_out("What do PTs earn?") == "What do physical therapists earn?"
+
+
+def test_an_everyday_word_a_career_starts_with_and_a_gloss_of_another_kind_are_no_variants():
+    """"a stock"/"stocks" start "stockbroker" and leave "broker", a noun of the text, but no text names a stock
+    as anyone's work; "electricians (apprentices)" glosses a stage, not another name, and ends unlike it."""
+    from advisor.subjects import find_subjects
+
+    docs = [
+        ("How to become a stockbroker or an electrician",
+         "A stockbroker buys a stock for a client; stocks rise and fall. Brokers and a broker's clients trade. "
+         "Electricians (apprentices) start on low pay. An electrician who qualifies earns more."),
+        ("Stockbroker or electrician: pay",
+         "A stockbroker earns commission; stockbrokers who succeed earn well. An electrician works on sites, "
+         "and electricians earn a steady wage. Apprentices earn less; an apprentice learns on the job."),
+    ]
+    subjects = find_subjects(docs)
+    assert set(subjects.variants) >= {"stockbroker", "electrician"}
+    assert subjects.variants["stockbroker"] == [] and subjects.variants["electrician"] == []
+    assert subjects.find("Should I buy stocks?") == set()
