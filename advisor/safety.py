@@ -80,6 +80,18 @@ def _probes(name: str) -> tuple[str, ...]:
     return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
+_PROBE_VECTORS: dict[tuple[str, int], np.ndarray] = {}
+
+
+def _probe_vectors(grounder, name: str) -> np.ndarray:
+    """The probes' vectors, encoded once per grounder: kept here, not in the grounder's cache of passages, so
+    preparing a store's passages never makes a question encode them again."""
+    key = (name, id(grounder))
+    if key not in _PROBE_VECTORS:
+        _PROBE_VECTORS[key] = grounder.embed(list(_probes(name)))
+    return _PROBE_VECTORS[key]
+
+
 StoreSimilarity = Callable[[list[str]], Sequence[float]]  # each text's best cosine to the store's passages
 
 
@@ -91,8 +103,8 @@ def instruction_margins(grounder, sentences: Sequence[str], store_similarity: St
     if not sentences:
         return np.zeros(0)
     vectors = grounder.embed(list(sentences))
-    towards = (vectors @ grounder.embed(list(_probes("instruction_probes.txt"))).T).max(axis=1)
-    away = (vectors @ grounder.embed(list(_probes("question_probes.txt"))).T).max(axis=1)
+    towards = (vectors @ _probe_vectors(grounder, "instruction_probes.txt").T).max(axis=1)
+    away = (vectors @ _probe_vectors(grounder, "question_probes.txt").T).max(axis=1)
     margins = towards - away
     suspects = [k for k, m in enumerate(margins) if m > INSTRUCTION_MARGIN]
     if suspects and store_similarity is not None:
