@@ -44,7 +44,7 @@ from advisor.config import Settings, get_settings
 from advisor.engines import ChatEngine, ExtractiveEngine, make_engine, resolve_engine
 from advisor.figures import asks_about_pay
 from advisor.ground import GroundStep
-from advisor.grounding import Grounder, conflicting_figures, context_sentences_of, money_statements
+from advisor.grounding import Grounder, conflicting_figures, money_statements, readings_of
 from advisor.llm import EngineUnavailable, describe_llm_error
 from advisor.profile import StoreProfile, current_profile, is_refusal
 from advisor.selection import countries_asked, passage_texts, rank_sentences
@@ -623,7 +623,7 @@ class Advisor:
             if stop is not None and stop():
                 break
             doc = Document(page_content=text or "", metadata=metadata or {})
-            texts = [doc.page_content, *context_sentences_of(doc.page_content), *passage_texts(doc, subjects)]
+            texts = [doc.page_content, *readings_of(doc.page_content), *passage_texts(doc, subjects)]
             encoded += self.grounder.prepare(texts, before_batch=before_batch)
             passages += 1
         return passages, encoded

@@ -27,6 +27,7 @@ import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" a
 import numpy as np
 
 from advisor.figures import Figure, counts_held, country_of, figures_in, same_value
+from advisor.reading import join_lists
 from advisor.subjects import Subjects
 from advisor.text import citations_in, content_words, split_sentences, strip_citations
 from advisor.vector_cache import VectorCache
@@ -218,6 +219,15 @@ def context_sentences_of(context: str) -> list[str]:
     return split_sentences(context) or [context]
 
 
+@functools.lru_cache(maxsize=4096)
+def readings_of(context: str) -> tuple[str, ...]:
+    """A passage's sentences as written and as selection quotes them (a table row with its column names, a list
+    item with its lead-in, a term with its definition: advisor/reading.py): support matches either, so the
+    extractive engine's own units hold ("Exams — Accountant: CPA Exam…; Financial analyst: CFA Program…" was
+    read against the bare "| Exams | CPA Exam… |" and taken for a fact of one career said of the other)."""
+    return tuple(dict.fromkeys([*context_sentences_of(context), *split_sentences(join_lists(context))]))
+
+
 class Grounder:
     """Scores how well texts support sentences, with a cache of sentence embeddings."""
 
@@ -290,13 +300,13 @@ class Grounder:
         clean = [strip_citations(s) for s in sentences]
         if not clean or not contexts:
             return SupportScores(np.zeros((len(clean), len(contexts)), dtype=np.float32))
-        context_sentences = [context_sentences_of(c) for c in contexts]
+        context_sentences = [readings_of(c) for c in contexts]
         flat = [s for group in context_sentences for s in group]
         owner = np.array([i for i, group in enumerate(context_sentences) for _ in group])
         sims = self.embed(clean) @ self.embed(flat).T  # (answer sentences, context sentences)
         scores = np.zeros((len(clean), len(contexts)), dtype=np.float32)
         context_words = [content_words(subjects.normalize(c)) for c in contexts]
-        context_clauses = [subjects.clauses(c) for c in contexts]
+        context_clauses = [subjects.clauses("\n".join(group)) for group in context_sentences]
         known = known_names(contexts, subjects)
         for i, sentence in enumerate(clean):
             words = content_words(subjects.normalize(sentence))
@@ -560,7 +570,8 @@ def verify_drafted(grounder: Grounder, sentence: str, contexts: Sequence[str], t
     known = known_names([contexts[i] for i in evidence], subjects)
     named = "\n".join([together, premise, *(labels[i] for i in evidence if i < len(labels))])
     said_otherwise = contradiction(grounder, text, contexts, evidence, premise)
-    if said_otherwise or subjects.swapped(text, subjects.clauses(together)):
+    read = "\n".join(s for i in evidence for s in readings_of(contexts[i]))
+    if said_otherwise or subjects.swapped(text, subjects.clauses(read)):
         return Verdict(None, contradicted=said_otherwise == "denied")
     if (not figures_supported(text, together, subjects) or not comparisons_supported(text, together, subjects)
             or {n for n in novel_names(text, named, known) if not subjects.find(n)}):

@@ -3,9 +3,9 @@
 The extractive engine's answer, the local model's prompt and the lead sentence shown
 while a model reads its prompt all come from here. Selection reads document structure:
 
-- a list is quoted with its lead-in ("The guide lists: a; b; c."); the items of a list
-  too long to quote whole each carry the lead-in; an item whose lead-in is not in the
-  passage is written as a sentence of its own;
+- a passage is read as advisor/reading.py reads it: a list quoted with its lead-in ("The
+  guide lists: a; b; c."), the items of a list too long to quote whole each with the
+  lead-in, a table row with its column names, a glossary term with its definition;
 - a sentence that opens with "he" or "she" after sentences naming one person is
   quoted with the name in the pronoun's place ("Okafor considers…"); any other
   sentence that opens with a pronoun ("They keep the ledger…") is scored and quoted
@@ -32,7 +32,8 @@ from advisor.figures import asks_about_pay, countries_named, country_of, figures
 from advisor.form import as_sentence, is_whole, points_back, resolve_person
 from advisor.grounding import Grounder, is_claim, names_in
 from advisor.subjects import Subjects
-from advisor.text import content_words, split_sentences, table_at
+from advisor.reading import join_lists
+from advisor.text import content_words, split_sentences
 
 
 @dataclass
@@ -48,9 +49,6 @@ class ScoredSentence:
 
 
 _DEBRIS = re.compile(r"upgrade now|subscribe|sign up|click here|log in|cookie", re.I)
-_LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
-_EMPHASIS_END = re.compile(r"[*_]+$")
-MAX_LIST_WORDS = 110
 # Units scoring below best - SELECTION_FLOOR x |best| are not quoted: a sixth sentence far below the
 # first is more often beside the point than a missing fact (measured on both eval corpora, 0.5 -> 0.3).
 SELECTION_FLOOR = 0.3
@@ -73,113 +71,6 @@ RESTATES = 0.6  # cosine at which a model's sentence is taken to say what a sour
 MAX_REFERENT_SENTENCES = 2  # how far back a pronoun's referent is looked for
 _ASKS_NUMBER = re.compile(r"\bhow (many|much|long|often|fast)\b|\bwhat (share|percentage|proportion)\b|"
                           r"\bnumber of\b|\bmost common\b|\bgrowth\b|\boutlook\b", re.I)
-
-
-# "**Term.** What it says." / "**Term:** …" / "**Term**: …": a run-in heading, not part of the sentence
-# ("**27 states** grant…" is a sentence that starts in bold).
-_BOLD_RUN_IN = re.compile(r"^(?P<mark>\s*(?:[-*•]|\d+[.)])?\s*)\*\*(?P<term>[^*]{1,80}?)(?:(?P<stop>[.:])\*\*|\*\*(?P<stop2>[.:]))"
-                          r"\s+(?P<rest>\S.*)$")
-
-
-def _run_in(line: str) -> tuple[str, str | None]:
-    """A line opening with a bold run-in term as ("Term: what it says", "Term"); other lines as (line, None)."""
-    m = _BOLD_RUN_IN.match(line)
-    if not m or ((m["stop"] or m["stop2"]) == "." and not m["rest"][0].isupper()):
-        return line, None
-    return f"{m['mark']}{m['term']}: {m['rest']}", m["term"]
-
-
-_INNER_COLON = re.compile(r":\s+")
-
-
-def _row_sentence(lead: str, header: list[str], row: list[str]) -> str:
-    """One table row as a sentence: "Lead-in: Label — Column: cell; Column: cell."."""
-    label, *cells = row + [""] * (len(header) - len(row))
-    if label and not re.search(r"\p{L}", label) and header[0]:
-        label = f"{header[0]} {label}"  # a row labelled "2023" reads as "Year 2023"
-    cells = [_INNER_COLON.sub(" — ", c) for c in cells]  # "Model-centric: train, deploy" inside "Column: cell"
-    parts = [f"{h}: {c}" if h else c for h, c in zip(header[1:], cells) if c]
-    body = f"{label} — {'; '.join(parts)}" if label and parts else label or "; ".join(parts)
-    sentence = as_sentence(f"{lead} {body}" if lead else body)
-    return sentence if re.search(r"[.!?]$", sentence) else f"{sentence}."
-
-
-def join_tables(text: str) -> str:
-    """A Markdown table as one sentence per row, each with its column names, so a row can be quoted.
-
-    "| | Clerk | Auditor |" over "| Tasks | Keeps ledgers | Checks accounts |" reads "Tasks — Clerk: Keeps
-    ledgers; Auditor: Checks accounts."; a lead-in ending in a colon just before the table ("The guide
-    compares the roles:") opens every row, as it opens the items of a long list. A comparison table often
-    holds the most direct answer in a document.
-    """
-    lines = text.split("\n")
-    out: list[str] = []
-    i = 0
-    while i < len(lines):
-        table = table_at(lines, i)
-        if table:
-            header, rows, j = table
-            k = len(out) - 1
-            while k >= 0 and not out[k].strip():
-                k -= 1
-            lead = ""
-            if k >= 0 and _EMPHASIS_END.sub("", out[k].rstrip()).endswith(":"):
-                *before, lead = split_sentences(out[k]) or [out[k].strip()]
-                out[k] = " ".join(before)
-            out.extend(_row_sentence(lead, header, row) for row in rows if any(row))
-            i = j
-            continue
-        out.append(lines[i])
-        i += 1
-    return "\n".join(out)
-
-
-def join_lists(text: str) -> str:
-    """Lists as sentences that keep their lead-in, so a list item is never quoted torn from it.
-
-    A short list becomes one line ("Lead-in: a; b; c."). In a list longer than
-    ``MAX_LIST_WORDS``, or whose items hold more than one sentence or a semicolon of
-    their own (joined by "; " they would run into each other), every item becomes
-    "Lead-in: item.". A list whose every item opens with a bold run-in term ("**Full
-    audit.** An auditor checks…") becomes the lead-in with its terms ("Lead-in: Full
-    audit; Review.") and each item "Term: what it says.", so no term is left as a
-    one-word sentence. Items with no lead-in in the passage (it ended up in the chunk
-    before) become sentences of their own.
-    """
-    text = join_tables(text)
-    lines, terms_of = map(list, zip(*(_run_in(line) for line in text.split("\n")))) if text else ([], [])
-    out: list[str] = []
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if _LIST_ITEM.match(line):
-            out.append(as_sentence(_LIST_ITEM.sub("", line)))
-            i += 1
-            continue
-        if _EMPHASIS_END.sub("", line.rstrip()).endswith(":"):  # also "**Key skills:**"
-            items, terms = [], []
-            j = i + 1
-            while j < len(lines) and (_LIST_ITEM.match(lines[j]) or (not lines[j].strip() and not items)):
-                if lines[j].strip():
-                    items.append(_LIST_ITEM.sub("", lines[j]).strip().rstrip(".;,"))
-                    terms.append(terms_of[j])
-                j += 1
-            if items:
-                *before, lead = split_sentences(line) or [line.strip()]  # the lead-in is the line's last sentence
-                if all(terms):
-                    out.append(" ".join([*before, f"{lead} {'; '.join(terms)}."]))
-                    out.extend(as_sentence(item) for item in items)
-                elif (len(" ".join([lead, *items]).split()) <= MAX_LIST_WORDS
-                        and all(len(split_sentences(item)) == 1 and ";" not in item for item in items)):
-                    out.append(" ".join([*before, f"{lead} {'; '.join(items)}."]))
-                else:
-                    out += [" ".join(before)] if before else []
-                    out.extend(f"{lead} {item}." for item in items)
-                i = j
-                continue
-        out.append(line)
-        i += 1
-    return "\n".join(out)
 
 
 def _usable(sentence: str) -> bool:

@@ -9,7 +9,8 @@ from langchain_core.documents import Document
 
 from advisor.form import as_sentence, is_whole, points_back, resolve_person
 from advisor.grounding import comparisons_supported
-from advisor.selection import MAX_LIST_WORDS, join_lists, select_sentences
+from advisor.reading import MAX_LIST_WORDS, join_lists
+from advisor.selection import select_sentences
 from advisor.subjects import find_subjects
 from advisor.text import split_sentences
 

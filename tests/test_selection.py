@@ -110,7 +110,8 @@ Both jobs reward patience with clients."""
 
 
 def test_a_table_row_is_quoted_as_a_sentence_with_its_column_names(grounder):
-    from advisor.selection import join_lists, select_sentences
+    from advisor.reading import join_lists
+    from advisor.selection import select_sentences
 
     rows = [s for s in split_sentences(join_lists(TABLE)) if "Bookkeeper:" in s]
     assert rows[0] == ("The Brennan Audit guide compares the two jobs on three points: Focus — Bookkeeper: Records "
@@ -151,3 +152,52 @@ def test_a_sentence_that_points_back_stays_after_its_referent_when_that_opens_th
     positions = [s.position for s in chosen]
     assert positions[0] == 3 and 1 in positions, positions  # the premise: an earlier sentence is quoted too
     assert positions[1] == 4  # "They also visit…" follows the sentence it points back to, not "Bookkeepers record…"
+
+
+GLOSSARY = """Glossary
+
+CPA licence
+The state licence that lets an accountant sign audit reports in the United States.
+
+Practical experience requirement
+Three years of supervised work that a trainee logs before qualifying.
+
+Median pay
+$79,880"""
+
+
+def test_a_glossary_term_is_quoted_with_its_definition(grounder):
+    from advisor.reading import join_lists
+    from advisor.selection import select_sentences
+
+    read = split_sentences(join_lists(GLOSSARY))
+    assert "CPA licence: The state licence that lets an accountant sign audit reports in the United States." in read
+    assert "Practical experience requirement: Three years of supervised work that a trainee logs before qualifying." in read
+    # A heading with a blank line under it stays a line of its own; a line that is no sentence is never a definition.
+    assert "Glossary" in read and "Median pay" in read and "$79,880" in read
+    answer = [s.text for s in select_sentences(grounder, "What is the CPA licence?", [_doc(GLOSSARY, "Terms")])]
+    assert answer[0].startswith("CPA licence: "), answer
+
+
+COMPARISON = """| | CPA | Bookkeeper |
+|---|---|---|
+| Exams | The CPA Exam: three core sections and one discipline section | None required; short bookkeeping courses help |
+| Hours | Long weeks before each filing deadline | Steady hours all year |"""
+
+
+def test_a_table_row_naming_both_careers_is_supported_by_its_table_and_a_swap_is_not(grounder):
+    """The extractive engine quotes a row with its column names; verification reads the table the same way, so the
+    row holds (read against the bare "| Exams | … |" line, the CFA half looked like a fact of the other career)."""
+    from advisor.grounding import ground_sentence
+    from advisor.reading import join_lists
+
+    row = next(s for s in split_sentences(join_lists(COMPARISON)) if s.startswith("Exams"))
+    assert SUBJECTS.swapped(row, SUBJECTS.clauses(COMPARISON))  # the premise: the bare table loses its columns
+    assert ground_sentence(grounder, row, [COMPARISON], 0.55, SUBJECTS) is not None
+    # A row's fact said of the other column's career: the bare line names no career, so only the table read with
+    # its column names shows the swap.
+    swapped = "Bookkeepers work long weeks before each filing deadline."
+    assert not SUBJECTS.swapped(swapped, SUBJECTS.clauses(COMPARISON))
+    assert ground_sentence(grounder, swapped, [COMPARISON], 0.55, SUBJECTS) is None
+    assert ground_sentence(grounder, "CPAs work long weeks before each filing deadline.", [COMPARISON], 0.55,
+                           SUBJECTS) is not None
