@@ -122,3 +122,19 @@ def test_an_everyday_word_a_career_starts_with_and_a_gloss_of_another_kind_are_n
     assert set(subjects.variants) >= {"stockbroker", "electrician"}
     assert subjects.variants["stockbroker"] == [] and subjects.variants["electrician"] == []
     assert subjects.find("Should I buy stocks?") == set()
+
+
+def test_a_person_named_from_the_stores_word_for_the_work_is_not_mentioned_by_it():
+    """"A financial planner" on a store that speaks only of "financial planning": the word for the work does not
+    name the person who does it. A short form of a word the store uses still counts ("a vet")."""
+    from langchain_core.documents import Document
+
+    from advisor.gate import unmentioned_names
+    from advisor.subjects import Subjects
+
+    docs = [Document(page_content="Financial planning and budgeting are part of an accountant's week. Accountants "
+                                  "keep records; veterinarians treat animals and plumbing is a trade of its own.")]
+    assert unmentioned_names("How much does a financial planner make?", docs, Subjects()) == ["financial planner"]
+    assert unmentioned_names("How much does a plumber make?", docs, Subjects()) == ["plumber"]
+    assert unmentioned_names("How much does a vet make?", docs, Subjects()) == []
+    assert unmentioned_names("How much does an accountant make?", docs, Subjects()) == []
