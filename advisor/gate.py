@@ -110,14 +110,6 @@ def _mentioned_word(word: str, words: set[str]) -> bool:
     return bool(difflib.get_close_matches(word, words, n=1, cutoff=SPELLING_VARIANT))
 
 
-def _named_as_is(word: str, words: set[str]) -> bool:
-    """The word itself, a spelling variant of it or a longer word it shortens ("vet"), not a shorter word it
-    extends ("plann" of "planning" for "planner")."""
-    word = tokens(word)[0] if tokens(word) else word
-    return word in words or any(len(word) >= 3 and w.startswith(word) for w in words) or any(
-        not word.startswith(w) for w in difflib.get_close_matches(word, words, n=3, cutoff=SPELLING_VARIANT))
-
-
 def _mentioned(phrase: str, words: set[str]) -> bool:
     return all(_mentioned_word(w, words) for w in content_words(phrase))
 
@@ -188,10 +180,7 @@ def unmentioned_names(question: str, docs: Sequence, subjects, vocabulary: dict[
         if not phrase:
             continue
         head = phrase.split()[-1].lower()
-        # A word for a person is not mentioned by the word for the work it is made from: "a planner" where the
-        # store speaks only of "planning" names a person it never names (a short form still counts: "a vet").
-        unknown = not (_mentioned(head, store_words) and (not (_PERSON.search(head) or _AGENT.search(head))
-                                                         or _named_as_is(head, store_words)))
+        unknown = not _mentioned(head, store_words)
         # "-er"/"-or" end things too ("a second career"): they name a person only in a word the store never uses
         person = bool(_PERSON.search(head) or (unknown and _AGENT.search(head)))
         if as_role and (len(phrase.split()) == 1 or person) and any(
