@@ -623,7 +623,8 @@ class Advisor:
             if stop is not None and stop():
                 break
             doc = Document(page_content=text or "", metadata=metadata or {})
-            texts = [doc.page_content, *readings_of(doc.page_content), *passage_texts(doc, subjects)]
+            # (not through readings_of's cache: a whole store would push out what answering reuses)
+            texts = [doc.page_content, *readings_of.__wrapped__(doc.page_content), *passage_texts(doc, subjects)]
             encoded += self.grounder.prepare(texts, before_batch=before_batch)
             passages += 1
         return passages, encoded

@@ -221,11 +221,13 @@ def context_sentences_of(context: str) -> list[str]:
 
 @functools.lru_cache(maxsize=4096)
 def readings_of(context: str) -> tuple[str, ...]:
-    """A passage's sentences as written and as selection quotes them (a table row with its column names, a list
-    item with its lead-in, a term with its definition: advisor/reading.py): support matches either, so the
-    extractive engine's own units hold ("Exams — Accountant: CPA Exam…; Financial analyst: CFA Program…" was
-    read against the bare "| Exams | CPA Exam… |" and taken for a fact of one career said of the other)."""
-    return tuple(dict.fromkeys([*context_sentences_of(context), *split_sentences(join_lists(context))]))
+    """A passage's sentences as written and as selection reads its tables and lists (a table row with its column
+    names, a list item with its lead-in: advisor/reading.py): support matches either, so the extractive engine's
+    own units hold ("Exams — Accountant: CPA Exam…; Financial analyst: CFA Program…" was read against the bare
+    "| Exams | CPA Exam… |" and taken for a fact of one career said of the other). A glossary term is not joined
+    to its definition here: a heading that names one career over a line about another would hide a swap.
+    The contradiction checks keep the sentences as written, in order (a source sentence with its neighbours)."""
+    return tuple(dict.fromkeys([*context_sentences_of(context), *split_sentences(join_lists(context, terms=False))]))
 
 
 class Grounder:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
 
 from advisor.form import as_sentence
-from advisor.text import split_sentences, table_at
+from advisor.text import STOPWORDS, fold, split_sentences, table_at
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _EMPHASIS_END = re.compile(r"[*_]+$")
@@ -78,29 +78,36 @@ def join_tables(text: str) -> str:
 
 
 MAX_TERM_WORDS = 8  # a term on a line of its own, its definition on the next ("CFA charter" / "The designation…")
-_CLOSES_SENTENCE = re.compile(r"[.!?][\"'”’)\]]*(?:\s*\[\d+(?:\s*,\s*\d+)*\])?$")
+_CLOSERS = r"[\"'”’)\]]*(?:\s*\[\d+(?:\s*,\s*\d+)*\])?$"  # a closing quote or bracket, a citation mark
+_CLOSES_SENTENCE = re.compile(r"[.!?。！？]" + _CLOSERS)
+_ENDS_IN_PUNCTUATION = re.compile(r"[.!?。！？:;,—–-]" + _CLOSERS)
 _OPENS_BLOCK = re.compile(r"^\s*(?:#|\|)")
 
 
 def _is_term(line: str) -> bool:
+    """A short noun phrase on a line of its own: no closing punctuation, and it ends in a word that names
+    something ("You will need" or "What a bookkeeper does not do" is a sentence's start or a question)."""
     words = line.split()
-    return (0 < len(words) <= MAX_TERM_WORDS and not re.search(r"[.!?:;,]$", line.rstrip())
+    return (0 < len(words) <= MAX_TERM_WORDS and not _ENDS_IN_PUNCTUATION.search(line.rstrip())
+            and fold(re.sub(r"[^\p{L}\p{N}]", "", words[-1])) not in STOPWORDS
             and bool(re.search(r"\p{L}", line)) and not _LIST_ITEM.match(line) and not _OPENS_BLOCK.match(line))
 
 
 def join_terms(text: str) -> str:
     """A term on a line of its own with its definition on the next, as a glossary or a definition list sets
     them out in plain text and PDF ("CFA charter" / "The designation awarded…"), reads "Term: definition", so the
-    definition is never quoted without what it defines. A heading set directly over its paragraph reads the same
+    definition is never quoted without what it defines. The definition is one whole line that opens a sentence
+    and closes it (a line wrapped mid-sentence is none); a heading set directly over such a line reads the same
     way, as a lead-in; one with a blank line under it stays a line of its own."""
     lines = text.split("\n")
     out: list[str] = []
     i = 0
     while i < len(lines):
-        line, following = lines[i], lines[i + 1] if i + 1 < len(lines) else ""
-        if (_is_term(line) and following.strip() and not _LIST_ITEM.match(following)
-                and not _OPENS_BLOCK.match(following) and _CLOSES_SENTENCE.search(following.rstrip())):
-            out.append(f"{_EMPHASIS_END.sub('', line.strip()).lstrip('*_')}: {following.strip()}")
+        line, following = lines[i], (lines[i + 1] if i + 1 < len(lines) else "").strip()
+        if (_is_term(line) and following and (following[0].isupper() or following[0].isdigit())
+                and not _LIST_ITEM.match(following) and not _OPENS_BLOCK.match(following)
+                and _CLOSES_SENTENCE.search(following)):
+            out.append(f"{_EMPHASIS_END.sub('', line.strip()).lstrip('*_')}: {following}")
             i += 2
             continue
         out.append(line)
@@ -108,7 +115,7 @@ def join_terms(text: str) -> str:
     return "\n".join(out)
 
 
-def join_lists(text: str) -> str:
+def join_lists(text: str, terms: bool = True) -> str:
     """Lists as sentences that keep their lead-in, so a list item is never quoted torn from it.
 
     A short list becomes one line ("Lead-in: a; b; c."). In a list longer than
@@ -118,9 +125,9 @@ def join_lists(text: str) -> str:
     audit.** An auditor checks…") becomes the lead-in with its terms ("Lead-in: Full
     audit; Review.") and each item "Term: what it says.", so no term is left as a
     one-word sentence. Items with no lead-in in the passage (it ended up in the chunk
-    before) become sentences of their own.
+    before) become sentences of their own. ``terms``: a glossary term joins its definition (:func:`join_terms`).
     """
-    text = join_terms(join_tables(text))
+    text = join_tables(join_terms(text) if terms else text)
     lines, terms_of = map(list, zip(*(_run_in(line) for line in text.split("\n")))) if text else ([], [])
     out: list[str] = []
     i = 0

@@ -52,6 +52,9 @@ def test_the_refusal_scope_follows_a_store_that_grew_past_its_profile():
         def label(self, name):
             return name
 
+        def find(self, text):
+            return {n for n in self.variants if n in text}
+
     own = CorpusProfile("Pharmacy", "what pharmacists and pharmacy technicians do")
     one_pair = StoreProfile(1, own, Named(["pharmacists", "pharmacy technicians", "physicians"]), DEFAULT)
     assert one_pair.refusal().endswith("They can help with what pharmacists and pharmacy technicians do.")
@@ -124,17 +127,17 @@ def test_an_everyday_word_a_career_starts_with_and_a_gloss_of_another_kind_are_n
     assert subjects.find("Should I buy stocks?") == set()
 
 
-def test_a_person_named_from_the_stores_word_for_the_work_is_not_mentioned_by_it():
-    """"A financial planner" on a store that speaks only of "financial planning": the word for the work does not
-    name the person who does it. A short form of a word the store uses still counts ("a vet")."""
-    from langchain_core.documents import Document
-
-    from advisor.gate import unmentioned_names
+def test_the_scope_names_the_careers_the_articles_titles_name_not_every_worker_they_mention():
+    """A store's subjects hold every kind of worker its articles talk about ("graduates", "bank"); the scope a
+    refusal and the page show names the careers its titles are about. Without titles that name one, all count."""
+    from advisor.gate import DEFAULT
+    from advisor.profile import CorpusProfile, StoreProfile
     from advisor.subjects import Subjects
 
-    docs = [Document(page_content="Financial planning and budgeting are part of an accountant's week. Accountants "
-                                  "keep records; veterinarians treat animals and plumbing is a trade of its own.")]
-    assert unmentioned_names("How much does a financial planner make?", docs, Subjects()) == ["financial planner"]
-    assert unmentioned_names("How much does a plumber make?", docs, Subjects()) == ["plumber"]
-    assert unmentioned_names("How much does a vet make?", docs, Subjects()) == []
-    assert unmentioned_names("How much does an accountant make?", docs, Subjects()) == []
+    subjects = Subjects({"financial analyst": [], "certified public accountant": ["cpa"], "graduate": [], "bank": []})
+    titles = ["How to become a CPA", "Financial analysts: pay and outlook"]
+    scope = StoreProfile(1, CorpusProfile(), subjects, DEFAULT, titles).scope
+    assert scope.startswith("what financial analysts and certified public accountants do"), scope
+    assert "graduates" not in scope and "banks" not in scope
+    untitled = StoreProfile(1, CorpusProfile(), subjects, DEFAULT, ["Notes", "More notes"]).scope
+    assert "graduates" in untitled and "financial analysts" in untitled

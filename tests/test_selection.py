@@ -175,6 +175,14 @@ def test_a_glossary_term_is_quoted_with_its_definition(grounder):
     assert "Practical experience requirement: Three years of supervised work that a trainee logs before qualifying." in read
     # A heading with a blank line under it stays a line of its own; a line that is no sentence is never a definition.
     assert "Glossary" in read and "Median pay" in read and "$79,880" in read
+    # What only looks like a term: a sentence ending in a citation mark, a line wrapped mid-sentence, the start of
+    # a sentence or a question over the next line, a caption over a table.
+    for text in ("Accountants earn $79,880 a year.[1]\nMost work full time in offices.",
+                 "CPA licence\nThe state licence that lets an accountant\nsign audit reports in the US.",
+                 "You will need\nA bachelor's degree in accounting.",
+                 "What a bookkeeper does not do\nA CPA signs the audit report.",
+                 "Table 2 Pay by role\n| | CPA | Bookkeeper |\n|---|---|---|\n| Pay | $79,880 | $45,000 |"):
+        assert not any(": " in s and s.split(": ")[0] in text.split("\n") for s in split_sentences(join_lists(text))), text
     answer = [s.text for s in select_sentences(grounder, "What is the CPA licence?", [_doc(GLOSSARY, "Terms")])]
     assert answer[0].startswith("CPA licence: "), answer
 
@@ -201,3 +209,13 @@ def test_a_table_row_naming_both_careers_is_supported_by_its_table_and_a_swap_is
     assert ground_sentence(grounder, swapped, [COMPARISON], 0.55, SUBJECTS) is None
     assert ground_sentence(grounder, "CPAs work long weeks before each filing deadline.", [COMPARISON], 0.55,
                            SUBJECTS) is not None
+
+
+def test_a_heading_naming_one_career_over_a_line_about_another_hides_no_swap(grounder):
+    from advisor.grounding import ground_sentence
+
+    context = "Bookkeepers\nA CPA signs the audit report and answers for it to the state board."
+    swapped = "Bookkeepers sign the audit report and answer for it to the state board. [1]"
+    assert ground_sentence(grounder, swapped, [context], 0.55, SUBJECTS) is None
+    assert ground_sentence(grounder, "CPAs sign the audit report and answer for it to the state board. [1]",
+                           [context], 0.55, SUBJECTS) is not None
