@@ -166,19 +166,33 @@ _COMPARATIVE = re.compile(r"\b(more|less|fewer|higher|lower|better|worse|easier|
                          r"smaller|bigger|most|least|highest|lowest|best|worst|easiest|hardest|fastest)\b", re.I)
 
 
-def comparisons(text: str, subjects: Subjects) -> set[tuple[str, str]]:
+# Any comparative made with "-er" ("a weaker emphasis on statistics than…"): in a claim only where "than" follows
+# in its clause; in a source, any "-er" word counts, since a source may compare without "than" ("with a stronger
+# emphasis on statistics") and a word that is no comparative there only widens what it is taken to say.
+_ER_WORD = re.compile(r"\b(\p{L}{2,}er)\b", re.I)
+_BEFORE_THAN = re.compile(r"^[^,;:.]*?\bthan\b", re.I)
+_NOT_COMPARED = frozenset({"other", "rather"})  # "other than", "rather than"
+
+
+def comparisons(text: str, subjects: Subjects, claimed: bool = False) -> set[tuple[str, str]]:
     """(comparative word, subject it is said of) in a text: "the auditor earns more" -> ("more", auditor).
 
     The subject is the last one named before the word in its sentence (English puts the
     thing compared first), else the first one after it; in a sentence that names none but states a figure,
     the one its paragraph was last about ("RNs earned a median of… The lowest 10 % earned less than $63,720").
+    ``claimed``: the text is a drafted sentence, whose "-er" words count only before a "than".
     """
     found = set()
     for paragraph in strip_citations(text).split("\n"):
         about = None
         for sentence in split_sentences(paragraph):
             mentions = subjects.mentions(sentence)
-            for m in _COMPARATIVE.finditer(sentence):
+            named = [(start, end) for start, end, _ in mentions]
+            formed = [m for m in _ER_WORD.finditer(sentence)
+                      if m.group(1).lower() not in _NOT_COMPARED and not _COMPARATIVE.fullmatch(m.group(1))
+                      and not any(start <= m.start() < end for start, end in named)
+                      and (not claimed or _BEFORE_THAN.match(sentence[m.end():]))]
+            for m in [*_COMPARATIVE.finditer(sentence), *formed]:
                 before = [s for start, _, s in mentions if start < m.start()]
                 after = [s for start, _, s in mentions if start > m.start()]
                 subject = before[-1] if before else (after[0] if after else about if figures_in(sentence) else None)
@@ -194,7 +208,7 @@ def comparisons_supported(sentence: str, context: str, subjects: Subjects) -> bo
     Figures are checked value by value; this is the same check for the claims drawn from
     them, so "the auditor earns more" cannot cite a passage where the tax accountant does.
     """
-    claimed = comparisons(sentence, subjects)
+    claimed = comparisons(sentence, subjects, claimed=True)
     return not claimed or claimed <= comparisons(context, subjects)
 
 

@@ -209,3 +209,19 @@ def test_a_comparison_in_a_sentence_without_a_subject_is_about_the_one_before_it
                                      "Pay is higher in cities.", subjects)
     assert not comparisons_supported("Registered nurses earned less than $63,720.", "Registered nurses work shifts.\n"
                                      "The lowest 10% earned less than $63,720.", subjects)
+
+
+def test_a_comparative_made_with_er_is_checked_and_turned_round_it_is_not_supported():
+    """"A weaker emphasis on statistics than…" where the source gives ML engineers "a stronger emphasis": a
+    comparative outside any word list, turned round with the source's own words."""
+    from advisor.grounding import comparisons_supported
+    from advisor.subjects import Subjects
+
+    subjects = Subjects({"ml engineer": [], "ai engineer": []})
+    source = "Howell's list for ML engineers comes with a stronger emphasis on statistics."
+    said = "Howell's list for ML engineers places a {} emphasis on statistics than his list for AI engineers."
+    assert comparisons_supported(said.format("stronger"), source, subjects)
+    assert not comparisons_supported(said.format("weaker"), source, subjects)
+    # "other than" and "rather than" compare nothing, and an -er word without "than" claims no comparison
+    assert comparisons_supported("ML engineers use tools other than notebooks.", source, subjects)
+    assert comparisons_supported("ML engineers work with a wider team.", source, subjects)
