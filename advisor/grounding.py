@@ -241,7 +241,8 @@ def readings_of(context: str) -> tuple[str, ...]:
     "| Exams | CPA Exam… |" and taken for a fact of one career said of the other). A glossary term is not joined
     to its definition here: a heading that names one career over a line about another would hide a swap.
     The contradiction checks keep the sentences as written, in order (a source sentence with its neighbours)."""
-    return tuple(dict.fromkeys([*context_sentences_of(context), *split_sentences(join_lists(context, terms=False))]))
+    read = split_sentences(join_lists(context, glossary=False))
+    return tuple(dict.fromkeys([*context_sentences_of(context), *read]))
 
 
 class Grounder:

@@ -115,7 +115,7 @@ def join_terms(text: str) -> str:
     return "\n".join(out)
 
 
-def join_lists(text: str, terms: bool = True) -> str:
+def join_lists(text: str, glossary: bool = True) -> str:
     """Lists as sentences that keep their lead-in, so a list item is never quoted torn from it.
 
     A short list becomes one line ("Lead-in: a; b; c."). In a list longer than
@@ -125,9 +125,9 @@ def join_lists(text: str, terms: bool = True) -> str:
     audit.** An auditor checks…") becomes the lead-in with its terms ("Lead-in: Full
     audit; Review.") and each item "Term: what it says.", so no term is left as a
     one-word sentence. Items with no lead-in in the passage (it ended up in the chunk
-    before) become sentences of their own. ``terms``: a glossary term joins its definition (:func:`join_terms`).
+    before) become sentences of their own. ``glossary``: a term joins its definition (:func:`join_terms`).
     """
-    text = join_tables(join_terms(text) if terms else text)
+    text = join_tables(join_terms(text) if glossary else text)
     lines, terms_of = map(list, zip(*(_run_in(line) for line in text.split("\n")))) if text else ([], [])
     out: list[str] = []
     i = 0
