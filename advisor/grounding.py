@@ -587,8 +587,8 @@ def verify_drafted(grounder: Grounder, sentence: str, contexts: Sequence[str], t
     known = known_names([contexts[i] for i in evidence], subjects)
     named = "\n".join([together, premise, *(labels[i] for i in evidence if i < len(labels))])
     said_otherwise = contradiction(grounder, text, contexts, evidence, premise)
-    read = "\n".join(s for i in evidence for s in readings_of(contexts[i]))
-    if said_otherwise or subjects.swapped(text, subjects.clauses(read)):
+    if said_otherwise or subjects.swapped(
+            text, subjects.clauses("\n".join(s for i in evidence for s in readings_of(contexts[i])))):
         return Verdict(None, contradicted=said_otherwise == "denied")
     if (not figures_supported(text, together, subjects) or not comparisons_supported(text, together, subjects)
             or {n for n in novel_names(text, named, known) if not subjects.find(n)}):

@@ -21,6 +21,7 @@ not an instruction to the assistant.
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -80,16 +81,18 @@ def _probes(name: str) -> tuple[str, ...]:
     return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
-_PROBE_VECTORS: dict[tuple[str, int], np.ndarray] = {}
+# Per grounder, held weakly: a grounder gone (and its id reused by another with other embeddings) takes its
+# vectors with it.
+_PROBE_VECTORS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _probe_vectors(grounder, name: str) -> np.ndarray:
     """The probes' vectors, encoded once per grounder: kept here, not in the grounder's cache of passages, so
     preparing a store's passages never makes a question encode them again."""
-    key = (name, id(grounder))
-    if key not in _PROBE_VECTORS:
-        _PROBE_VECTORS[key] = grounder.embed(list(_probes(name)))
-    return _PROBE_VECTORS[key]
+    kept = _PROBE_VECTORS.setdefault(grounder, {})
+    if name not in kept:
+        kept[name] = grounder.embed(list(_probes(name)))
+    return kept[name]
 
 
 StoreSimilarity = Callable[[list[str]], Sequence[float]]  # each text's best cosine to the store's passages
