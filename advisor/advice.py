@@ -44,6 +44,15 @@ _PHRASE = r"(?:an?\s+|the\s+)?([\p{L}\p{N}'’-]+(?:\s+[\p{L}\p{N}'’-]+){0,2}?
 _ALTERNATIVE = re.compile(rf"^{_PHRASE}\s+or\s+{_PHRASE}(?:\s+(?:for me|then))?\s*\?$", re.I)
 _AVERSION = re.compile(r"\b(?:hate|hates|dislike|dislikes|avoid|avoiding|rather not|can['’]?t stand|not keen|"
                        r"tired of|fed up|afraid of|scared of|uncomfortable)\b", re.I)
+# A trait's stance. What the person says they cannot do or do not want is a dislike ("I can't do nights", "I'm
+# not sporty", "Not a morning person"); a negation inside what they want is not ("patients who come to me without
+# a referral"), and a dislike they deny is a liking ("I don't mind long hours", "I'm not afraid of exams").
+_NOT = r"(?:not|never|cannot|no longer|[\p{L}]+n['’]t)"
+_REFUSED_BY_ME = re.compile(rf"\b(?:I|I['’](?:m|d|ve|ll)|we|we['’](?:re|d))\s+(?:[\p{{L}}'’]+\s+){{0,2}}?{_NOT}(?!\p{{L}})"
+                            rf"|^(?:{_NOT}|no)\b", re.I)
+_DENIED_DISLIKE = re.compile(rf"{_NOT}\s+(?:[\p{{L}}'’]+\s+)?(?:mind|object|afraid|scared|put off|bothered|fussed)\b", re.I)
+# "I'd rather work in a prison than in a hospital gym": what follows "than" (or "instead of") is a dislike.
+_RATHER_THAN = re.compile(r"\b(?:rather\b.*?\bthan|instead of)\s+", re.I)
 _TRAIT_START = re.compile(r"\b(?:someone who|a person who|people who|if I|since I|as I|because I|given that I)\b",
                           re.I)
 _QUESTION_BREAK = re.compile(r"\s*[,;:—–]\s*|\s+-\s+")
@@ -115,12 +124,22 @@ def traits_of(question: str, about: str = "") -> list[str]:
                 clause_parts = pieces
             else:
                 clause_parts = [clause]
-            for piece in clause_parts:
+            for piece in [p for part in clause_parts for p in _rather_than(part)]:
                 piece = piece.strip(" .?!")
-                enough = len(content_words(piece)) >= (1 if _FIRST_PERSON.search(piece) else 2)  # "I like numbers"
+                enough = len(content_words(piece)) >= (1 if _FIRST_PERSON.search(piece) or piece.startswith("not ") else 2)  # "I like numbers"
                 if enough and not (in_question and _ASKS_CHOICE.search(piece)):
                     clauses.append(piece)
     return list(dict.fromkeys(clauses))
+
+
+def _rather_than(clause: str) -> list[str]:
+    """"I'd rather work in a prison than in a hospital gym" -> the liking and the dislike ("not in a hospital
+    gym"); any other clause as it is."""
+    m = _RATHER_THAN.search(clause)
+    if not m or not clause[m.end():].strip():
+        return [clause]
+    return [clause[:m.start()] + m.group(0)[:m.group(0).lower().rfind("than")].rstrip()
+            if "than" in m.group(0).lower() else clause[:m.start()], "not " + clause[m.end():]]
 
 
 def ask_of(question: str) -> str:
@@ -144,32 +163,53 @@ def asks_for_advice(question: str, about: str = "", subjects: Subjects | None = 
 
 
 def _offers_a_career(ask: str, subjects: Subjects) -> bool:
-    """A bare alternative question ("Physio or OT?", "So, accountant or financial analyst for me?") of which one
-    side is one of the store's careers and nothing else ("Auditor stressful or calm?" offers none)."""
+    """A bare alternative question ("Physio or OT?", "So, accountancy or financial analysis for me?") of which
+    one side names one of the store's careers and nothing else ("Auditor stressful or calm?" offers none)."""
+    return any(_sides(ask, subjects))
+
+
+def _sides(ask: str, subjects: Subjects) -> list[set[str]]:
+    """The careers each side of a bare alternative question names (advisor.subjects.Subjects.named_by), or []
+    when the question is not one."""
     bare = _LEAD_IN.sub("", ask.strip())
     alternative = _ALTERNATIVE.match(bare)
     if not alternative or _INTERROGATIVE.match(bare):
-        return False
-    return any(any(start == 0 and end == len(side) for start, end, _ in subjects.mentions(side))
-               for side in alternative.groups())
+        return []
+    return [subjects.named_by(side) for side in alternative.groups()]
 
 
 def negative(text: str) -> bool:
+    """Does a passage's unit state something as a dislike or a negation ("If you'd rather not…")?"""
     return negated(text) or bool(_AVERSION.search(text))
 
 
+def against(trait: str) -> bool:
+    """Is the trait a dislike of what it names (see _REFUSED_BY_ME)?"""
+    if _DENIED_DISLIKE.search(trait):
+        return False
+    return bool(_REFUSED_BY_ME.search(trait) or _AVERSION.search(trait))
+
+
 def candidates_of(question: str, docs: Sequence[Document], subjects: Subjects) -> list[str]:
-    """The careers the person chooses between: those the question names when it names two or more, else the
-    store's two, else the two its passages for the question name most (one it names among them)."""
+    """The careers the person chooses between: those the question names when it names two or more (or the two
+    sides of "Accountancy or FA?" name), else the store's two, else the two its passages for the question name
+    most (one it names among them). A side that names two careers ("accounting") is the one the passages name
+    more."""
+    counts: dict[str, int] = {}
+    for d in docs:
+        for _, _, s in subjects.mentions(f"{heading_of(d)} {d.page_content}"):
+            counts[s] = counts.get(s, 0) + 1
+    sides = _sides(ask_of(question), subjects)
+    if sides and all(sides):
+        chosen = [max(sorted(side), key=lambda s: counts.get(s, 0)) for side in sides]
+        if chosen[0] != chosen[1]:
+            return sorted(chosen)
     named = subjects.find(question)
     if len(named) >= 2:
         return sorted(named)
     if len(subjects.variants) == 2:
         return sorted(subjects.variants)
-    counts: dict[str, int] = {}
-    for d in docs:
-        for _, _, s in subjects.mentions(f"{heading_of(d)} {d.page_content}"):
-            counts[s] = counts.get(s, 0) + 1
+    named |= set().union(*sides) if sides else set()
     ranked = [s for s, _ in sorted(counts.items(), key=lambda kv: -kv[1])]
     # one named ("Would I make a good X?"): it and the career its passages weigh it against
     chosen = [*named, *(s for s in ranked if s not in named)][:2]
@@ -233,15 +273,15 @@ def advise(grounder: Grounder, question: str, about: str, docs: list[Document], 
         sims = vectors @ tv
         if float(np.max(sims)) < MIN_EVIDENCE:
             continue  # the store says nothing of this trait
-        against = negative(trait)
-        score = {c: float(tv @ centres[c]) * (-1 if against else 1) for c in candidates}
+        dislike = against(trait)
+        score = {c: float(tv @ centres[c]) * (-1 if dislike else 1) for c in candidates}
         # The unit behind each career, to quote: the closest one that counts for it. A liking matched by a unit
         # counts for that unit's career; a dislike counts against it, unless the unit states it as a dislike
         # too ("if you'd rather not…, choose…").
         closest: dict[str, float] = {}
         behind: dict[str, int] = {}
         for k, ((u, career), sim) in enumerate(zip(units, sims)):
-            agrees = not against or negative(tied[k][1])
+            agrees = not dislike or negative(tied[k][1])
             for c in candidates:
                 if (c == career) == agrees and sim > closest.get(c, -1.0):
                     closest[c], behind[c] = float(sim), k

@@ -27,7 +27,7 @@ from functools import cached_property
 
 import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
 
-from advisor.text import STOPWORDS, content_words, split_sentences, strip_citations
+from advisor.text import STOPWORDS, content_words, fold, split_sentences, strip_citations
 
 _WORD = re.compile(r"\p{L}[\p{L}0-9+#-]*")
 # Phrases in which a noun phrase names a kind of worker. Generic career language.
@@ -43,6 +43,10 @@ _ABBREVIATION = re.compile(r"\b((?:\p{L}[\p{L}-]*\s+){0,3}\p{L}[\p{L}-]*)\s+\((\
 # therapists)". When one names a subject and the other is used as a noun too, they name the same work.
 _GLOSS = re.compile(r"\b((?:\p{L}[\p{L}-]*\s+){0,2}\p{L}[\p{L}-]*)\s+\(((?:\p{L}[\p{L}-]*\s+){0,2}\p{L}[\p{L}-]*)\)")
 MIN_CLIPPING = 4  # letters of a clipped form ("physio") and of what it leaves out ("therapist")
+# A field and its worker share a stem ("accountancy"/"accountant", "plumbing"/"plumber", "nursing"/"nurse"): at
+# least MIN_STEM letters, the worker's ending (-ant, -er, -ist, -ian) at most WORKER_ENDING letters after it and
+# the field's (-ancy, -ing, -ation) at most FIELD_ENDING.
+MIN_STEM, WORKER_ENDING, FIELD_ENDING = 4, 3, 5
 MAX_SUBJECTS = 12
 
 
@@ -88,6 +92,29 @@ class Subjects:
 
     def find(self, text: str) -> set[str]:
         return {s for _, _, s in self.mentions(text)}
+
+    def named_by(self, phrase: str) -> set[str]:
+        """The subjects a short phrase the person wrote names, the phrase being nothing but that name: the name
+        or a variant ("an OT"), the initials of a name ("FA" for "financial analyst"), or the name's field
+        ("accountancy", "financial analysis": each word of the phrase is a word of the name or, for its last
+        word, shares that word's stem). A field two subjects share ("accounting") names both."""
+        phrase = re.sub(r"^(?:an?|the)\s+", "", phrase.strip(), flags=re.I)
+        whole = {s for start, end, s in self.mentions(phrase) if start == 0 and end == len(phrase)}
+        if whole or not phrase:
+            return whole
+        said = [w for w in _WORD.findall(phrase)]
+        letters = said[0][:-1] if len(said) == 1 and said[0].endswith("s") else said[0] if len(said) == 1 else ""
+        words = [fold(w) for w in said]
+        found: set[str] = set()
+        for subject, names in self.variants.items():
+            for name in {subject, *names}:
+                parts = [fold(p) for p in re.split(r"[\s-]+", name)]
+                if len(parts) >= 2 and letters.isupper() and letters.lower() == "".join(p[0] for p in parts):
+                    found.add(subject)
+                elif (words and _same_stem(words[-1], parts[-1])
+                      and all(w in parts[:-1] for w in words[:-1])):
+                    found.add(subject)
+        return found
 
     def normalize(self, text: str) -> str:
         """The text with every variant replaced by its subject's name ("CPAs" -> "certified public accountant")."""
@@ -200,6 +227,15 @@ class Subjects:
 
 
 # ---------------------------------------------------------------- discovery
+
+
+def _same_stem(word: str, worker: str) -> bool:
+    """Is ``word`` the name of the field ``worker`` works in, or the worker itself ("accountancy", "accounting"
+    and "accountants" for "accountant"; "analysis" for "analyst")?"""
+    shared = 0
+    while shared < min(len(word), len(worker)) and word[shared] == worker[shared]:
+        shared += 1
+    return shared >= MIN_STEM and len(worker) - shared <= WORKER_ENDING and len(word) - shared <= FIELD_ENDING
 
 
 def _singulars(word: str) -> list[str]:

@@ -68,3 +68,46 @@ def test_a_self_describing_question_is_not_refused_for_what_the_person_says_of_t
 def test_a_figure_question_from_someone_describing_themselves_is_not_given_a_recommendation(corpus_home):
     answer = Advisor(engine="extractive").ask("I live in the UK. How much would I earn as an ML engineer?")
     assert "closer fit" not in answer.text and "It depends on what matters" not in answer.text, answer.text
+
+
+FINANCE = Subjects({"certified public accountant": ["cpa"], "chartered accountant": [], "financial analyst": [],
+                    "analyst job": []})
+
+
+def test_a_career_is_named_by_its_initials_or_its_field_and_only_a_whole_phrase_names_one():
+    assert FINANCE.named_by("FA") == FINANCE.named_by("FAs") == {"financial analyst"}
+    assert FINANCE.named_by("financial analysis") == FINANCE.named_by("an analyst") == {"financial analyst"}
+    # a field two careers share names both; which one is meant is left to the passages
+    assert FINANCE.named_by("Accountancy") == FINANCE.named_by("accounting") == {
+        "certified public accountant", "chartered accountant"}
+    assert FINANCE.named_by("a CPA") == {"certified public accountant"}
+    # more than the name, a word that only starts alike, initials of nothing, a name's modifier alone
+    for phrase in ("data analysis", "analyst stressful", "acc", "FX", "financial", "Zürich"):
+        assert FINANCE.named_by(phrase) == set(), phrase
+    assert Subjects({"plumber": [], "electrician": []}).named_by("plumbing") == {"plumber"}
+    assert Subjects({"plumber": [], "electrician": []}).named_by("electrical work") == set()
+
+
+def test_an_alternative_of_fields_or_initials_is_a_choice_between_the_careers_they_name():
+    from advisor.advice import candidates_of
+    assert asks_for_advice("I love forecasting. FA or accy?", subjects=FINANCE)
+    assert asks_for_advice("I like rules. Accounting or financial analysis?", subjects=FINANCE)
+    assert not asks_for_advice("I like rules. Accounting or tax?", subjects=Subjects({"auditor": []}))
+    assert candidates_of("I like rules. Accountant or analyst?", [], FINANCE) in (
+        ["certified public accountant", "financial analyst"], ["chartered accountant", "financial analyst"])
+
+
+def test_a_trait_is_a_dislike_when_the_person_denies_it_not_when_what_they_want_holds_a_negation():
+    from advisor.advice import against
+    for dislike in ("I can't do nights or weekends", "I'm not sporty at all", "I hate guessing",
+                    "I don't want to move to a big city", "Not a morning person", "someone who hates heights"):
+        assert against(dislike), dislike
+    for liking in ("I'd like patients to come straight to me without a referral", "I don't mind long hours",
+                   "I'm not afraid of exams", "I love mathematics", "I love working in Zürich"):
+        assert not against(liking), liking
+    # what the person would rather not do is the dislike of a "rather … than" trait
+    assert traits_of("I'd rather work in a prison than in a hospital gym. Which fits?") == [
+        "I'd rather work in a prison", "not in a hospital gym"]
+    assert against("not in a hospital gym") and not against("I'd rather work in a prison")
+    assert traits_of("I want to work in schools instead of hospitals. Which fits?") == [
+        "I want to work in schools", "not hospitals"]
