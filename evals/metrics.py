@@ -215,8 +215,9 @@ class CaseScores:
 
 def opens_with_recommendation(answer_text: str, case: Case, careers: Sequence[str] = ()) -> bool:
     """Does the answer's first sentence give the labelled recommendation? It names the career the case is
-    labelled with, before any other career of the dataset; for "depends", it names the deciding trait
-    (half its content words) or says that it depends."""
+    labelled with, before any other career of the dataset, and does not say that it depends ("It depends: …
+    points to A; … points to B" recommends neither); for "depends", it names the deciding trait (half its
+    content words) or says that it depends."""
     sentences = answer_sentences(answer_text)
     if not sentences:
         return False
@@ -233,6 +234,8 @@ def opens_with_recommendation(answer_text: str, case: Case, careers: Sequence[st
                 return i
         return -1
 
+    if "depend" in first.lower():
+        return False
     mine = place(case.recommends)
     others = [place(c) for c in careers if c.strip().lower() not in (case.recommends.strip().lower(), "depends")]
     return mine >= 0 and all(p < 0 or p > mine for p in others)
