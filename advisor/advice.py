@@ -47,10 +47,14 @@ _AVERSION = re.compile(r"\b(?:hate|hates|dislike|dislikes|avoid|avoiding|rather 
 # A trait's stance. What the person says they cannot do or do not want is a dislike ("I can't do nights", "I'm
 # not sporty", "Not a morning person"); a negation inside what they want is not ("patients who come to me without
 # a referral"), and a dislike they deny is a liking ("I don't mind long hours", "I'm not afraid of exams").
-_NOT = r"(?:not|never|cannot|no longer|[\p{L}]+n['’]t)"
-_REFUSED_BY_ME = re.compile(rf"\b(?:I|I['’](?:m|d|ve|ll)|we|we['’](?:re|d))\s+(?:[\p{{L}}'’]+\s+){{0,2}}?{_NOT}(?!\p{{L}})"
-                            rf"|^(?:{_NOT}|no)\b", re.I)
-_DENIED_DISLIKE = re.compile(rf"{_NOT}\s+(?:[\p{{L}}'’]+\s+)?(?:mind|object|afraid|scared|put off|bothered|fussed)\b", re.I)
+_NOT = (r"(?:not|never|cannot|no longer|(?:do|does|did|is|are|was|were|have|has|had|could|would|should)n['’]?t|"
+        r"can['’]?t|won['’]?t|ain['’]?t)")
+_REFUSED_BY_ME = re.compile(
+    rf"\b(?:I|I['’]?(?:m|d|ve|ll)|we|we['’](?:re|d)|someone who|a person who|people who)\s+"
+    rf"(?:[\p{{L}}'’]+\s+){{0,2}}?{_NOT}(?![\p{{L}}'’])|\b{_NOT}\s+(?:for me|my thing)\b|^(?:{_NOT}|no)\b", re.I)
+_DENIED_DISLIKE = re.compile(
+    rf"\b{_NOT}\s+(?:[\p{{L}}'’]+\s+)?(?:mind|object to|afraid|scared|put off|bothered|fussed)(?![\p{{L}}-])"
+    rf"|\bcan['’]?t (?:wait|get enough)\b|\bno problem with\b", re.I)
 # "I'd rather work in a prison than in a hospital gym": what follows "than" (or "instead of") is a dislike.
 _RATHER_THAN = re.compile(r"\b(?:rather\b.*?\bthan|instead of)\s+", re.I)
 _TRAIT_START = re.compile(r"\b(?:someone who|a person who|people who|if I|since I|as I|because I|given that I)\b",
@@ -126,7 +130,7 @@ def traits_of(question: str, about: str = "") -> list[str]:
                 clause_parts = [clause]
             for piece in [p for part in clause_parts for p in _rather_than(part)]:
                 piece = piece.strip(" .?!")
-                enough = len(content_words(piece)) >= (1 if _FIRST_PERSON.search(piece) or piece.startswith("not ") else 2)  # "I like numbers"
+                enough = len(content_words(piece)) >= (1 if _FIRST_PERSON.search(piece) or piece.lower().startswith("not ") else 2)  # "I like numbers"
                 if enough and not (in_question and _ASKS_CHOICE.search(piece)):
                     clauses.append(piece)
     return list(dict.fromkeys(clauses))
@@ -138,8 +142,9 @@ def _rather_than(clause: str) -> list[str]:
     m = _RATHER_THAN.search(clause)
     if not m or not clause[m.end():].strip():
         return [clause]
-    return [clause[:m.start()] + m.group(0)[:m.group(0).lower().rfind("than")].rstrip()
-            if "than" in m.group(0).lower() else clause[:m.start()], "not " + clause[m.end():]]
+    said = m.group(0).lower()
+    liking = clause[:m.start()] + (m.group(0)[:said.rfind("than")] if "than" in said else "")
+    return [re.sub(r"\s+rather\s*$", "", liking.rstrip(), flags=re.I), "not " + clause[m.end():]]
 
 
 def ask_of(question: str) -> str:
@@ -199,20 +204,19 @@ def candidates_of(question: str, docs: Sequence[Document], subjects: Subjects) -
     for d in docs:
         for _, _, s in subjects.mentions(f"{heading_of(d)} {d.page_content}"):
             counts[s] = counts.get(s, 0) + 1
-    sides = _sides(ask_of(question), subjects)
-    if sides and all(sides):
-        chosen = [max(sorted(side), key=lambda s: counts.get(s, 0)) for side in sides]
-        if chosen[0] != chosen[1]:
-            return sorted(chosen)
+    # each side, the career of it the passages name most (then by name, so the choice never varies)
+    sides = [max(sorted(side), key=lambda s: counts.get(s, 0)) for side in _sides(ask_of(question), subjects) if side]
+    if len(sides) == 2 and sides[0] != sides[1]:
+        return sorted(sides)
     named = subjects.find(question)
     if len(named) >= 2:
         return sorted(named)
     if len(subjects.variants) == 2:
         return sorted(subjects.variants)
-    named |= set().union(*sides) if sides else set()
-    ranked = [s for s, _ in sorted(counts.items(), key=lambda kv: -kv[1])]
+    named |= set(sides)
+    ranked = [s for s, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
     # one named ("Would I make a good X?"): it and the career its passages weigh it against
-    chosen = [*named, *(s for s in ranked if s not in named)][:2]
+    chosen = [*sorted(named, key=lambda s: (-counts.get(s, 0), s)), *(s for s in ranked if s not in named)][:2]
     return chosen if len(chosen) == 2 else []
 
 

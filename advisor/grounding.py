@@ -146,20 +146,7 @@ def figures_supported(sentence: str, context: str, subjects: Subjects) -> bool:
     if not counts_held(sentence, context):
         return False
     context_figures = figures_in(context)
-    figures = figures_in(sentence)
-    held = [_figure_held(sentence, fig, context, context_figures, subjects) for fig in figures]
-    return all(ok or _derived(fig, [f for f, h in zip(figures, held) if h]) for fig, ok in zip(figures, held))
-
-
-DERIVED_ROUNDING = 0.05  # "a gap of about $40,000" between $86,070 and $126,260: a difference rounded this far
-
-
-def _derived(fig: Figure, stated: list[Figure]) -> bool:
-    """The figure is the difference of two the sentence states and the passages hold, rounded: the sentence shows
-    its working ("…$86,070 and… $126,260, a gap of about $40,000")."""
-    return any(a.currency == b.currency == fig.currency and a.value > b.value
-               and abs((a.value - b.value) - fig.value) <= DERIVED_ROUNDING * fig.value
-               for a in stated for b in stated)
+    return all(_figure_held(sentence, fig, context, context_figures, subjects) for fig in figures_in(sentence))
 
 
 def _figure_held(sentence: str, fig: Figure, context: str, context_figures: list[Figure], subjects: Subjects) -> bool:

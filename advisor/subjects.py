@@ -102,7 +102,8 @@ class Subjects:
         whole = {s for start, end, s in self.mentions(phrase) if start == 0 and end == len(phrase)}
         if whole or not phrase:
             return whole
-        said = [w for w in _WORD.findall(phrase)]
+        # words as a name's are split ("full-stack development"), a possessive's ending dropped ("accountancy's")
+        said = [re.sub(r"['’]s?$", "", w) for w in re.split(r"[\s-]+", phrase) if _WORD.match(w)]
         letters = said[0][:-1] if len(said) == 1 and said[0].endswith("s") else said[0] if len(said) == 1 else ""
         words = [fold(w) for w in said]
         found: set[str] = set()

@@ -234,7 +234,7 @@ def opens_with_recommendation(answer_text: str, case: Case, careers: Sequence[st
                 return i
         return -1
 
-    if "depend" in first.lower():
+    if re.search(r"\bdepends?\b", first, re.I):
         return False
     mine = place(case.recommends)
     others = [place(c) for c in careers if c.strip().lower() not in (case.recommends.strip().lower(), "depends")]

@@ -93,21 +93,34 @@ def test_an_alternative_of_fields_or_initials_is_a_choice_between_the_careers_th
     assert asks_for_advice("I love forecasting. FA or accy?", subjects=FINANCE)
     assert asks_for_advice("I like rules. Accounting or financial analysis?", subjects=FINANCE)
     assert not asks_for_advice("I like rules. Accounting or tax?", subjects=Subjects({"auditor": []}))
-    assert candidates_of("I like rules. Accountant or analyst?", [], FINANCE) in (
-        ["certified public accountant", "financial analyst"], ["chartered accountant", "financial analyst"])
+    # a side naming two careers ("Accountant") is the one its passages name more, whatever the order of a set
+    from langchain_core.documents import Document
+    docs = [Document(page_content="A chartered accountant signs off audits. Chartered accountants train for years."),
+            Document(page_content="A CPA and a financial analyst both work with numbers.")]
+    assert candidates_of("I like rules. Accountant or analyst?", docs, FINANCE) == [
+        "chartered accountant", "financial analyst"]
+    assert candidates_of("I like rules. Accountancy’s or analysis?", docs, FINANCE) == [
+        "chartered accountant", "financial analyst"]
+    assert Subjects({"full-stack developer": []}).named_by("full-stack development") == {"full-stack developer"}
 
 
 def test_a_trait_is_a_dislike_when_the_person_denies_it_not_when_what_they_want_holds_a_negation():
     from advisor.advice import against
     for dislike in ("I can't do nights or weekends", "I'm not sporty at all", "I hate guessing",
-                    "I don't want to move to a big city", "Not a morning person", "someone who hates heights"):
+                    "I don't want to move to a big city", "Not a morning person", "someone who hates heights",
+                    "someone who doesn't like blood", "Night shifts aren't for me", "Working nights is not for me",
+                    "I dont want to move", "I cant do nights", "Im not sporty", "Élodie and I don’t drive"):
         assert against(dislike), dislike
     for liking in ("I'd like patients to come straight to me without a referral", "I don't mind long hours",
-                   "I'm not afraid of exams", "I love mathematics", "I love working in Zürich"):
+                   "I'm not afraid of exams", "I love mathematics", "I can't wait to work with kids",
+                   "I can't get enough of statistics", "No problem with night shifts", "I want to visit Zürich",
+                   "I want a job I can do anywhere"):
         assert not against(liking), liking
+    assert against("I'm not into object-oriented programming")  # "object" there is no "object to"
     # what the person would rather not do is the dislike of a "rather … than" trait
     assert traits_of("I'd rather work in a prison than in a hospital gym. Which fits?") == [
         "I'd rather work in a prison", "not in a hospital gym"]
     assert against("not in a hospital gym") and not against("I'd rather work in a prison")
     assert traits_of("I want to work in schools instead of hospitals. Which fits?") == [
         "I want to work in schools", "not hospitals"]
+    assert traits_of("I want to design rather than code. Which fits?") == ["I want to design", "not code"]

@@ -318,6 +318,7 @@ def test_an_advice_answer_opens_with_the_labelled_recommendation():
     assert not opens_with_recommendation("Both trades need an apprenticeship [1].", case, careers)
     assert not opens_with_recommendation("It depends: “I like wiring” points to electricians; “pipes” to plumbers.",
                                          case, careers)
+    assert opens_with_recommendation("An electrician suits your independent streak better [1].", case, careers)
     depends = Case(question="Which pays more for me?", category="advice", recommends="depends",
                    deciding_trait="the country you work in")
     assert opens_with_recommendation("Which pays more depends on the country you work in [1].", depends, careers)

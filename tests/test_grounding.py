@@ -46,16 +46,6 @@ def test_a_figure_must_appear_tied_to_the_same_subject():
     assert not figures_supported("ML engineers earn around $160,000 in the US.", US, SUBJECTS)
 
 
-def test_a_difference_the_sentence_works_out_from_its_own_held_figures_is_held():
-    worked = "In the UK, ML engineers average £105k and AI engineers £75k, a gap of about £30,000."
-    assert figures_supported(worked, UK, SUBJECTS)
-    # a gap that is no difference of the two, or a difference of figures the passage does not hold
-    assert not figures_supported(worked.replace("£30,000", "£50,000"), UK, SUBJECTS)
-    assert not figures_supported("In the UK, ML engineers average £125k and AI engineers £75k, a gap of £50,000.",
-                                 UK, SUBJECTS)
-    assert not figures_supported(worked.replace("£30,000", "$30,000"), UK, SUBJECTS)
-
-
 def test_conflicts_need_the_same_subject_currency_and_country():
     other_us = "The TDS guide gives an ML engineer $150,000 and an AI engineer $170,000 in the US."
     statements = conflicting_figures([US, other_us, "AI engineering roles are growing rapidly."], SUBJECTS)
