@@ -64,6 +64,7 @@ _INTERROGATIVE = re.compile(r"(?:(?:and|or|but|so)\s+)?(?:what|which|how|where|w
                             r"can|do|does|did|is|are|am|will|shall)\b", re.I)
 _CLAUSE_BREAK = re.compile(r"[;,:]\s+|\s+(?:but|while|although|though|whereas)\s+", re.I)
 _AND = re.compile(r"\s+and\s+", re.I)
+_LEADING_JOIN = re.compile(r"^(?:and|but|so|or)\s+", re.I)
 
 MIN_EVIDENCE = 0.3  # a unit less similar than this to a trait says nothing about it
 # Summed margins below this: the traits do not settle it, and the answer says it depends. On the tuning advice
@@ -308,6 +309,12 @@ def advise(grounder: Grounder, question: str, about: str, docs: list[Document], 
     return advice
 
 
+def _as_quoted(trait: str) -> str:
+    """A trait as the opening quotes it: without the "and" that joined it to the one before ("and I'm worried
+    about…" -> "I'm worried about…")."""
+    return _LEADING_JOIN.sub("", trait)
+
+
 def opening(advice: Advice, subjects: Subjects) -> str:
     """The answer's first sentence: the career the traits point to and the trait that weighs most, or that it
     depends, and on what."""
@@ -317,12 +324,12 @@ def opening(advice: Advice, subjects: Subjects) -> str:
         # a dislike weighs for a career when the sources tie what it names to the other one: say so
         tie = (f", which the sources tie to {subjects.label(pull.unit_career)}"
                if pull and pull.unit_career != advice.career else "")
-        because = f" (“{weighing}”{tie})" if weighing else ""
+        because = f" (“{_as_quoted(weighing)}”{tie})" if weighing else ""
         career = subjects.with_article(advice.career)
         return f"{career[:1].upper()}{career[1:]} looks the closer fit, given what you say of yourself{because}."
     pulls = {c: advice.weighing(c) for c in advice.candidates}
     if all(pulls.values()):
-        parts = [f"“{pulls[c]}” points to {subjects.label(c)}" for c in advice.candidates]
+        parts = [f"“{_as_quoted(pulls[c])}” points to {subjects.label(c)}" for c in advice.candidates]
         return f"It depends on which matters more to you: {'; '.join(parts)}."
     names = [subjects.label(c) for c in advice.candidates]
     return (f"It depends on what matters most to you: the sources do not tie what you describe to "

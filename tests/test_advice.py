@@ -124,3 +124,10 @@ def test_a_trait_is_a_dislike_when_the_person_denies_it_not_when_what_they_want_
     assert traits_of("I want to work in schools instead of hospitals. Which fits?") == [
         "I want to work in schools", "not hospitals"]
     assert traits_of("I want to design rather than code. Which fits?") == ["I want to design", "not code"]
+
+
+def test_the_opening_quotes_a_trait_without_the_and_that_joined_it():
+    from advisor.advice import Advice, Pull, opening
+    advice = Advice("auditor", ["auditor", "bookkeeper"], ["I like rules", "and I love audits"],
+                    {"and I love audits": Pull("auditor", 0.1, 0, "auditor")})
+    assert "(“I love audits”)" in opening(advice, TWO)
