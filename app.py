@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import re
 import sys
 import threading
 import time
@@ -48,13 +49,22 @@ CSS = """
 """
 
 
+_STRONG = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
+_BULLET = re.compile(r"^(\s*)[-*]\s+")
+
+
+def _line_html(line: str) -> str:
+    """One line of a passage, escaped, its Markdown bold shown bold and a list mark as a bullet (not "- **…**")."""
+    return _STRONG.sub(r"<strong>\1</strong>", _BULLET.sub(r"\1• ", html.escape(line)))
+
+
 def passage_html(text: str) -> str:
     """A passage for its card: escaped text, with a Markdown table shown as a table rather than as pipes."""
     lines, out, i = text.split("\n"), [], 0
     while i < len(lines):
         table = table_at(lines, i)
         if table is None:
-            out.append(html.escape(lines[i]))
+            out.append(_line_html(lines[i]))
             i += 1
             continue
         header, rows, i = table

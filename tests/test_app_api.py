@@ -88,3 +88,7 @@ def test_a_source_card_shows_a_table_as_a_table_and_escapes_every_cell():
     assert "<table class='passage-table'><tr><th>Aspect</th>" in shown and "<td>Audit software</td>" in shown
     assert "<script>" not in shown and "&lt;script&gt;" in shown and "After the table &amp; more." in shown
     assert "|---|" not in shown
+    # a list item's bold lead-in is shown bold, its mark as a bullet; bold is never made of a document's markup
+    shown = app.passage_html("- **You like clear rules.** The BLS says so.\n- **<b>x</b>** 2 ** 3")
+    assert shown.startswith("• <strong>You like clear rules.</strong> The BLS says so.")
+    assert "<b>" not in shown and "<strong>&lt;b&gt;x&lt;/b&gt;</strong>" in shown and "2 ** 3" in shown
