@@ -131,7 +131,8 @@ def traits_of(question: str, about: str = "") -> list[str]:
                 clause_parts = [clause]
             for piece in [p for part in clause_parts for p in _rather_than(part)]:
                 piece = piece.strip(" .?!")
-                enough = len(content_words(piece)) >= (1 if _FIRST_PERSON.search(piece) or piece.lower().startswith("not ") else 2)  # "I like numbers"
+                about_me = _FIRST_PERSON.search(piece) or piece.lower().startswith("not ")  # "not hospitals"
+                enough = len(content_words(piece)) >= (1 if about_me else 2)  # "I like numbers"
                 if enough and not (in_question and _ASKS_CHOICE.search(piece)):
                     clauses.append(piece)
     return list(dict.fromkeys(clauses))
