@@ -20,6 +20,7 @@ text uses as a noun ("physio", leaving "therapist"), and initials used as a noun
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -104,7 +105,7 @@ class Subjects:
             return whole
         # words as a name's are split ("full-stack development"), a possessive's ending dropped ("accountancy's")
         said = [re.sub(r"['’]s?$", "", w) for w in re.split(r"[\s-]+", phrase) if _WORD.match(w)]
-        letters = said[0][:-1] if len(said) == 1 and said[0].endswith("s") else said[0] if len(said) == 1 else ""
+        letters = said[0].removesuffix("s") if len(said) == 1 else ""  # "FAs": the initials are "FA"
         words = [fold(w) for w in said]
         found: set[str] = set()
         for subject, names in self.variants.items():
@@ -233,9 +234,7 @@ class Subjects:
 def _same_stem(word: str, worker: str) -> bool:
     """Is ``word`` the name of the field ``worker`` works in, or the worker itself ("accountancy", "accounting"
     and "accountants" for "accountant"; "analysis" for "analyst")?"""
-    shared = 0
-    while shared < min(len(word), len(worker)) and word[shared] == worker[shared]:
-        shared += 1
+    shared = len(os.path.commonprefix([word, worker]))
     return shared >= MIN_STEM and len(worker) - shared <= WORKER_ENDING and len(word) - shared <= FIELD_ENDING
 
 
