@@ -122,7 +122,7 @@ def traits_of(question: str, about: str = "") -> list[str]:
                   and not _INTERROGATIVE.match(p.strip())]
     clauses = []
     for part, in_question in [*((p, False) for p in stated + parts), *((p, True) for p in asked)]:
-        for clause in _CLAUSE_BREAK.split(part):
+        for clause in _clauses(part):
             # "I love maths and want to…" are two traits; "pipelines and optimisation are what I enjoy" is one
             pieces = _AND.split(clause)
             if len(pieces) > 1 and _FIRST_PERSON.search(pieces[0]):
@@ -136,6 +136,19 @@ def traits_of(question: str, about: str = "") -> list[str]:
                 if enough and not (in_question and _ASKS_CHOICE.search(piece)):
                     clauses.append(piece)
     return list(dict.fromkeys(clauses))
+
+
+def _clauses(part: str) -> list[str]:
+    """The part split at its clause breaks, except a "while" that only says when ("I want to earn while I
+    train": the clause after it names one thing and is not a trait of its own)."""
+    pieces = re.split(f"({_CLAUSE_BREAK.pattern})", part, flags=re.I)
+    clauses = [pieces[0]]
+    for brk, piece in zip(pieces[1::2], pieces[2::2]):
+        if brk.strip().lower() == "while" and len(content_words(piece)) < 2:
+            clauses[-1] += brk + piece
+        else:
+            clauses.append(piece)
+    return clauses
 
 
 def _rather_than(clause: str) -> list[str]:

@@ -21,6 +21,10 @@ def test_traits_are_the_persons_statements_split_into_clauses():
     assert traits_of("I keep tidy ledgers — which role should I aim for, and what should I learn first?") == [
         "I keep tidy ledgers"]
     assert traits_of("Which trade suits me, given I like working outdoors?") == ["given I like working outdoors"]
+    # a "while" that says when joins; one that sets two statements apart splits
+    assert traits_of("I want to earn while I train. Which suits me?") == ["I want to earn while I train"]
+    assert traits_of("I love numbers while I hate small talk. Which suits me?") == [
+        "I love numbers", "I hate small talk"]
 
 
 def test_an_advice_question_asks_a_choice_about_the_asker_and_a_figure_question_does_not():
