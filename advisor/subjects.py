@@ -49,6 +49,8 @@ MIN_CLIPPING = 4  # letters of a clipped form ("physio") and of what it leaves o
 # the field's (-ancy, -ing, -ation) at most FIELD_ENDING.
 MIN_STEM, WORKER_ENDING, FIELD_ENDING = 4, 3, 5
 MAX_SUBJECTS = 12
+# A word in capitals that may be a name's initials ("FA", "FAs").
+_INITIALS = re.compile(r"(?<![\w-])(\p{Lu}{2,5})(s)?(?![\w-])")
 
 
 def _plural(word: str) -> str:
@@ -133,6 +135,13 @@ class Subjects:
         if self._pattern is None:
             return text
 
+        def initials(m: re.Match) -> str:  # "FA" for the financial analyst, though no passage writes it
+            named = self.named_by(m.group(1))
+            if len(named) != 1:
+                return m.group(0)
+            words = next(iter(named)).split()
+            return " ".join([*words[:-1], _plural(words[-1]) if m.group(2) else words[-1]])
+
         def longest(m: re.Match) -> str:
             subject = self._subject_of(m.group(1))
             full = max([subject, *self.variants.get(subject, [])], key=len)
@@ -143,7 +152,7 @@ class Subjects:
             words = full.split()
             return " ".join([*words[:-1], _plural(words[-1]) if plural else words[-1]]) + m.group(0)[len(m.group(1)):]
 
-        return self._pattern.sub(longest, text)
+        return _INITIALS.sub(initials, self._pattern.sub(longest, text))
 
     def __bool__(self) -> bool:
         return bool(self.variants)
