@@ -277,7 +277,7 @@ def advise(grounder: Grounder, question: str, about: str, docs: list[Document], 
         return None
     units = [(u, c) for u, _, c in tied]
     vectors = grounder.embed([subjects.spell_out(text) for _, text, _ in tied])
-    trait_vectors = grounder.embed([subjects.spell_out(t) for t in traits])
+    trait_vectors = grounder.embed([subjects.spell_out(t, initials=True) for t in traits])
     total = dict.fromkeys(candidates, 0.0)
     pulls: dict[str, Pull] = {}
     # Each career's place in the embedding space: the mean of the units tied to it among the passages found

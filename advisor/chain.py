@@ -323,7 +323,7 @@ class Pipeline:
             dense = list(vectors[1:] @ vectors[0])
         idf = self.idf(state["session"])  # one read of the vocabulary this session sees, for both checks below
         # A subject's short form counts as its name ("PT" where the passages write "PTs" or "physical therapist").
-        features = gate.features(profile.subjects.spell_out(with_about(state)), dense, idf)
+        features = gate.features(profile.subjects.spell_out(with_about(state), initials=True), dense, idf)
         state["gate"] = {"best_dense": round(features.best_dense, 4),
                          "keyword_coverage": round(features.keyword_coverage, 4)}
         state["refusal"] = None

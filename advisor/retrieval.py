@@ -178,7 +178,7 @@ class HybridRetriever(BaseRetriever):
         where = searchable_where(owner=session)  # also: a file still being ingested stays invisible
         if subjects is None:
             subjects = _saved_subjects((collection.metadata or {}).get("subjects"))
-        spelled = subjects.spell_out(query)
+        spelled = subjects.spell_out(query, initials=True)
         query_vector, raw_vector = get_embeddings().encode(list(dict.fromkeys([spelled, query])))[[0, -1]]
         dense = collection.query(
             query_embeddings=[query_vector],
@@ -289,7 +289,7 @@ class HybridRetriever(BaseRetriever):
         """
         from advisor.embeddings import get_embeddings
 
-        spelled = [subjects.spell_out(q) for q in queries] if subjects else list(queries)
+        spelled = [subjects.spell_out(q, initials=True) for q in queries] if subjects else list(queries)
         texts = list(dict.fromkeys([*queries, *spelled]))
         with store_faults(self.settings):
             collection = self.collection()

@@ -169,7 +169,7 @@ def rank_sentences(grounder: Grounder, question: str, docs: Sequence[Document],
     headed = [h + " ".join(c.sentences) for h, c in zip(heads, candidates)]
     alone, under_heading = _embedded_texts(candidates, heads, subjects)
     vectors = (grounder.embed(alone) + grounder.embed(under_heading)) / 2
-    q_vector = grounder.embed([subjects.spell_out(question)])[0]
+    q_vector = grounder.embed([subjects.spell_out(question, initials=True)])[0]
     q_words = content_words(subjects.normalize(question))
     words_of = [content_words(subjects.normalize(h)) for h in headed]
     weight = {w: math.log((1 + len(candidates)) / (1 + sum(w in ws for ws in words_of))) + 1.0 for w in q_words}

@@ -50,7 +50,7 @@ MIN_CLIPPING = 4  # letters of a clipped form ("physio") and of what it leaves o
 MIN_STEM, WORKER_ENDING, FIELD_ENDING = 4, 3, 5
 MAX_SUBJECTS = 12
 # A word in capitals that may be a name's initials ("FA", "FAs").
-_INITIALS = re.compile(r"(?<![\w-])(\p{Lu}{2,5})(s)?(?![\w-])")
+_INITIALS = re.compile(r"(?<![\w-])\p{Lu}{2,5}s?(?![\w-])")
 
 
 def _plural(word: str) -> str:
@@ -107,18 +107,24 @@ class Subjects:
             return whole
         # words as a name's are split ("full-stack development"), a possessive's ending dropped ("accountancy's")
         said = [re.sub(r"['’]s?$", "", w) for w in re.split(r"[\s-]+", phrase) if _WORD.match(w)]
-        letters = said[0].removesuffix("s") if len(said) == 1 else ""  # "FAs": the initials are "FA"
+        found = self.by_initials(said[0]) if len(said) == 1 else set()
         words = [fold(w) for w in said]
-        found: set[str] = set()
         for subject, names in self.variants.items():
             for name in {subject, *names}:
                 parts = [fold(p) for p in re.split(r"[\s-]+", name)]
-                if len(parts) >= 2 and letters.isupper() and letters.lower() == "".join(p[0] for p in parts):
-                    found.add(subject)
-                elif (words and _same_stem(words[-1], parts[-1])
-                      and all(w in parts[:-1] for w in words[:-1])):
+                if words and _same_stem(words[-1], parts[-1]) and all(w in parts[:-1] for w in words[:-1]):
                     found.add(subject)
         return found
+
+    def by_initials(self, word: str) -> set[str]:
+        """The subjects whose name of two or more words has ``word``, in capitals, for its initials ("FA" and
+        "FAs" for "financial analyst")."""
+        letters = word.removesuffix("s")
+        if len(letters) < 2 or not letters.isupper():
+            return set()
+        return {subject for subject, names in self.variants.items() for name in {subject, *names}
+                if len(parts := re.split(r"[\s-]+", name)) >= 2
+                and "".join(fold(p)[0] for p in parts) == fold(letters).lower()}
 
     def normalize(self, text: str) -> str:
         """The text with every variant replaced by its subject's name ("CPAs" -> "certified public accountant")."""
@@ -126,21 +132,26 @@ class Subjects:
             return text
         return self._pattern.sub(lambda m: self._subject_of(m.group(1)), text)
 
-    def spell_out(self, text: str) -> str:
+    def spell_out(self, text: str, initials: bool = False) -> str:
         """The text with every shorter form of a subject written in its longest ("CPAs" -> "certified public
         accountants", "a CPA's" -> "a certified public accountant's"), plural and possessive kept:
         the embedding model knows the words far better than the abbreviation. A glossed name may be the longest
         ("physiotherapist" -> "physical therapist"): kept so, since on corpora/dev-therapy the spelled-out
-        question found one more fact than the name as written. Other text is unchanged."""
+        question found one more fact than the name as written. Other text is unchanged.
+
+        ``initials``: also the initials of one subject's name, though no passage writes them ("an FA"): for what
+        the person wrote. A passage's capitals keep their own meaning ("CT" after a translator's name, "CA" for
+        California), and its abbreviations are the store's variants already."""
         if self._pattern is None:
             return text
 
-        def initials(m: re.Match) -> str:  # "FA" for the financial analyst, though no passage writes it
-            named = self.named_by(m.group(1))
+        def spelled_initials(m: re.Match) -> str:
+            named = self.by_initials(m.group(0))
             if len(named) != 1:
                 return m.group(0)
-            words = next(iter(named)).split()
-            return " ".join([*words[:-1], _plural(words[-1]) if m.group(2) else words[-1]])
+            subject = next(iter(named))
+            words = max([subject, *self.variants.get(subject, [])], key=len).split()
+            return " ".join([*words[:-1], _plural(words[-1]) if m.group(0).endswith("s") else words[-1]])
 
         def longest(m: re.Match) -> str:
             subject = self._subject_of(m.group(1))
@@ -152,7 +163,7 @@ class Subjects:
             words = full.split()
             return " ".join([*words[:-1], _plural(words[-1]) if plural else words[-1]]) + m.group(0)[len(m.group(1)):]
 
-        return _INITIALS.sub(initials, self._pattern.sub(longest, text))
+        return self._pattern.sub(longest, _INITIALS.sub(spelled_initials, text) if initials else text)
 
     def __bool__(self) -> bool:
         return bool(self.variants)

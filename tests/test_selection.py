@@ -71,10 +71,14 @@ def test_an_abbreviation_is_spelled_out_in_the_subjects_longest_form():
     assert SUBJECTS.spell_out("A CPA's fee") == "A certified public accountant's fee"
     assert SUBJECTS.spell_out("Certified public accountants earn") == "Certified public accountants earn"
     assert Subjects().spell_out("CPAs") == "CPAs"
-    # the initials of a subject's name, though no passage writes them; other capitals stay
-    both = Subjects({"financial analyst": [], "chartered accountant": []})
-    assert both.spell_out("Accountant or FA? FAs earn more") == "Accountant or financial analyst? financial analysts earn more"
-    assert both.spell_out("The CFA exam in the UK") == "The CFA exam in the UK"
+    # what the person wrote: the initials of a subject's name, though no passage writes them; other capitals stay
+    both = Subjects({"financial analyst": [], "chartered accountant": [], "nurse practitioner": ["np"]})
+    assert both.spell_out("Accountant or FA? FAs earn more", initials=True) == (
+        "Accountant or financial analyst? financial analysts earn more")
+    assert both.spell_out("The CFA exam in the UK, NURSE PRACTITIONER PAY", initials=True) == (
+        "The CFA exam in the UK, NURSE PRACTITIONER PAY")
+    # a passage's capitals keep their meaning ("CA" for California)
+    assert both.spell_out("Offices in Sacramento, CA") == "Offices in Sacramento, CA"
 
 
 @pytest.mark.parametrize(("question", "about_pay"), [
