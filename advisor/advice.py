@@ -62,7 +62,8 @@ _TRAIT_START = re.compile(r"\b(?:someone who|a person who|people who|if I|since 
 _QUESTION_BREAK = re.compile(r"\s*[,;:—–]\s*|\s+-\s+")
 _INTERROGATIVE = re.compile(r"(?:(?:and|or|but|so)\s+)?(?:what|which|how|where|when|who|whom|why|should|would|could|"
                             r"can|do|does|did|is|are|am|will|shall)\b", re.I)
-_CLAUSE_BREAK = re.compile(r"[;,:]\s+|\s+(?:but|while|although|though|whereas)\s+", re.I)
+# (one group: a split keeps each break, so a "while" that only says when can be joined back)
+_CLAUSE_BREAK = re.compile(r"([;,:]\s+|\s+(?:but|while|although|though|whereas)\s+)", re.I)
 _AND = re.compile(r"\s+and\s+", re.I)
 _LEADING_JOIN = re.compile(r"^(?:and|but|so|or)\s+", re.I)
 
@@ -141,7 +142,7 @@ def traits_of(question: str, about: str = "") -> list[str]:
 def _clauses(part: str) -> list[str]:
     """The part split at its clause breaks, except a "while" that only says when ("I want to earn while I
     train": the clause after it names one thing and is not a trait of its own)."""
-    pieces = re.split(f"({_CLAUSE_BREAK.pattern})", part, flags=re.I)
+    pieces = _CLAUSE_BREAK.split(part)  # text, break, text, …
     clauses = [pieces[0]]
     for brk, piece in zip(pieces[1::2], pieces[2::2]):
         if brk.strip().lower() == "while" and len(content_words(piece)) < 2:
