@@ -42,7 +42,7 @@ from advisor import advice, gate, language, safety
 from advisor.answer import Answer, AnswerChunk, Citation
 from advisor.config import Settings, get_settings
 from advisor.engines import ChatEngine, ExtractiveEngine, make_engine, resolve_engine
-from advisor.figures import asks_about_pay
+from advisor.figures import asks_about_pay, country_mentions
 from advisor.ground import GroundStep
 from advisor.grounding import Grounder, conflicting_figures, money_statements, readings_of
 from advisor.llm import EngineUnavailable, describe_llm_error
@@ -100,9 +100,11 @@ def answered_last(turns: list[tuple[str, str]]) -> bool:
 
 
 def needs_rewrite(question: str, turns: list[tuple[str, str]], subjects: Subjects) -> bool:
+    """In a conversation, a question that names none of the store's careers goes on with the one being discussed
+    ("By how much? What's the figure now?"), and so does one that points back ("What about OTs?", "their pay")."""
     if not any(r == "user" for r, _ in turns):
         return False
-    return bool(_FOLLOW_UP.search(question)) or (len(question.split()) <= 5 and not subjects.find(question))
+    return bool(_FOLLOW_UP.search(question)) or not subjects.named_in(question)
 
 
 # "And in the UK?", "What about for a part-timer?": the last question again, with a new place or condition.
@@ -114,8 +116,9 @@ def elliptical_rewrite(question: str, turns: list[tuple[str, str]]) -> str | Non
     """The last question asked again with the follow-up's phrase, or None if the follow-up is not such a phrase.
 
     "How much does a CPA earn in Canada?" then "And in London?" gives "How much does a CPA earn in
-    London?": the phrase replaces the last question's phrase with the same preposition and a name,
-    or is added to it. A previous follow-up of the same kind is resolved first.
+    London?": the phrase replaces the last question's phrase with the same preposition and a name, or the
+    country it names replaces another ("The US for now. How do I qualify there?" then "What about in the
+    UK?"), or it is added. A previous follow-up of the same kind is resolved first.
     """
     m = _ELLIPSIS.match(question.strip().rstrip("?.! ").strip())
     users = [i for i, (role, _) in enumerate(turns) if role == "user"]
@@ -126,6 +129,9 @@ def elliptical_rewrite(question: str, turns: list[tuple[str, str]]) -> str | Non
     phrase = m.group("rest")
     named = re.compile(rf"\b{m.group('prep')}\s+(?:the\s+)?\p{{Lu}}[\w.&'’-]*(?:\s+\p{{Lu}}[\w.&'’-]*)*")
     replaced = named.sub(phrase, base, count=1) if named.fullmatch(phrase) else base  # a place for a place
+    new_place, old_place = country_mentions(phrase), country_mentions(base)
+    if replaced == base and new_place and old_place and {c for _, c in new_place}.isdisjoint(c for _, c in old_place):
+        replaced = base.replace(old_place[0][0], new_place[0][0], 1)
     return (replaced if replaced != base else f"{base} {phrase}") + "?"
 
 
@@ -152,27 +158,62 @@ def person_rewrite(question: str, turns: list[tuple[str, str]], subjects: Subjec
 
 
 def heuristic_rewrite(question: str, turns: list[tuple[str, str]], subjects: Subjects) -> str:
-    """Make a follow-up standalone: the last question with a new phrase ("And in London?"), or the subjects the
-    conversation was about named in the follow-up."""
+    """Make a follow-up standalone without a model:
+
+    - the last question with a new phrase ("And in London?") or about the person it named ("Where is she from?");
+    - the last question about another career the follow-up names ("What about OTs?" after "What hours do physios
+      work in the NHS?": "What hours do OTs work in the NHS?");
+    - the follow-up about the careers the conversation was about, in the country it was about ("and the pay?"
+      after "What's the job outlook for OTs in the US?": "the pay for occupational therapists in US?");
+    - else the follow-up with the questions since the conversation last named a career as its context.
+    """
     repeated = elliptical_rewrite(question, turns) or person_rewrite(question, turns, subjects)
     if repeated:
         return repeated
+    asked: list[str] = []  # the person's questions back to the last one that names a career
     topic_subjects: set[str] = set()
-    topic = ""
     for role, text in reversed(turns):
         if role == "user":
-            topic = topic or text
-            topic_subjects = subjects.find(text)
+            asked.insert(0, text.strip())
+            topic_subjects = set().union(*(named for _, _, named in subjects.named_in(text)))
             if topic_subjects:
                 break
-    if subjects.find(question) or not topic_subjects:
-        return f"{question.rstrip()}{CONTEXT_MARK}{topic.strip()})" if topic else question
+    if not asked:
+        return question
+    naming = subjects.named_in(question)
+    named = set().union(*(n for _, _, n in naming))
+    if named and topic_subjects and not named & topic_subjects:
+        return _about_another(question[naming[0][0]:naming[0][1]], asked, subjects)
+    # "why?" asks about the last question; a longer one that names no career and points nowhere is asked as
+    # it is, with the conversation beside it ("Where did Élodie train? (context: …)")
+    pointing = bool(_FOLLOW_UP.search(question)) or len(question.split()) <= 5
+    if named or not topic_subjects or not content_words(question) or not pointing:
+        return f"{question.rstrip()}{CONTEXT_MARK}{' '.join(asked)})"
     subject = " and ".join(subjects.label(s) for s in sorted(topic_subjects))
     rewritten = re.sub(r"\b(they|them)\b", subject, question, count=1, flags=re.I)
     rewritten = re.sub(r"\btheir\b", f"{subject}'", rewritten, count=1, flags=re.I)
     if rewritten == question:
         rewritten = f"{question.rstrip(' ?')} for {subject}?"
-    return re.sub(r"^(and|but|so|also|then)\s+", "", rewritten, flags=re.I).strip()
+    rewritten = re.sub(r"^(and|but|so|also|then)\s+", "", rewritten, flags=re.I).strip()
+    places = country_mentions(" ".join(asked))
+    if places and not country_mentions(rewritten):  # the conversation's country holds until another is named
+        rewritten = f"{rewritten.rstrip(' ?')} in {places[0][0]}?"
+    return rewritten
+
+
+def _about_another(career: str, asked: list[str], subjects: Subjects) -> str:
+    """The last question asked about ``career`` (as the person wrote it) instead: in place of the careers it
+    names, or of the "they" that stood for them; else the question that named them, so rewritten."""
+    last = asked[-1]
+    spans = [(a, b) for a, b, _ in subjects.named_in(last)] or \
+        [m.span() for m in re.finditer(r"\b(?:they|them)\b", last, re.I)]
+    if not spans:
+        last, spans = asked[0], [(a, b) for a, b, _ in subjects.named_in(asked[0])]
+    parts, end = [], 0
+    for start, stop in spans:
+        parts.append(last[end:start] + career)
+        end = stop
+    return "".join([*parts, last[end:]])
 
 
 def acceptable_rewrite(rewritten: str | None, question: str, turns: list[tuple[str, str]]) -> bool:
@@ -288,7 +329,7 @@ class Pipeline:
         # What the person says of themselves is read by its wording only: "I work as a translator" is near a probe.
         about, _ = safety.strip_instructions(about) if about else ("", False)
         state.update(question=question, query=asked or question, rewritten=None, blocked=instructed and not asked,
-                     about=about, turns=turns)
+                     about=about, turns=turns, asked_now=asked or question)
         question = state["query"]
         if needs_rewrite(question, turns, subjects):
             t = time.perf_counter()
@@ -337,8 +378,9 @@ class Pipeline:
         # step does when nothing in the store speaks to what the person says of themselves.
         advising = advice.asks_for_advice(state["query"], state.get("about", ""), profile.subjects)
         # What the person says of themselves ("I speak Basque") is not what they ask about: an advice
-        # question's names are looked for in its asking sentence only.
-        asked = advice.ask_of(state["query"]) if advising else state["query"].split(CONTEXT_MARK)[0]
+        # question's names are looked for in its asking sentence only. A follow-up's are those it names itself
+        # ("And in Japan?"): a name the conversation carries over ("in the US") was looked for when it was asked.
+        asked = advice.ask_of(state["query"]) if advising else state["asked_now"]
         uncovered = gate.unmentioned_names(asked, docs, profile.subjects, idf) if docs else []
         reasons = [("instruction", state["blocked"]), ("language", bool(asked_in)), ("no passages", not docs),
                    ("not mentioned", bool(uncovered)),

@@ -116,6 +116,24 @@ class Subjects:
                     found.add(subject)
         return found
 
+    def named_in(self, text: str) -> list[tuple[int, int, set[str]]]:
+        """(start, end, subjects) of where a text the person wrote names the store's careers: their names and
+        variants, else single words that name one by its initials or its field ("FAs", "accountancy", or
+        "accountants" where the store's names are "chartered accountant" and "certified public accountant")."""
+        found = [(start, end, {subject}) for start, end, subject in self.mentions(text)]
+        if found or not self:
+            return found
+        words = list(_WORD.finditer(text))
+        i = 0
+        while i < len(words):
+            for n in (3, 2, 1):  # the longest phrase that names one: "physical therapy" before "therapy"
+                if i + n <= len(words) and (named := self.named_by(text[words[i].start():words[i + n - 1].end()])):
+                    found.append((words[i].start(), words[i + n - 1].end(), named))
+                    i += n - 1
+                    break
+            i += 1
+        return found
+
     def by_initials(self, word: str) -> set[str]:
         """The subjects whose name of two or more words has ``word``, in capitals, for its initials ("FA" and
         "FAs" for "financial analyst")."""

@@ -178,6 +178,32 @@ def test_a_follow_up_phrase_asks_the_last_question_again():
     assert heuristic_rewrite("And in New York?", later, subjects) == "How much does a CPA earn in New York?"
 
 
+def test_a_follow_up_goes_on_with_the_conversations_career_country_and_questions():
+    therapy = Subjects({"occupational therapist": ["ot"], "physiotherapist": ["physical therapist", "physio", "pt"]})
+    hours = normalize_history([("What hours do physios work in the NHS?", "About 37.5 a week."),
+                               ("And in private practice?", "Evenings and weekends too.")])
+    # another career named: the last question about it, in place of the one it named or the "they" for it
+    assert heuristic_rewrite("What about OTs?", hours[:2], therapy) == "What hours do OTs work in the NHS?"
+    assert heuristic_rewrite("What about OTs?", hours, therapy) == (
+        "What hours do OTs work in the NHS?")  # "And in private practice?" named none: the one that did
+    finance = Subjects({"certified public accountant": ["cpa"], "chartered accountant": [],
+                        "financial analyst": []})
+    where = normalize_history([("How many accountants are there in the US?", "1.4 million."),
+                               ("Where do most of them work?", "In accounting services.")])
+    assert heuristic_rewrite("What about analysts?", where, finance) == "Where do most of analysts work?"
+    # the conversation's country holds; a question with no words of its own asks about the last one
+    outlook = normalize_history([("What's the job outlook for OTs in the US?", "11% growth.")])
+    assert heuristic_rewrite("and the pay?", outlook, therapy) == "the pay for occupational therapists in US?"
+    assert heuristic_rewrite("why?", outlook, therapy) == "why? (context: What's the job outlook for OTs in the US?)"
+    # a question of any length that names no career goes on with the conversation's
+    raise_ = normalize_history([("What does a new physio earn in the NHS?", "£29,970."), ("Has that gone up?", "Yes.")])
+    assert needs_rewrite("By how much? What's the figure now for someone on band 5 in England?", raise_, therapy)
+    assert not needs_rewrite("How much does an occupational therapist earn in England?", raise_, therapy)
+    # a country named in the follow-up replaces the conversation's, wherever the last question named it
+    qualify = normalize_history([("The US for now. How do I qualify there?", "A master's degree.")])
+    assert heuristic_rewrite("What about in the UK?", qualify, therapy) == "The UK for now. How do I qualify there?"
+
+
 def test_she_in_a_follow_up_is_the_person_the_last_question_named():
     turns = normalize_history([("Tell me about Inês Gonçalves.", "Inês is an occupational therapist in Hull.")])
     subjects = Subjects({"occupational therapist": ["ot"]})
