@@ -30,7 +30,7 @@ from advisor.text import content_words, split_sentences
 
 # English grammar, not any field's vocabulary: who is speaking, what asks for a choice, what turns a trait
 # into a dislike, and where a clause about the asker starts inside a question.
-_FIRST_PERSON = re.compile(r"\b(?:I|I['’](?:m|d|ve|ll)|(?i:me|my|myself|mine))\b")
+_FIRST_PERSON = re.compile(r"\b(?:i|i['’](?:m|d|ve|ll)|me|my|myself|mine)\b", re.I)  # "i" as typed in haste too
 _ASKS_CHOICE = re.compile(
     r"\bwhich (?:one|of)\b|\bwhich (?:\w+ ){0,2}?(?:roles?|careers?|paths?|jobs?|trades?|professions?|options?|fields?|"
     r"directions?|routes?)\b|\b(?:whether|suits?|fits?|better fit|choose|pick|go for|lean|right for me|"
@@ -104,11 +104,11 @@ class Advice:
 def traits_of(question: str, about: str = "") -> list[str]:
     """What the person says of themselves: the About-you text, the question's statements in the first person,
     and a clause about the asker inside the question ("…for someone who hates heights?")."""
-    stated: list[str] = [s for s in split_sentences(about)] if about else []
+    stated: list[str] = [s for s in split_sentences(about, typed=True)] if about else []
     parts: list[str] = []
     asked: list[str] = []  # clauses about the asker inside the question sentence itself
     ask = ask_of(question)
-    for sentence in split_sentences(question):
+    for sentence in split_sentences(question, typed=True):
         if not sentence.rstrip().endswith("?") and sentence != ask:
             if _FIRST_PERSON.search(sentence):
                 parts.append(sentence)
@@ -166,7 +166,7 @@ def _rather_than(clause: str) -> list[str]:
 def ask_of(question: str) -> str:
     """The sentence that asks (the last one ending in a question mark, else the last one), without what the
     person says before it."""
-    sentences = split_sentences(question) or [question]
+    sentences = split_sentences(question, typed=True) or [question]
     return ([s for s in sentences if s.rstrip().endswith("?")] or sentences)[-1]
 
 
@@ -174,7 +174,7 @@ def asks_for_advice(question: str, about: str = "", subjects: Subjects | None = 
     """A question that asks which career suits the asker (or names two, or offers one of the store's careers
     against another: "Physio or OT?"), who says something of themselves."""
     ask = ask_of(question)
-    named = subjects.find(ask) if subjects is not None else set()
+    named = set().union(*(n for _, _, n in subjects.named_in(ask))) if subjects is not None else set()
     # a short question about the asker that names no career ("What would I enjoy most?", "Where do I fit?")
     about_me = not named and bool(_FIRST_PERSON.search(ask)) and len(content_words(ask)) <= 1
     alternative = subjects is not None and _offers_a_career(ask, subjects)
@@ -220,17 +220,23 @@ def candidates_of(question: str, docs: Sequence[Document], subjects: Subjects) -
     for d in docs:
         for _, _, s in subjects.mentions(f"{heading_of(d)} {d.page_content}"):
             counts[s] = counts.get(s, 0) + 1
-    # each side, the career of it the passages name most (then by name, so the choice never varies)
-    sides = [max(sorted(side), key=lambda s: counts.get(s, 0)) for side in _sides(ask_of(question), subjects) if side]
+
+    def most_named(named: set[str]) -> str:  # the career of several the passages name most (then by name)
+        return max(sorted(named), key=lambda s: counts.get(s, 0))
+
+    sides = [most_named(side) for side in _sides(ask_of(question), subjects) if side]
     if len(sides) == 2 and sides[0] != sides[1]:
         return sorted(sides)
-    named = subjects.find(question)
+    # The careers a title or heading names are what the store is about: a subject named only in running text
+    # ("professional exams", "a bank") is no career to choose.
+    main = set(subjects.careers)
+    named = {most_named(n & main) for _, _, n in subjects.named_in(question) if n & main}
     if len(named) >= 2:
         return sorted(named)
-    if len(subjects.variants) == 2:
-        return sorted(subjects.variants)
-    named |= set(sides)
-    ranked = [s for s, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    if len(main) == 2:
+        return sorted(main)
+    named |= set(sides) & main
+    ranked = [s for s, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if s in main]
     # one named ("Would I make a good X?"): it and the career its passages weigh it against
     chosen = [*sorted(named, key=lambda s: (-counts.get(s, 0), s)), *(s for s in ranked if s not in named)][:2]
     return chosen if len(chosen) == 2 else []

@@ -68,9 +68,9 @@ class StoreProfile:
         """What the store covers, for refusals and the page: the profile's own line while it names most of
         the store's subjects; once articles about other careers are added (more than half of the subjects
         unnamed), the subjects themselves, or the articles' titles when there are many. The subjects are the
-        ones the articles' titles name, when they name any: the careers the articles are about, not every kind of
-        worker they mention ("graduates", "banks")."""
-        titled = self.subjects.find("\n".join(self.titles))
+        careers the articles are about (advisor.subjects.Subjects.careers), not every kind of worker they mention
+        ("graduates", "banks"); for a store saved before subjects knew their headings, the ones its titles name."""
+        titled = set(self.subjects.careers) if self.subjects.headed else self.subjects.find("\n".join(self.titles))
         names = [self.subjects.label(s) for s in self.subjects.variants if s in titled or not titled]
         named = [n for n in names if content_words(n) <= content_words(self.corpus.scope)]
         if self.corpus.scope and len(named) * 2 >= len(names):

@@ -67,6 +67,8 @@ class Subjects:
 
     variants: dict[str, list[str]] = field(default_factory=dict)
     display: dict[str, str] = field(default_factory=dict)  # subject -> as the documents write it ("UX designer")
+    # the subjects a title or heading names: what the store is about ("bank", named only in running text, is not)
+    headed: list[str] = field(default_factory=list)
 
     # ---------------------------------------------------------------- matching
     @cached_property
@@ -186,6 +188,12 @@ class Subjects:
     def __bool__(self) -> bool:
         return bool(self.variants)
 
+    @property
+    def careers(self) -> list[str]:
+        """The careers the store is about: the subjects a title or heading names, when two or more are ("bank"
+        and "graduate", named only in running text, are not), else all of them."""
+        return sorted(self.headed) if len(self.headed) >= 2 else sorted(self.variants)
+
     # ---------------------------------------------------------------- ties
     _CLAUSE_BREAK = re.compile(r"[,.!?](?=\s)|;|\band\b|\bwhile\b|\bwhereas\b|\bbut\b|\bcompared with\b|\bversus\b|\bvs\b")
     # where a sentence turns from one subject to another (also advisor/advice.py, reading a unit clause by clause)
@@ -239,14 +247,15 @@ class Subjects:
 
     # ---------------------------------------------------------------- storage
     def to_json(self) -> str:
-        return json.dumps({"variants": self.variants, "display": self.display}, sort_keys=True)
+        return json.dumps({"variants": self.variants, "display": self.display, "headed": self.headed},
+                          sort_keys=True)
 
     @classmethod
     def from_json(cls, data: str | None) -> Subjects:
         if not data:
             return cls()
         loaded = json.loads(data)
-        return cls(loaded.get("variants", {}), loaded.get("display", {}))
+        return cls(loaded.get("variants", {}), loaded.get("display", {}), loaded.get("headed", []))
 
     def name(self, subject: str) -> str:
         """The subject as the documents write it ("UX designer")."""
@@ -462,7 +471,8 @@ def find_subjects(documents: Iterable[tuple[str, str]]) -> Subjects:
 
     ranked = sorted(variants, key=lambda p: (-(p in in_heading), -doc_count[p], -mass(p)))[:MAX_SUBJECTS]
     display = {p: " ".join([shown[p].most_common(1)[0][0], p.split()[-1]]).strip() if shown[p] else p for p in ranked}
-    return Subjects({p: sorted(variants[p] - {p}) for p in sorted(ranked)}, display)
+    return Subjects({p: sorted(variants[p] - {p}) for p in sorted(ranked)}, display,
+                    sorted(p for p in ranked if p in in_heading))
 
 
 def headings_and_text(records: Sequence[tuple[str, dict]]) -> list[tuple[str, str]]:

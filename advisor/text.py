@@ -18,12 +18,15 @@ _CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 # A sentence ends at . ! ? before a capital of any script, a digit, a currency sign or a list mark
 # ("Élodie …", "Øresund …" start sentences; "e.g. the …" does not).
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[“‘]?[\p{Lu}\p{Lt}0-9£$€¥₹*-])")
+# What a person types may start a sentence in lower case ("…every spring. accountant or fa?")
+_TYPED_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[“‘]?[\p{L}0-9£$€¥₹*-])")
 _LIST_MARK = re.compile(r"^(?:[-*•]\s*|\d+[.)]\s+|#+\s+)")
 _EMPHASIS = re.compile(r"\*+|(?<!\w)__|__(?!\w)")  # Markdown emphasis marks
 
 
-def split_sentences(text: str) -> list[str]:
-    """Sentences and list items of a text, citation marks kept with their sentence."""
+def split_sentences(text: str, typed: bool = False) -> list[str]:
+    """Sentences and list items of a text, citation marks kept with their sentence. ``typed``: what a person
+    wrote in a message, whose sentences may start in lower case."""
     out: list[str] = []
     for line in text.split("\n"):
         line = line.strip()
@@ -33,7 +36,7 @@ def split_sentences(text: str) -> list[str]:
         protected = line
         for i, abbr in enumerate(_ABBREVIATIONS):
             protected = protected.replace(abbr, f"\x00{i}\x00")
-        for part in _SENTENCE_END.split(protected):
+        for part in (_TYPED_SENTENCE_END if typed else _SENTENCE_END).split(protected):
             for i, abbr in enumerate(_ABBREVIATIONS):
                 part = part.replace(f"\x00{i}\x00", abbr)
             part = part.strip()

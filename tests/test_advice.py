@@ -108,6 +108,27 @@ def test_an_alternative_of_fields_or_initials_is_a_choice_between_the_careers_th
     assert Subjects({"full-stack developer": []}).named_by("full-stack development") == {"full-stack developer"}
 
 
+def test_advice_is_asked_in_lower_case_and_between_careers_named_by_their_field_and_the_store_is_about():
+    """"i" typed in haste is the asker; "an accountant or an analyst" names careers by their field; a subject
+    no title or heading names ("professional", from "professional exams") is no career to choose."""
+    from langchain_core.documents import Document
+
+    from advisor.advice import candidates_of
+    casual = "honestly i kind of enjoy doing tax returns and i don't mind a mad rush every spring. accountant or fa?"
+    assert traits_of(casual) == ["honestly i kind of enjoy doing tax returns", "i don't mind a mad rush every spring"]
+    assert asks_for_advice(casual, subjects=FINANCE)
+    assert asks_for_advice("Would I be better off as an accountant or an analyst? I'm moving to New York and I love "
+                           "big-city life.", subjects=FINANCE)
+    store = Subjects({**FINANCE.variants, "professional": [], "bank": []},
+                     headed=["certified public accountant", "chartered accountant", "financial analyst"])
+    assert store.careers == ["certified public accountant", "chartered accountant", "financial analyst"]
+    docs = [Document(page_content="A professional body sets professional exams. A bank hires a professional."),
+            Document(page_content="A CPA's employer pays for exams; a financial analyst pays for the CFA. CPAs earn.")]
+    assert candidates_of("Money's tight and I can't pay for professional exams myself. Which path makes more sense?",
+                         docs, store) == ["certified public accountant", "financial analyst"]
+    assert Subjects.from_json(store.to_json()).headed == store.headed
+
+
 def test_a_trait_is_a_dislike_when_the_person_denies_it_not_when_what_they_want_holds_a_negation():
     from advisor.advice import against
     for dislike in ("I can't do nights or weekends", "I'm not sporty at all", "I hate guessing",

@@ -46,6 +46,8 @@ def test_the_refusal_scope_follows_a_store_that_grew_past_its_profile():
     from advisor.profile import CorpusProfile, StoreProfile
 
     class Named:
+        headed: list = []  # saved before subjects knew their headings
+
         def __init__(self, names):
             self.variants = names
 
@@ -78,6 +80,7 @@ def test_careers_named_in_a_title_and_a_plural_abbreviation_are_found():
     ]
     subjects = find_subjects(docs)
     assert set(subjects.variants) == {"physiotherapist", "occupational therapist"}
+    assert subjects.headed == ["occupational therapist", "physiotherapist"]  # named in a title
     assert subjects.variants["occupational therapist"] == ["ot"]
     assert subjects.display["physiotherapist"] == "physiotherapist"  # the body's capitals, not the title's
 
@@ -141,3 +144,7 @@ def test_the_scope_names_the_careers_the_articles_titles_name_not_every_worker_t
     assert "graduates" not in scope and "banks" not in scope
     untitled = StoreProfile(1, CorpusProfile(), subjects, DEFAULT, ["Notes", "More notes"]).scope
     assert "graduates" in untitled and "financial analysts" in untitled
+    # subjects that know the headings naming them: those are the careers, whatever the titles say
+    headed = Subjects(subjects.variants, headed=["certified public accountant", "financial analyst"])
+    scope = StoreProfile(1, CorpusProfile(), headed, DEFAULT, ["Notes", "More notes"]).scope
+    assert scope.startswith("what financial analysts and certified public accountants do"), scope
