@@ -50,7 +50,7 @@ from advisor.profile import StoreProfile, current_profile, is_refusal
 from advisor.selection import countries_asked, passage_texts, rank_sentences
 from advisor.state import events, with_about
 from advisor.subjects import Subjects
-from advisor.text import content_words, plain_text, strip_citations
+from advisor.text import content_words, plain_text, strip_citations, tokens
 
 History = Sequence[tuple[str, str]] | Sequence[dict]
 STALLED_STREAM_S = 30.0  # a streamed answer its reader has not read from for this long no longer pauses preparation
@@ -130,7 +130,7 @@ def elliptical_rewrite(question: str, turns: list[tuple[str, str]]) -> str | Non
     named = re.compile(rf"\b{m.group('prep')}\s+(?:the\s+)?\p{{Lu}}[\w.&'’-]*(?:\s+\p{{Lu}}[\w.&'’-]*)*")
     replaced = named.sub(phrase, base, count=1) if named.fullmatch(phrase) else base  # a place for a place
     new_place, old_place = country_mentions(phrase), country_mentions(base)
-    if replaced == base and new_place and old_place and {c for _, c in new_place}.isdisjoint(c for _, c in old_place):
+    if replaced == base and len(new_place) == 1 and old_place and new_place[0][1] not in {c for _, c in old_place}:
         replaced = base.replace(old_place[0][0], new_place[0][0], 1)
     return (replaced if replaced != base else f"{base} {phrase}") + "?"
 
@@ -182,8 +182,13 @@ def heuristic_rewrite(question: str, turns: list[tuple[str, str]], subjects: Sub
         return question
     naming = subjects.named_in(question)
     named = set().union(*(n for _, _, n in naming))
-    if named and topic_subjects and not named & topic_subjects:
-        return _about_another(question[naming[0][0]:naming[0][1]], asked, subjects)
+    # "What about OTs?": nothing asked but another career, which takes the last one's place
+    bare = not content_words("".join(c for k, c in enumerate(question)
+                                     if not any(a <= k < b for a, b, _ in naming)))
+    if named and topic_subjects and not named & topic_subjects and bare and len(naming) == 1:
+        switched = _about_another(question[naming[0][0]:naming[0][1]], asked, subjects)
+        if switched:
+            return switched
     # "why?" asks about the last question; a longer one that names no career and points nowhere is asked as
     # it is, with the conversation beside it ("Where did Élodie train? (context: …)")
     pointing = bool(_FOLLOW_UP.search(question)) or len(question.split()) <= 5
@@ -196,24 +201,24 @@ def heuristic_rewrite(question: str, turns: list[tuple[str, str]], subjects: Sub
         rewritten = f"{question.rstrip(' ?')} for {subject}?"
     rewritten = re.sub(r"^(and|but|so|also|then)\s+", "", rewritten, flags=re.I).strip()
     places = country_mentions(" ".join(asked))
-    if places and not country_mentions(rewritten):  # the conversation's country holds until another is named
-        rewritten = f"{rewritten.rstrip(' ?')} in {places[0][0]}?"
+    if places and not country_mentions(rewritten):  # the conversation's latest country holds until another is named
+        rewritten = f"{rewritten.rstrip(' ?')} in {places[-1][0]}?"
     return rewritten
 
 
-def _about_another(career: str, asked: list[str], subjects: Subjects) -> str:
-    """The last question asked about ``career`` (as the person wrote it) instead: in place of the careers it
-    names, or of the "they" that stood for them; else the question that named them, so rewritten."""
+def _about_another(career: str, asked: list[str], subjects: Subjects) -> str | None:
+    """The last question asked about ``career`` (as the person wrote it) instead: in place of the one career it
+    names, or of the "they" that stood for it; else the question that named it, so rewritten. None when that
+    question names two careers ("Do physios earn more than OTs?" has no one place for a third)."""
     last = asked[-1]
     spans = [(a, b) for a, b, _ in subjects.named_in(last)] or \
         [m.span() for m in re.finditer(r"\b(?:they|them)\b", last, re.I)]
     if not spans:
         last, spans = asked[0], [(a, b) for a, b, _ in subjects.named_in(asked[0])]
-    parts, end = [], 0
-    for start, stop in spans:
-        parts.append(last[end:start] + career)
-        end = stop
-    return "".join([*parts, last[end:]])
+    if len(spans) != 1:
+        return None
+    (start, stop), = spans
+    return last[:start] + career + last[stop:]
 
 
 def acceptable_rewrite(rewritten: str | None, question: str, turns: list[tuple[str, str]]) -> bool:
@@ -363,16 +368,26 @@ class Pipeline:
             vectors = self.grounder.embed([with_about(state)] + [d.page_content for d in docs])
             dense = list(vectors[1:] @ vectors[0])
         idf = self.idf(state["session"])  # one read of the vocabulary this session sees, for both checks below
+        # A follow-up goes on with a topic the store answered a turn ago ("Where is she originally from?" after
+        # "Tell me about Inês Gonçalves."): the gate's score does not refuse it; names the store lacks still do.
+        # One that does not go on with it ("…a recipe for banana bread?") is judged by its own words, as alone.
+        goes_on = state.get("rewritten") is not None and self._continues(state["asked_now"], idf)
+        continuing = goes_on and answered_last(state["turns"])
+        alone = state.get("rewritten") is not None and not goes_on
+        judged = with_about({**state, "query": state["asked_now"]} if alone else state)
         # A subject's short form counts as its name ("PT" where the passages write "PTs" or "physical therapist").
-        features = gate.features(profile.subjects.spell_out(with_about(state), initials=True), dense, idf)
+        spelled = profile.subjects.spell_out(judged, initials=True)
+        if alone and self.store_similarity is not None:
+            dense = self.store_similarity([spelled])
+        elif alone and docs:
+            vectors = self.grounder.embed([spelled] + [d.page_content for d in docs])
+            dense = list(vectors[1:] @ vectors[0])
+        features = gate.features(spelled, dense, idf)
         state["gate"] = {"best_dense": round(features.best_dense, 4),
                          "keyword_coverage": round(features.keyword_coverage, 4)}
         state["refusal"] = None
         asked_in = language.other_language(state["query"], profile.language)
-        # A follow-up goes on with a topic the store answered a turn ago ("Where is she originally from?" after
-        # "Tell me about Inês Gonçalves."): the gate's score does not refuse it; names the store lacks still do.
         scored_in = profile.gate.admits(features)
-        continuing = state.get("rewritten") is not None and answered_last(state["turns"])
         state["gate_admits"] = scored_in or continuing
         # An advice question is about the store's own careers: the gate's score does not refuse it; the advise
         # step does when nothing in the store speaks to what the person says of themselves.
@@ -380,7 +395,7 @@ class Pipeline:
         # What the person says of themselves ("I speak Basque") is not what they ask about: an advice
         # question's names are looked for in its asking sentence only. A follow-up's are those it names itself
         # ("And in Japan?"): a name the conversation carries over ("in the US") was looked for when it was asked.
-        asked = advice.ask_of(state["query"]) if advising else state["asked_now"]
+        asked = advice.ask_of(state["query"]) if advising else state.get("asked_now", state["query"])
         uncovered = gate.unmentioned_names(asked, docs, profile.subjects, idf) if docs else []
         reasons = [("instruction", state["blocked"]), ("language", bool(asked_in)), ("no passages", not docs),
                    ("not mentioned", bool(uncovered)),
@@ -395,6 +410,14 @@ class Pipeline:
         elif continuing and not scored_in:  # admitted as a follow-up only
             state["notices"].append(CONTINUED_NOTICE)
         return state
+
+    @staticmethod
+    def _continues(asked: str, idf: dict[str, float]) -> bool:
+        """Does a follow-up go on with the conversation whatever the gate's score? When it points back ("What about
+        them?", "And in Japan?") or is short ("How long?"), yes; a longer one that points nowhere only when every
+        word of its own is one the store uses (not "Can you recommend a good recipe for banana bread?")."""
+        return (bool(_FOLLOW_UP.search(asked)) or len(asked.split()) <= 5 or not tokens(asked)
+                or gate.keyword_coverage(asked, idf) >= 1.0)
 
     # ---------------------------------------------------------------- advise
     def advise(self, state: dict, config: RunnableConfig) -> dict:

@@ -69,8 +69,10 @@ class StoreProfile:
         the store's subjects; once articles about other careers are added (more than half of the subjects
         unnamed), the subjects themselves, or the articles' titles when there are many. The subjects are the
         careers the articles are about (advisor.subjects.Subjects.careers), not every kind of worker they mention
-        ("graduates", "banks"); for a store saved before subjects knew their headings, the ones its titles name."""
-        titled = set(self.subjects.careers) if self.subjects.headed else self.subjects.find("\n".join(self.titles))
+        ("graduates", "banks"); when fewer than two are known to be named in a heading (or the store was saved
+        before subjects knew their headings), the ones its titles name."""
+        headed = len(self.subjects.headed) >= 2
+        titled = set(self.subjects.careers) if headed else self.subjects.find("\n".join(self.titles))
         names = [self.subjects.label(s) for s in self.subjects.variants if s in titled or not titled]
         named = [n for n in names if content_words(n) <= content_words(self.corpus.scope)]
         if self.corpus.scope and len(named) * 2 >= len(names):

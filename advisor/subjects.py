@@ -98,7 +98,7 @@ class Subjects:
     def find(self, text: str) -> set[str]:
         return {s for _, _, s in self.mentions(text)}
 
-    def named_by(self, phrase: str) -> set[str]:
+    def named_by(self, phrase: str, initials: bool = True) -> set[str]:
         """The subjects a short phrase the person wrote names, the phrase being nothing but that name: the name
         or a variant ("an OT"), the initials of a name ("FA" for "financial analyst"), or the name's field
         ("accountancy", "financial analysis": each word of the phrase is a word of the name or, for its last
@@ -109,7 +109,7 @@ class Subjects:
             return whole
         # words as a name's are split ("full-stack development"), a possessive's ending dropped ("accountancy's")
         said = [re.sub(r"['’]s?$", "", w) for w in re.split(r"[\s-]+", phrase) if _WORD.match(w)]
-        found = self.by_initials(said[0]) if len(said) == 1 else set()
+        found = self.by_initials(said[0]) if initials and len(said) == 1 else set()
         words = [fold(w) for w in said]
         for subject, names in self.variants.items():
             for name in {subject, *names}:
@@ -120,8 +120,9 @@ class Subjects:
 
     def named_in(self, text: str) -> list[tuple[int, int, set[str]]]:
         """(start, end, subjects) of where a text the person wrote names the store's careers: their names and
-        variants, else single words that name one by its initials or its field ("FAs", "accountancy", or
-        "accountants" where the store's names are "chartered accountant" and "certified public accountant")."""
+        variants; else a field of two or three words ("physical therapy", "financial analysis"), a name's last
+        word alone ("accountants" where the store's names are "chartered accountant" and "certified public
+        accountant") or a name's initials ("FAs"; not "PM" after a time)."""
         found = [(start, end, {subject}) for start, end, subject in self.mentions(text)]
         if found or not self:
             return found
@@ -129,12 +130,26 @@ class Subjects:
         i = 0
         while i < len(words):
             for n in (3, 2, 1):  # the longest phrase that names one: "physical therapy" before "therapy"
-                if i + n <= len(words) and (named := self.named_by(text[words[i].start():words[i + n - 1].end()])):
-                    found.append((words[i].start(), words[i + n - 1].end(), named))
+                if i + n > len(words) or (n > 1 and words[i].group(0).lower() in ("a", "an", "the")):
+                    continue  # past the end; a field's words are its own ("the design" is no designer)
+                start, end = words[i].start(), words[i + n - 1].end()
+                if n > 1:
+                    named = self.named_by(text[start:end], initials=False)
+                else:
+                    after_a_number = bool(re.search(r"\d\s*$", text[:start]))
+                    named = self.by_head(text[start:end]) or (set() if after_a_number else self.by_initials(text[start:end]))
+                if named:
+                    found.append((start, end, named))
                     i += n - 1
                     break
             i += 1
         return found
+
+    def by_head(self, word: str) -> set[str]:
+        """The subjects whose name ends in ``word``, singular or plural ("accountants": every accountant)."""
+        said = {fold(w) for w in [word.lower(), *_singulars(word.lower())]}
+        return {subject for subject, names in self.variants.items() for name in {subject, *names}
+                if fold(re.split(r"[\s-]+", name)[-1]) in said}
 
     def by_initials(self, word: str) -> set[str]:
         """The subjects whose name of two or more words has ``word``, in capitals, for its initials ("FA" and

@@ -129,6 +129,26 @@ def test_advice_is_asked_in_lower_case_and_between_careers_named_by_their_field_
     assert Subjects.from_json(store.to_json()).headed == store.headed
 
 
+def test_abbreviations_and_list_marks_are_not_the_asker_and_end_no_typed_sentence():
+    """Found in review: "i.e." and "(i)" are no "I"; "Ph.D.", "a.m." and "Inc." end no sentence a person typed."""
+    assert not asks_for_advice("Big firms, i.e. the Big Four, hire many graduates. Which path fits?", subjects=FINANCE)
+    assert not asks_for_advice("Options: (i) audit, (ii) tax. Which one?", subjects=FINANCE)
+    assert traits_of("I have a Ph.D. in economics. Which fits me better?") == ["I have a Ph.D. in economics"]
+    assert traits_of("I work 9 a.m. to 5 p.m. at a bank. Which one?") == ["I work 9 a.m. to 5 p.m. at a bank"]
+    assert traits_of("I'm at Acme Inc. and I like audits. Which one?") == ["I'm at Acme Inc", "I like audits"]
+
+
+def test_a_career_is_named_by_its_last_word_or_a_field_not_by_a_word_it_starts_with():
+    """Found in review: "account", "accountable", "the design" and "6 PM" name no career."""
+    design = Subjects({"ux designer": [], "product manager": []})
+    assert design.named_in("Do they work past 6 PM?") == []
+    assert design.named_in("Is the design team involved in that?") == []
+    assert FINANCE.named_in("How do I open a bank account?") == FINANCE.named_in("Who is accountable?") == []
+    assert [n for _, _, n in FINANCE.named_in("What about analysts and accountants?")] == [
+        {"financial analyst"}, {"certified public accountant", "chartered accountant"}]
+    assert [n for _, _, n in FINANCE.named_in("Is an FA paid more?")] == [{"financial analyst"}]
+
+
 def test_a_trait_is_a_dislike_when_the_person_denies_it_not_when_what_they_want_holds_a_negation():
     from advisor.advice import against
     for dislike in ("I can't do nights or weekends", "I'm not sporty at all", "I hate guessing",

@@ -204,6 +204,35 @@ def test_a_follow_up_goes_on_with_the_conversations_career_country_and_questions
     assert heuristic_rewrite("What about in the UK?", qualify, therapy) == "The UK for now. How do I qualify there?"
 
 
+def test_a_follow_up_that_asks_its_own_question_keeps_it_and_the_latest_country_holds():
+    """Found in review: a follow-up naming another career but asking something of its own is not replaced by
+    the last question; a last question naming two careers has no one place for a third; the country carried
+    over is the conversation's latest."""
+    therapy = Subjects({"occupational therapist": ["ot"], "physiotherapist": ["physio"], "speech therapist": ["slt"]})
+    pay = normalize_history([("What do physios earn in the NHS?", "Band 5.")])
+    assert heuristic_rewrite("Is it hard to become an OT?", pay, therapy) == (
+        "Is it hard to become an OT? (context: What do physios earn in the NHS?)")
+    assert heuristic_rewrite("Do OTs earn more than that?", pay, therapy).startswith("Do OTs earn more than that?")
+    both = normalize_history([("Do physios earn more than OTs?", "A little.")])
+    assert heuristic_rewrite("What about SLTs?", both, therapy) == (
+        "What about SLTs? (context: Do physios earn more than OTs?)")
+    moved = normalize_history([("What do OTs earn in the US?", "$96,370."), ("What about in the UK?", "Band 5.")])
+    assert heuristic_rewrite("And the hours?", moved, therapy) == "the hours for occupational therapists in UK?"
+    two = normalize_history([("How do I qualify as an OT in the US?", "A master's degree.")])
+    assert "Canada" in heuristic_rewrite("What about in the UK and Canada?", two, therapy)
+
+
+def test_an_off_topic_question_in_a_conversation_is_still_refused(corpus_home):
+    """A longer question that names no career goes on with the conversation only when it points back or every
+    word of its own is the store's: a recipe after an answered turn is refused as it would be alone."""
+    history = [("What does an ML engineer do?", "ML engineers build and train models [1].")]
+    advisor = Advisor(engine="extractive")
+    for question in ("Can you recommend a good recipe for banana bread?",
+                     "What is the best way to learn the guitar as an adult beginner?"):
+        assert advisor.ask(question, history=history).refused, question
+    assert not advisor.ask("And how much do they earn?", history=history).refused
+
+
 def test_she_in_a_follow_up_is_the_person_the_last_question_named():
     turns = normalize_history([("Tell me about Inês Gonçalves.", "Inês is an occupational therapist in Hull.")])
     subjects = Subjects({"occupational therapist": ["ot"]})
