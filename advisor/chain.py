@@ -161,8 +161,8 @@ def heuristic_rewrite(question: str, turns: list[tuple[str, str]], subjects: Sub
     """Make a follow-up standalone without a model:
 
     - the last question with a new phrase ("And in London?") or about the person it named ("Where is she from?");
-    - the last question about another career the follow-up names ("What about OTs?" after "What hours do physios
-      work in the NHS?": "What hours do OTs work in the NHS?");
+    - the last question about another career, when the follow-up names it and asks nothing else ("What about
+      OTs?" after "What hours do physios work in the NHS?": "What hours do OTs work in the NHS?");
     - the follow-up about the careers the conversation was about, in the country it was about ("and the pay?"
       after "What's the job outlook for OTs in the US?": "the pay for occupational therapists in US?");
     - else the follow-up with the questions since the conversation last named a career as its context.

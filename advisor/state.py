@@ -1,8 +1,8 @@
 """What the pipeline's steps pass along for one question (advisor/chain.py wires them).
 
-The state is a dict made by the condense step: ``question`` (as typed), ``asked_now`` (without instructions),
-``query`` (rewritten when it was a follow-up), ``about`` (what the person said of themselves), ``turns``, ``docs`` (the retrieved
-passages), ``profile``, ``refusal``, ``notices``, ``timings``, and later ``ranked`` and ``verification``.
+The state is a dict made by the condense step: ``question`` (as typed), ``asked_now`` (without
+instructions), ``query`` (rewritten when it was a follow-up), ``about`` (what the person said of themselves),
+``turns``, ``docs`` (the retrieved passages), ``profile``, ``refusal``, ``notices``, ``timings``, and later ``ranked`` and ``verification``.
 The streaming steps exchange it as the first of a list of (kind, value) events.
 """
 

@@ -136,8 +136,9 @@ class Subjects:
                 if n > 1:
                     named = self.named_by(text[start:end], initials=False)
                 else:
-                    after_a_number = bool(re.search(r"\d\s*$", text[:start]))
-                    named = self.by_head(text[start:end]) or (set() if after_a_number else self.by_initials(text[start:end]))
+                    after_a_number = bool(re.search(r"\d\s*$", text[:start]))  # "6 PM"
+                    named = self.by_head(text[start:end]) or (
+                        set() if after_a_number else self.by_initials(text[start:end]))
                 if named:
                     found.append((start, end, named))
                     i += n - 1

@@ -196,7 +196,8 @@ def test_a_follow_up_goes_on_with_the_conversations_career_country_and_questions
     assert heuristic_rewrite("and the pay?", outlook, therapy) == "the pay for occupational therapists in US?"
     assert heuristic_rewrite("why?", outlook, therapy) == "why? (context: What's the job outlook for OTs in the US?)"
     # a question of any length that names no career goes on with the conversation's
-    raise_ = normalize_history([("What does a new physio earn in the NHS?", "£29,970."), ("Has that gone up?", "Yes.")])
+    raise_ = normalize_history([("What does a new physio earn in the NHS?", "£29,970."),
+                                ("Has that gone up?", "Yes.")])
     assert needs_rewrite("By how much? What's the figure now for someone on band 5 in England?", raise_, therapy)
     assert not needs_rewrite("How much does an occupational therapist earn in England?", raise_, therapy)
     # a country named in the follow-up replaces the conversation's, wherever the last question named it
