@@ -30,8 +30,8 @@ from advisor.text import content_words, split_sentences
 
 # English grammar, not any field's vocabulary: who is speaking, what asks for a choice, what turns a trait
 # into a dislike, and where a clause about the asker starts inside a question.
-# "i" as typed in haste too; not "i.e." or a list's "(i)"
-_FIRST_PERSON = re.compile(r"(?<![(.])\b(?:i(?![.)])|i['’](?:m|d|ve|ll)|me|my|myself|mine)\b", re.I)
+# "i" as typed in haste too, though not "i.e." or a list's "(i)"
+_FIRST_PERSON = re.compile(r"\b(?:I|(?<![(.])i(?![.)])|[Ii]['’](?:m|d|ve|ll)|(?i:me|my|myself|mine))\b")
 _ASKS_CHOICE = re.compile(
     r"\bwhich (?:one|of)\b|\bwhich (?:\w+ ){0,2}?(?:roles?|careers?|paths?|jobs?|trades?|professions?|options?|fields?|"
     r"directions?|routes?)\b|\b(?:whether|suits?|fits?|better fit|choose|pick|go for|lean|right for me|"

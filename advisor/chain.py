@@ -185,9 +185,13 @@ def heuristic_rewrite(question: str, turns: list[tuple[str, str]], subjects: Sub
     # "What about OTs?": nothing asked but another career, which takes the last one's place
     bare = not content_words("".join(c for k, c in enumerate(question)
                                      if not any(a <= k < b for a, b, _ in naming)))
+    places = country_mentions(" ".join(asked))
     if named and topic_subjects and not named & topic_subjects and bare and len(naming) == 1:
         switched = _about_another(question[naming[0][0]:naming[0][1]], asked, subjects)
         if switched:
+            there = country_mentions(switched)
+            if places and there and there[0][1] != places[-1][1]:  # "And in the UK?" moved the conversation
+                switched = switched.replace(there[0][0], places[-1][0], 1)
             return switched
     # "why?" asks about the last question; a longer one that names no career and points nowhere is asked as
     # it is, with the conversation beside it ("Where did Élodie train? (context: …)")
@@ -200,7 +204,6 @@ def heuristic_rewrite(question: str, turns: list[tuple[str, str]], subjects: Sub
     if rewritten == question:
         rewritten = f"{question.rstrip(' ?')} for {subject}?"
     rewritten = re.sub(r"^(and|but|so|also|then)\s+", "", rewritten, flags=re.I).strip()
-    places = country_mentions(" ".join(asked))
     if places and not country_mentions(rewritten):  # the conversation's latest country holds until another is named
         rewritten = f"{rewritten.rstrip(' ?')} in {places[-1][0]}?"
     return rewritten
@@ -373,13 +376,12 @@ class Pipeline:
         # One that does not go on with it ("…a recipe for banana bread?") is judged by its own words, as alone.
         goes_on = state.get("rewritten") is not None and self._continues(state["asked_now"], idf)
         continuing = goes_on and answered_last(state["turns"])
-        alone = state.get("rewritten") is not None and not goes_on
+        # only the conversation beside it: the retrieved passages (uploads too) are measured against it alone
+        alone = CONTEXT_MARK in (state.get("rewritten") or "") and not goes_on
         judged = with_about({**state, "query": state["asked_now"]} if alone else state)
         # A subject's short form counts as its name ("PT" where the passages write "PTs" or "physical therapist").
         spelled = profile.subjects.spell_out(judged, initials=True)
-        if alone and self.store_similarity is not None:
-            dense = self.store_similarity([spelled])
-        elif alone and docs:
+        if alone and docs:
             vectors = self.grounder.embed([spelled] + [d.page_content for d in docs])
             dense = list(vectors[1:] @ vectors[0])
         features = gate.features(spelled, dense, idf)

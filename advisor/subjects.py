@@ -49,6 +49,8 @@ MIN_CLIPPING = 4  # letters of a clipped form ("physio") and of what it leaves o
 # the field's (-ancy, -ing, -ation) at most FIELD_ENDING.
 MIN_STEM, WORKER_ENDING, FIELD_ENDING = 4, 3, 5
 MAX_SUBJECTS = 12
+# The endings English gives a field of work ("nursing", "accountancy", "physiotherapy", "administration").
+_FIELD_ENDING = re.compile(r"(?:ing|ancy|ency|y|ics|ation)$", re.I)
 # A word in capitals that may be a name's initials ("FA", "FAs").
 _INITIALS = re.compile(r"(?<![\w-])\p{Lu}{2,5}s?(?![\w-])")
 
@@ -120,9 +122,10 @@ class Subjects:
 
     def named_in(self, text: str) -> list[tuple[int, int, set[str]]]:
         """(start, end, subjects) of where a text the person wrote names the store's careers: their names and
-        variants; else a field of two or three words ("physical therapy", "financial analysis"), a name's last
-        word alone ("accountants" where the store's names are "chartered accountant" and "certified public
-        accountant") or a name's initials ("FAs"; not "PM" after a time)."""
+        variants; else a field of two or three words ("physical therapy", "financial analysis") or of one with a
+        field's ending ("nursing", "accountancy"; not "account" or "design"), a name's last word alone
+        ("accountants" where the store's names are "chartered accountant" and "certified public accountant") or a
+        name's initials ("FAs"; not "PM" after a time)."""
         found = [(start, end, {subject}) for start, end, subject in self.mentions(text)]
         if found or not self:
             return found
@@ -137,8 +140,9 @@ class Subjects:
                     named = self.named_by(text[start:end], initials=False)
                 else:
                     after_a_number = bool(re.search(r"\d\s*$", text[:start]))  # "6 PM"
-                    named = self.by_head(text[start:end]) or (
-                        set() if after_a_number else self.by_initials(text[start:end]))
+                    word = text[start:end]
+                    named = self.by_head(word) or (set() if after_a_number else self.by_initials(word)) or (
+                        self.named_by(word, initials=False) if _FIELD_ENDING.search(word) else set())
                 if named:
                     found.append((start, end, named))
                     i += n - 1

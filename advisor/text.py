@@ -18,10 +18,10 @@ _CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 # A sentence ends at . ! ? before a capital of any script, a digit, a currency sign or a list mark
 # ("Élodie …", "Øresund …" start sentences; "e.g. the …" does not).
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[“‘]?[\p{Lu}\p{Lt}0-9£$€¥₹*-])")
-# What a person types may start a sentence in lower case ("…every spring. accountant or fa?"): after "?", "!" or
-# a full stop closing a lower-case word ("Ph.D.", "a.m." and "Inc." end no sentence before a lower-case word)
-_TYPED_SENTENCE_END = re.compile(r"(?:(?<=[!?])|(?<=(?<![\p{L}.])\p{Ll}{2,}\.))[\"')\]]*\s+(?=[\"'(\[“‘]?\p{Ll})|"
-                                 + _SENTENCE_END.pattern)
+# What a person types may start a sentence in lower case ("…every spring. accountant or fa?"), except after
+# a dotted abbreviation ("Ph.D.", "a.m.", "B.Sc.") or a single letter ("C.").
+_TYPED_SENTENCE_END = re.compile(r"(?<=[.!?])(?<!(?:^|[\s(])(?:\p{L}{1,3}\.){2,})(?<!(?:^|[\s(])\p{L}\.)"
+                                 r"[\"')\]]*\s+(?=[\"'(\[“‘]?[\p{L}0-9£$€¥₹*-])")
 _LIST_MARK = re.compile(r"^(?:[-*•]\s*|\d+[.)]\s+|#+\s+)")
 _EMPHASIS = re.compile(r"\*+|(?<!\w)__|__(?!\w)")  # Markdown emphasis marks
 

@@ -135,7 +135,10 @@ def test_abbreviations_and_list_marks_are_not_the_asker_and_end_no_typed_sentenc
     assert not asks_for_advice("Options: (i) audit, (ii) tax. Which one?", subjects=FINANCE)
     assert traits_of("I have a Ph.D. in economics. Which fits me better?") == ["I have a Ph.D. in economics"]
     assert traits_of("I work 9 a.m. to 5 p.m. at a bank. Which one?") == ["I work 9 a.m. to 5 p.m. at a bank"]
-    assert traits_of("I'm at Acme Inc. and I like audits. Which one?") == ["I'm at Acme Inc", "I like audits"]
+    # a full stop after a word, a figure or a bracket ends a typed sentence before a lower-case start
+    for said in ("I hate selling and work 9 to 5.", "I have a PhD.", "I love numbers (a lot).", "I love maths..."):
+        assert asks_for_advice(f"{said} accountant or fa?", subjects=FINANCE), said
+    assert traits_of("Accountant or FA? (I love numbers and hate selling.)")  # "(I" is the asker
 
 
 def test_a_career_is_named_by_its_last_word_or_a_field_not_by_a_word_it_starts_with():
@@ -147,6 +150,8 @@ def test_a_career_is_named_by_its_last_word_or_a_field_not_by_a_word_it_starts_w
     assert [n for _, _, n in FINANCE.named_in("What about analysts and accountants?")] == [
         {"financial analyst"}, {"certified public accountant", "chartered accountant"}]
     assert [n for _, _, n in FINANCE.named_in("Is an FA paid more?")] == [{"financial analyst"}]
+    assert [n for _, _, n in FINANCE.named_in("Is accountancy stressful?")] == [
+        {"certified public accountant", "chartered accountant"}]  # one word with a field's ending
 
 
 def test_a_trait_is_a_dislike_when_the_person_denies_it_not_when_what_they_want_holds_a_negation():

@@ -221,6 +221,8 @@ def test_a_follow_up_that_asks_its_own_question_keeps_it_and_the_latest_country_
     assert heuristic_rewrite("And the hours?", moved, therapy) == "the hours for occupational therapists in UK?"
     two = normalize_history([("How do I qualify as an OT in the US?", "A master's degree.")])
     assert "Canada" in heuristic_rewrite("What about in the UK and Canada?", two, therapy)
+    moved_on = normalize_history([("How much do physios earn in the US?", "$99,710."), ("And in the UK?", "Band 5.")])
+    assert heuristic_rewrite("What about OTs?", moved_on, therapy) == "How much do OTs earn in the UK?"
 
 
 def test_an_off_topic_question_in_a_conversation_is_still_refused(corpus_home):
