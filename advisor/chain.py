@@ -183,8 +183,10 @@ def heuristic_rewrite(question: str, turns: list[tuple[str, str]], subjects: Sub
     naming = subjects.named_in(question)
     named = set().union(*(n for _, _, n in naming))
     # "What about OTs?": nothing asked but another career, which takes the last one's place
-    bare = not content_words("".join(c for k, c in enumerate(question)
-                                     if not any(a <= k < b for a, b, _ in naming)))
+    rest = question
+    for start, stop, _ in reversed(naming):
+        rest = f"{rest[:start]} {rest[stop:]}"
+    bare = not content_words(rest)
     places = country_mentions(" ".join(asked))
     if named and topic_subjects and not named & topic_subjects and bare and len(naming) == 1:
         switched = _about_another(question[naming[0][0]:naming[0][1]], asked, subjects)

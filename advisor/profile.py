@@ -71,8 +71,7 @@ class StoreProfile:
         careers the articles are about (advisor.subjects.Subjects.careers), not every kind of worker they mention
         ("graduates", "banks"); when fewer than two are known to be named in a heading (or the store was saved
         before subjects knew their headings), the ones its titles name."""
-        headed = len(self.subjects.headed) >= 2
-        titled = set(self.subjects.careers) if headed else self.subjects.find("\n".join(self.titles))
+        titled = set(self.subjects.headed_careers) or self.subjects.find("\n".join(self.titles))
         names = [self.subjects.label(s) for s in self.subjects.variants if s in titled or not titled]
         named = [n for n in names if content_words(n) <= content_words(self.corpus.scope)]
         if self.corpus.scope and len(named) * 2 >= len(names):

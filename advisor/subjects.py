@@ -209,10 +209,15 @@ class Subjects:
         return bool(self.variants)
 
     @property
+    def headed_careers(self) -> list[str]:
+        """The subjects a title or heading names, when two or more are ("bank" and "graduate", named only in
+        running text, are not); else none: the headings do not say what the store is about."""
+        return sorted(self.headed) if len(self.headed) >= 2 else []
+
+    @property
     def careers(self) -> list[str]:
-        """The careers the store is about: the subjects a title or heading names, when two or more are ("bank"
-        and "graduate", named only in running text, are not), else all of them."""
-        return sorted(self.headed) if len(self.headed) >= 2 else sorted(self.variants)
+        """The careers the store is about: those its headings name, else all its subjects."""
+        return self.headed_careers or sorted(self.variants)
 
     # ---------------------------------------------------------------- ties
     _CLAUSE_BREAK = re.compile(r"[,.!?](?=\s)|;|\band\b|\bwhile\b|\bwhereas\b|\bbut\b|\bcompared with\b|\bversus\b|\bvs\b")

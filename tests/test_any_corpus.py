@@ -46,7 +46,7 @@ def test_the_refusal_scope_follows_a_store_that_grew_past_its_profile():
     from advisor.profile import CorpusProfile, StoreProfile
 
     class Named:
-        headed: list = []  # saved before subjects knew their headings
+        headed_careers: list = []  # saved before subjects knew their headings
 
         def __init__(self, names):
             self.variants = names
