@@ -100,14 +100,23 @@ _AGENT = re.compile(r"(?:er|or)s?$")
 SPELLING_VARIANT = 0.8
 
 
+def _adds_person_ending(word: str, other: str) -> bool:
+    """Does ``word`` name a person where ``other`` names the activity ("planner" and "plann", stemmed from
+    "planning")? A financial planner is not mentioned by "financial planning"."""
+    return (len(word) >= len(other) + 2 and bool(_PERSON.search(word) or _AGENT.search(word))
+            and not (_PERSON.search(other) or _AGENT.search(other)))
+
+
 def _mentioned_word(word: str, words: set[str]) -> bool:
     """Is the (folded, stemmed) word among ``words``: as it is, as a short form of one ("vet",
     "tech"), as a longer form of one ("programme"), or as a spelling variant of one?"""
     if word in words:
         return True
-    if len(word) >= 3 and any(w.startswith(word) or (len(w) >= 5 and word.startswith(w)) for w in words):
+    if len(word) >= 3 and any(w.startswith(word) or (len(w) >= 5 and word.startswith(w)
+                                                     and not _adds_person_ending(word, w)) for w in words):
         return True
-    return bool(difflib.get_close_matches(word, words, n=1, cutoff=SPELLING_VARIANT))
+    return any(not _adds_person_ending(word, w)
+               for w in difflib.get_close_matches(word, words, n=3, cutoff=SPELLING_VARIANT))
 
 
 def _mentioned(phrase: str, words: set[str]) -> bool:

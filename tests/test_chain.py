@@ -714,3 +714,15 @@ def test_a_short_form_the_articles_use_only_in_the_plural_is_answered(advisor_ho
     assert "pt" in advisor.profile().subjects.variants["physiotherapist"]
     answer = advisor.ask("What does a PT do?")
     assert not answer.refused and answer.citations, answer.text
+
+
+def test_a_worker_named_after_an_activity_the_passages_name_is_not_mentioned_by_it():
+    """"financial planning" in the passages does not mention a financial planner (corpora/dev-finance has no
+    planner); a spelling variant ("programme" for "program") still counts as the word."""
+    from advisor.gate import unmentioned_names
+
+    docs = [Document(page_content="Analysts work in financial planning and analysis. The program takes two years.")]
+    subjects = Subjects({"financial analyst": {"financial analysts"}})
+    assert unmentioned_names("How much does a certified financial planner make?", docs, subjects) \
+        == ["certified financial planner"]
+    assert unmentioned_names("How long is the programme for a financial analyst?", docs, subjects) == []
