@@ -162,22 +162,36 @@ def heuristic_rewrite(question: str, turns: list[tuple[str, str]], subjects: Sub
 
     - the last question with a new phrase ("And in London?") or about the person it named ("Where is she from?");
     - the last question about another career, when the follow-up names it and asks nothing else ("What about
-      OTs?" after "What hours do physios work in the NHS?": "What hours do OTs work in the NHS?");
+      OTs?" after "What hours do physios work in the NHS?": "What hours do OTs work in the NHS?"), or names it
+      as "the other one" where one other career was named or the store is about two;
     - the follow-up about the careers the conversation was about, in the country it was about ("and the pay?"
       after "What's the job outlook for OTs in the US?": "the pay for occupational therapists in US?");
     - else the follow-up with the questions since the conversation last named a career as its context.
     """
-    repeated = elliptical_rewrite(question, turns) or person_rewrite(question, turns, subjects)
-    if repeated:
-        return repeated
     asked: list[str] = []  # the person's questions back to the last one that names a career
     topic_subjects: set[str] = set()
+    topic_naming: list[tuple[int, int, set[str]]] = []
     for role, text in reversed(turns):
         if role == "user":
             asked.insert(0, text.strip())
-            topic_subjects = set().union(*(named for _, _, named in subjects.named_in(text)))
+            topic_naming = subjects.named_in(asked[0])
+            topic_subjects = set().union(*(named for _, _, named in topic_naming))
             if topic_subjects:
                 break
+    # the careers as the person named them: "accountants" stays "accountants", not every kind of accountant
+    topic = " and ".join(dict.fromkeys(subjects.label(next(iter(n))) if len(n) == 1 else asked[0][a:b]
+                                       for a, b, n in topic_naming))
+    other = _the_other(question, topic_subjects, turns, subjects)
+    if other:  # "And for the other one?" after "Which US states pay physical therapists the most?" names it
+        question = _THE_OTHER.sub(subjects.label(other), question, count=1)
+    again = None if other else elliptical_rewrite(question, turns)
+    # "What about in the UK?" after "I'm thinking about becoming an OT." and "The US for now. How do I qualify
+    # there?": the career carries over with the place
+    if again and topic and not subjects.named_in(again):
+        again = f"{again.rstrip(' ?')} for {topic}?"
+    repeated = again or person_rewrite(question, turns, subjects)
+    if repeated:
+        return repeated
     if not asked:
         return question
     naming = subjects.named_in(question)
@@ -200,15 +214,31 @@ def heuristic_rewrite(question: str, turns: list[tuple[str, str]], subjects: Sub
     pointing = bool(_FOLLOW_UP.search(question)) or len(question.split()) <= 5
     if named or not topic_subjects or not content_words(question) or not pointing:
         return f"{question.rstrip()}{CONTEXT_MARK}{' '.join(asked)})"
-    subject = " and ".join(subjects.label(s) for s in sorted(topic_subjects))
-    rewritten = re.sub(r"\b(they|them)\b", subject, question, count=1, flags=re.I)
-    rewritten = re.sub(r"\btheir\b", f"{subject}'", rewritten, count=1, flags=re.I)
+    rewritten = re.sub(r"\b(they|them)\b", topic, question, count=1, flags=re.I)
+    rewritten = re.sub(r"\btheir\b", f"{topic}'", rewritten, count=1, flags=re.I)
     if rewritten == question:
-        rewritten = f"{question.rstrip(' ?')} for {subject}?"
+        rewritten = f"{question.rstrip(' ?')} for {topic}?"
     rewritten = re.sub(r"^(and|but|so|also|then)\s+", "", rewritten, flags=re.I).strip()
     if places and not country_mentions(rewritten):  # the conversation's latest country holds until another is named
         rewritten = f"{rewritten.rstrip(' ?')} in {places[-1][0]}?"
     return rewritten
+
+
+_THE_OTHER = re.compile(r"\bthe other(?: one| career| job| role| profession)?\b", re.I)
+
+
+def _the_other(question: str, topic_subjects: set[str], turns: list[tuple[str, str]],
+               subjects: Subjects) -> str | None:
+    """The career "the other one" stands for: the one career besides the last one discussed that the conversation
+    named, else that the store is about; None when there is no single one."""
+    if not topic_subjects or not _THE_OTHER.search(question):
+        return None
+    said = set().union(*(n for role, text in turns if role == "user" for _, _, n in subjects.named_in(text)))
+    for pool in (said, set(subjects.careers)):
+        others = pool - topic_subjects
+        if len(others) == 1:
+            return next(iter(others))
+    return None
 
 
 def _about_another(career: str, asked: list[str], subjects: Subjects) -> str | None:

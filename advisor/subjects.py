@@ -126,7 +126,9 @@ class Subjects:
         field's ending ("nursing", "accountancy"; not "account" or "design"), a name's last word alone
         ("accountants" where the store's names are "chartered accountant" and "certified public accountant") or a
         name's initials ("FAs"; not "PM" after a time)."""
-        found = [(start, end, {subject}) for start, end, subject in self.mentions(text)]
+        # a career the store is about: "bank" or "analyst job", met in running text, are not named by "job"
+        careers = set(self.careers)
+        found = [(start, end, {subject}) for start, end, subject in self.mentions(text) if subject in careers]
         if found or not self:
             return found
         words = list(_WORD.finditer(text))
@@ -143,6 +145,7 @@ class Subjects:
                     word = text[start:end]
                     named = self.by_head(word) or (set() if after_a_number else self.by_initials(word)) or (
                         self.named_by(word, initials=False) if _FIELD_ENDING.search(word) else set())
+                named &= careers
                 if named:
                     found.append((start, end, named))
                     i += n - 1

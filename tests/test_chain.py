@@ -225,6 +225,34 @@ def test_a_follow_up_that_asks_its_own_question_keeps_it_and_the_latest_country_
     assert heuristic_rewrite("What about OTs?", moved_on, therapy) == "How much do OTs earn in the UK?"
 
 
+def test_the_other_one_a_group_word_and_a_place_follow_up_keep_the_conversations_careers():
+    """dev-therapy and dev-finance follow-ups: "the other one" is the one other career named or the store's other
+    one; "accountants" stays the person's word, not every kind of accountant; a new place keeps the career."""
+    therapy = Subjects({"occupational therapist": ["ot"], "physiotherapist": ["physical therapist", "physio"]})
+    states = normalize_history([("Which US states pay physical therapists the most?", "California.")])
+    assert heuristic_rewrite("And for the other one?", states, therapy) == (
+        "Which US states pay occupational therapists the most?")
+    finance = Subjects({"certified public accountant": ["cpa"], "chartered accountant": [],
+                        "financial analyst": []}, headed=["certified public accountant", "chartered accountant",
+                                                          "financial analyst"])
+    most = normalize_history([("Which US state has the most accountants?", "California.")])
+    assert heuristic_rewrite("And for the other one?", most, finance) == (
+        "Which US state has the most financial analysts?")
+    assert heuristic_rewrite("and the pay?", most, finance) == "the pay for accountants in US?"
+    three = Subjects({**therapy.variants, "speech therapist": ["slt"]})
+    assert "occupational" not in heuristic_rewrite("And for the other one?", states, three)  # no single other
+    qualify = normalize_history([("I'm thinking about becoming an OT.", "Good choice."),
+                                 ("The US for now. How do I qualify there?", "A master's degree.")])
+    assert heuristic_rewrite("What about in the UK?", qualify, therapy) == (
+        "The UK for now. How do I qualify there for occupational therapists?")
+
+
+def test_a_subject_met_only_in_running_text_is_no_career_a_question_names():
+    finance = Subjects({"analyst job": [], "financial analyst": [], "chartered accountant": []},
+                       headed=["financial analyst", "chartered accountant"])
+    assert finance.named_in("What's the job outlook for analysts?") == [(27, 35, {"financial analyst"})]
+
+
 def test_an_off_topic_question_in_a_conversation_is_still_refused(corpus_home):
     """A longer question that names no career goes on with the conversation only when it points back or every
     word of its own is the store's: a recipe after an answered turn is refused as it would be alone."""
