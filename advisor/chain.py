@@ -104,7 +104,7 @@ def needs_rewrite(question: str, turns: list[tuple[str, str]], subjects: Subject
     ("By how much? What's the figure now?"), and so does one that points back ("What about OTs?", "their pay")."""
     if not any(r == "user" for r, _ in turns):
         return False
-    return bool(_FOLLOW_UP.search(question)) or not subjects.named_in(question)
+    return bool(_FOLLOW_UP.search(question)) or not (subjects.named_in(question) or subjects.find(question))
 
 
 # "And in the UK?", "What about for a part-timer?": the last question again, with a new place or condition.
@@ -179,8 +179,10 @@ def heuristic_rewrite(question: str, turns: list[tuple[str, str]], subjects: Sub
             if topic_subjects:
                 break
     # the careers as the person named them: "accountants" stays "accountants", not every kind of accountant
-    topic = " and ".join(dict.fromkeys(subjects.label(next(iter(n))) if len(n) == 1 else asked[0][a:b]
-                                       for a, b, n in topic_naming))
+    topic = " and ".join(dict.fromkeys(
+        subjects.label(next(iter(n))) if len(n) == 1
+        else subjects.as_plural(asked[0][a:b]) or " and ".join(subjects.label(s) for s in sorted(n))
+        for a, b, n in topic_naming))
     other = _the_other(question, topic_subjects, turns, subjects)
     if other:  # "And for the other one?" after "Which US states pay physical therapists the most?" names it
         question = _THE_OTHER.sub(subjects.label(other), question, count=1)
@@ -194,7 +196,8 @@ def heuristic_rewrite(question: str, turns: list[tuple[str, str]], subjects: Sub
         return repeated
     if not asked:
         return question
-    naming = subjects.named_in(question)
+    # the careers it names, else any other subject ("What about physicians?" on a store about nurses)
+    naming = subjects.named_in(question) or [(a, b, {s}) for a, b, s in subjects.mentions(question)]
     named = set().union(*(n for _, _, n in naming))
     # "What about OTs?": nothing asked but another career, which takes the last one's place
     rest = question
@@ -224,7 +227,9 @@ def heuristic_rewrite(question: str, turns: list[tuple[str, str]], subjects: Sub
     return rewritten
 
 
-_THE_OTHER = re.compile(r"\bthe other(?: one| career| job| role| profession)?\b", re.I)
+# "the other one", "the other career"; a bare "the other" only at the end of a phrase ("And for the other?"), not
+# "the other hand" or "the other states"
+_THE_OTHER = re.compile(r"\bthe other (?:one|career|job|role|profession)\b(?!['’-])|\bthe other(?=\s*(?:[?.!,]|$))", re.I)
 
 
 def _the_other(question: str, topic_subjects: set[str], turns: list[tuple[str, str]],

@@ -159,6 +159,13 @@ class Subjects:
         return {subject for subject, names in self.variants.items() for name in {subject, *names}
                 if fold(re.split(r"[\s-]+", name)[-1]) in said}
 
+    def as_plural(self, word: str) -> str | None:
+        """A name's last word as the person wrote it, in the plural ("accountant" -> "accountants": every kind
+        of accountant the store names), or None when ``word`` is no name's last word."""
+        if not self.by_head(word):
+            return None
+        return word if _singulars(word.lower()) else _plural(word)
+
     def by_initials(self, word: str) -> set[str]:
         """The subjects whose name of two or more words has ``word``, in capitals, for its initials ("FA" and
         "FAs" for "financial analyst")."""

@@ -247,6 +247,25 @@ def test_the_other_one_a_group_word_and_a_place_follow_up_keep_the_conversations
         "The UK for now. How do I qualify there for occupational therapists?")
 
 
+def test_the_other_hand_and_a_subject_the_store_does_not_head_are_not_follow_up_references():
+    """Found in review: "the other" names the other career only as "the other one" (or at a phrase's end); a
+    question about a subject no heading names ("physician" in the nursing articles) is asked as it is."""
+    therapy = Subjects({"occupational therapist": ["ot"], "physiotherapist": ["physical therapist", "physio"]})
+    states = normalize_history([("Which US states pay physical therapists the most?", "California.")])
+    assert heuristic_rewrite("On the other hand, what do they earn?", states, therapy) == (
+        "On the other hand, what do physiotherapists earn in US?")
+    assert "occupational" not in heuristic_rewrite("And in the other states?", states, therapy)
+    nursing = Subjects({"nurse practitioner": ["np"], "registered nurse": ["rn"], "physician": []},
+                       headed=["nurse practitioner", "registered nurse"])
+    pay = normalize_history([("What do NPs earn in the US?", "$126,260.")])
+    assert not needs_rewrite("What does a physician do?", pay, nursing)
+    assert heuristic_rewrite("What about physicians?", pay, nursing) == "What do physicians earn in the US?"
+    finance = Subjects({"certified public accountant": ["cpa"], "chartered accountant": []},
+                       headed=["certified public accountant", "chartered accountant"])
+    paid = normalize_history([("Is an accountant well paid in the US?", "Yes.")])
+    assert heuristic_rewrite("What do they earn?", paid, finance) == "What do accountants earn in US?"
+
+
 def test_a_subject_met_only_in_running_text_is_no_career_a_question_names():
     finance = Subjects({"analyst job": [], "financial analyst": [], "chartered accountant": []},
                        headed=["financial analyst", "chartered accountant"])
