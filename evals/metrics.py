@@ -61,18 +61,22 @@ def citation_validity(answer: Answer) -> float:
 # ---------------------------------------------------------------- relevance and facts
 
 
+# "14 percent", "14 per cent" and "14%" are one figure: a fact written one way is stated by an answer written another.
+_PERCENT = re.compile(r"(?<=\d)\s*(?:per\s*cent|percent)\b", re.I)
+
+
 def fact_recall(grounder, answer_text: str, facts: Sequence[str]) -> float:
     """Share of reference facts the answer states: verbatim, by all content words, or by close meaning."""
     if not facts:
         return 1.0
     sentences = [strip_citations(s) for s in split_sentences(answer_text)] or [""]
-    lowered = answer_text.lower()
+    lowered = _PERCENT.sub("%", answer_text.lower())
     answer_words = content_words(answer_text)
     vectors = grounder.embed(sentences)
     found = 0
     for fact in facts:
         words = content_words(fact)
-        if fact.lower() in lowered or (words and words <= answer_words):
+        if _PERCENT.sub("%", fact.lower()) in lowered or (words and words <= answer_words):
             found += 1
         elif float((grounder.embed([fact])[0] @ vectors.T).max()) >= FACT_SIMILARITY:
             found += 1

@@ -359,3 +359,18 @@ def test_the_share_of_an_answer_a_model_wrote_counts_its_kept_sentences_over_tho
     # 3 of 4 kept beside 2 quoted sources; 0 of 2 kept, answered from the sources; a refusal shows nothing
     assert summarize([row(4, 1, 5), row(2, 2, 3), row(1, 0, 1, refused=True)])["model_written_share"] == 3 / 8
     assert summarize([row(2, 2, 3)])["model_written_share"] == 0.0  # a model whose every sentence was removed
+
+
+def test_fact_recall_reads_a_percentage_however_it_is_written():
+    """"11%" is stated by "11 percent" and "11 per cent" (dev-therapy's job-growth answers write it out)."""
+    import numpy as np
+
+    from evals.metrics import fact_recall
+
+    class Unrelated:  # every sentence unlike every fact: only the text itself can count
+        def embed(self, texts):
+            return np.zeros((len(texts), 4))
+
+    answer = "The BLS projects growth of 11 percent for OTs [1]. Physios grow 14 per cent [1]."
+    assert fact_recall(Unrelated(), answer, ["11%", "14%"]) == 1.0
+    assert fact_recall(Unrelated(), answer, ["12%"]) == 0.0
