@@ -773,3 +773,20 @@ def test_a_worker_named_after_an_activity_the_passages_name_is_not_mentioned_by_
     assert unmentioned_names("How much does a certified financial planner make?", docs, subjects) \
         == ["certified financial planner"]
     assert unmentioned_names("How long is the programme for a financial analyst?", docs, subjects) == []
+
+
+def test_an_abbreviation_the_passages_never_write_or_spell_out_is_not_mentioned():
+    """Probes written for dev-therapy and dev-finance: "HMRC", "NZ" and "JPMorgan" named nowhere are refused;
+    an abbreviation the passages write out, or write with a plural, is mentioned; "Agricole" is no spelling of
+    "article"."""
+    from advisor.gate import unmentioned_names
+
+    docs = [Document(page_content="The Certified Management Accountant is a US credential. OTs assess ADLs and "
+                                  "heating, ventilation and air conditioning work is an article of its own.")]
+    subjects = Subjects({"occupational therapist": ["ot"]})
+    assert unmentioned_names("How do I join HMRC?", docs, subjects) == ["HMRC"]
+    assert unmentioned_names("whats OT pay like in NZ", docs, subjects) == ["NZ"]
+    assert unmentioned_names("Does JPMorgan hire OTs?", docs, subjects) == ["JPMorgan"]
+    assert unmentioned_names("Does Crédit Agricole hire OTs?", docs, subjects) == ["Crédit Agricole"]
+    for answerable in ("Is the CMA worth it?", "What is an ADL?", "Do HVAC jobs need OTs?", "What do OTs earn?"):
+        assert unmentioned_names(answerable, docs, subjects) == [], answerable
