@@ -215,7 +215,8 @@ def unmentioned_names(question: str, docs: Sequence, subjects, vocabulary: dict[
             missing.append(short)
     # A kind of worker named after "a"/"an": a word the store never uses ("a pilot"), or one no passage
     # mentions as such ("a physician assistant" where passages only name physicians).
-    heads = {s.split()[-1] for s in subjects.variants}
+    # the heads of the careers the store is about ("therapist"), not of a subject met in passing ("analyst job")
+    heads = {n.split()[-1] for s in subjects.careers for n in [s, *subjects.variants.get(s, [])] if n.split()}
     for m in _ARTICLE.finditer(question):
         # "become a …", "qualify as an …": what follows names a kind of worker whatever its ending
         as_role = m.group(0).lower().startswith(("as", "become"))
@@ -230,9 +231,8 @@ def unmentioned_names(question: str, docs: Sequence, subjects, vocabulary: dict[
                 not _mentioned_word(w, store_words) for w in content_words(phrase)):
             missing.append(phrase)  # a word the store never uses ("an osteopath"), not "as a mid-life switch"
             continue
-        mentioned = subjects.mentions(phrase)
-        if mentioned and mentioned[0][0] == 0 and mentioned[0][1] == len(phrase):
-            continue  # exactly a subject of the store
+        if any(end == len(phrase) for _, end, _ in subjects.mentions(phrase)):
+            continue  # a subject of the store, maybe with a word before it ("an experienced physiotherapist")
         if not (person or head.rstrip("s") in heads):
             continue
         said = re.search(r"(?<![\w-])" + re.escape(fold(phrase)) + r"(?:s|es)?(?![\w-])", folded)

@@ -790,3 +790,19 @@ def test_an_abbreviation_the_passages_never_write_or_spell_out_is_not_mentioned(
     assert unmentioned_names("Does Crédit Agricole hire OTs?", docs, subjects) == ["Crédit Agricole"]
     for answerable in ("Is the CMA worth it?", "What is an ADL?", "Do HVAC jobs need OTs?", "What do OTs earn?"):
         assert unmentioned_names(answerable, docs, subjects) == [], answerable
+
+
+def test_a_career_with_a_word_before_it_is_that_career_and_a_passing_subject_names_no_kind():
+    """"an experienced physiotherapist" and "a senior OT" are the store's careers (they were refused as kinds no
+    passage names); "a full time job" is no kind of worker though dev-finance met an "analyst job" in passing."""
+    from advisor.gate import unmentioned_names
+
+    docs = [Document(page_content="Physiotherapists and OTs work in the NHS. A physician examines patients.")]
+    therapy = Subjects({"physiotherapist": ["physio"], "occupational therapist": ["ot"], "physician": []},
+                       headed=["physiotherapist", "occupational therapist"])
+    for question in ("What does an experienced physiotherapist earn in the NHS?", "How much does a senior OT earn?"):
+        assert unmentioned_names(question, docs, therapy) == [], question
+    assert unmentioned_names("What does a physician assistant do?", docs, therapy) == ["physician assistant"]
+    finance = Subjects({"financial analyst": [], "chartered accountant": [], "analyst job": []},
+                       headed=["financial analyst", "chartered accountant"])
+    assert unmentioned_names("Can I study while working a full time job?", docs, finance) == []
