@@ -104,7 +104,14 @@ def needs_rewrite(question: str, turns: list[tuple[str, str]], subjects: Subject
     ("By how much? What's the figure now?"), and so does one that points back ("What about OTs?", "their pay")."""
     if not any(r == "user" for r, _ in turns):
         return False
-    return bool(_FOLLOW_UP.search(question)) or not (subjects.named_in(question) or subjects.find(question))
+    return bool(_FOLLOW_UP.search(question)) or not (subjects.named_in(question) or _other_workers(question, subjects))
+
+
+def _other_workers(question: str, subjects: Subjects) -> list[tuple[int, int, set[str]]]:
+    """Where the question names a kind of worker the store mentions beside its careers ("physician" in the nursing
+    articles): a question about one is asked as it is. A subject met in passing that is no worker ("bank",
+    "graduate") leaves the question a follow-up."""
+    return [(a, b, {s}) for a, b, s in subjects.mentions(question) if gate.names_a_worker(s)]
 
 
 # "And in the UK?", "What about for a part-timer?": the last question again, with a new place or condition.
@@ -197,7 +204,7 @@ def heuristic_rewrite(question: str, turns: list[tuple[str, str]], subjects: Sub
     if not asked:
         return question
     # the careers it names, else any other subject ("What about physicians?" on a store about nurses)
-    naming = subjects.named_in(question) or [(a, b, {s}) for a, b, s in subjects.mentions(question)]
+    naming = subjects.named_in(question) or _other_workers(question, subjects)
     named = set().union(*(n for _, _, n in naming))
     # "What about OTs?": nothing asked but another career, which takes the last one's place
     rest = question

@@ -24,7 +24,7 @@ _CODES = ("USD", "GBP", "EUR", "JPY", "INR", "CAD", "AUD", "NZD", "CHF", "SEK", 
 _COUNTRIES = {
     "US": r"United States|U\.S\.A?\.?|USA|US|America|American",
     "GB": r"United Kingdom|U\.K\.|UK|Britain|British|England|Scotland|Wales|London",
-    "CA": r"Canada|Canadian", "AU": r"Australia|Australian", "NZ": r"New Zealand", "IE": r"Ireland|Irish",
+    "CA": r"Canada|Canadian", "AU": r"Australia|Australian", "NZ": r"New Zealand|NZ", "IE": r"Ireland|Irish",
     "DE": r"Germany|German", "FR": r"France|French", "NL": r"Netherlands|Dutch", "ES": r"Spain|Spanish",
     "IT": r"Italy|Italian", "IN": r"India|Indian", "JP": r"Japan|Japanese", "CN": r"China|Chinese",
     "SG": r"Singapore", "CH": r"Switzerland|Swiss", "SE": r"Sweden|Swedish", "BR": r"Brazil|Brazilian",
@@ -172,6 +172,11 @@ def same_value(a: Figure, b: Figure) -> bool:
 
 def countries_named(text: str) -> set[str]:
     return {key for m in _COUNTRY.finditer(text) for key, v in m.groupdict().items() if v}
+
+
+def is_currency_code(word: str) -> bool:
+    """Is the word an ISO currency code ("USD", "GBP")? A question's "in USD" names a currency, not a thing."""
+    return word.upper() in _CODES
 
 
 def country_mentions(text: str) -> list[tuple[str, str]]:

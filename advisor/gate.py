@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
 
-from advisor.figures import countries_named, country_mentions, country_of, figures_in
+from advisor.figures import countries_named, country_mentions, country_of, figures_in, is_currency_code
 from advisor.text import STOPWORDS, content_words, fold, split_sentences, tokens
 
 PROBES_FILE = Path(__file__).resolve().parent / "data" / "unanswerable_probes.txt"
@@ -100,6 +100,12 @@ _AGENT = re.compile(r"(?:er|or)s?$")
 SPELLING_VARIANT = 0.82  # above "agricole"/"article" (0.8), below "licence"/"license" (0.857)
 
 
+def names_a_worker(name: str) -> bool:
+    """Does a subject's name end in a word for a person ("physician", "auditor"; not "bank" or "graduate")?"""
+    last = name.split()[-1] if name.split() else ""
+    return bool(_PERSON.search(last) or _AGENT.search(last))
+
+
 def _adds_person_ending(word: str, other: str) -> bool:
     """Does ``word`` name a person where ``other`` names the activity ("planner" and "plann", stemmed from
     "planning")? A financial planner is not mentioned by "financial planning"."""
@@ -110,7 +116,7 @@ def _adds_person_ending(word: str, other: str) -> bool:
 def _mentioned_word(word: str, words: set[str]) -> bool:
     """Is the (folded, stemmed) word among ``words``: as it is, as a short form of one ("vet",
     "tech"), as a longer form of one ("programme"), or as a spelling variant of one?"""
-    if word in words:
+    if word in words or f"{word}s" in words or f"{word}es" in words:  # "rn" in "RNs" (too short to stem)
         return True
     if len(word) >= 3 and any(w.startswith(word) or (len(w) >= 5 and word.startswith(w)
                                                      and not _adds_person_ending(word, w)) for w in words):
@@ -157,24 +163,27 @@ _SHORT_WORDS = frozenset("of and for the in on to at &".split())  # left out of 
 
 
 def _spelled_out(abbreviation: str, text: str) -> bool:
-    """Do the passages write the abbreviation out ("Certified Management Accountant" for "CMA")? The words'
-    first letters, small words skipped, must spell it: in capitals for two or three letters (a chance run of
-    three lower-case words is common), in any case for four or more ("heating, ventilation and air
-    conditioning" for "HVAC")."""
+    """Do the passages write the abbreviation out ("Certified Management Accountant" for "CMA", "licensed
+    practical nurses" for "LPN")? The first letters of words that follow one another, small words skipped, must
+    spell it; for three letters or fewer, within one clause (no punctuation between them) or in capitals."""
     letters = fold(abbreviation.removesuffix("s"))
-    words = [w for w in re.findall(r"\p{L}[\p{L}\p{M}'’-]*", text) if w.lower() not in _SHORT_WORDS]
     n = len(letters)
-    for i in range(len(words) - n + 1):
-        run = words[i:i + n]
-        if "".join(fold(w[0]) for w in run) == letters and (n >= 4 or all(w[0].isupper() for w in run)):
+    for clause in (text.split("\n") if n >= 4 else re.split(r"[^\p{L}\p{M}\s'’-]+", text)):
+        words = [w for w in re.findall(r"\p{L}[\p{L}\p{M}'’-]*", clause) if w.lower() not in _SHORT_WORDS]
+        if any("".join(fold(w[0]) for w in words[i:i + n]) == letters for i in range(len(words) - n + 1)):
             return True
     return False
 
 
 def abbreviations_in(question: str) -> list[str]:
-    """Abbreviations the question names (not a sentence-opening word in capitals, such as "WHAT")."""
+    """Abbreviations of three letters or more the question names: two letters are too often a word or a common
+    short form ("OK", "IT", "CV"), and a shouted word ("WHAT", "SALARIES", a question typed in capitals) is none."""
+    letters = [c for c in question if c.isalpha()]
+    if letters and sum(c.isupper() for c in letters) > 0.6 * len(letters):
+        return []
     return [m.group(1) for m in _ABBREVIATION.finditer(question)
-            if not (len(m.group(1)) > 6 and m.group(1).isupper())]
+            if len(m.group(1).removesuffix("s")) >= 3 and not (len(m.group(1)) > 6 and m.group(1).isupper())
+            and fold(m.group(1)) not in STOPWORDS]
 
 
 def names_in_question(question: str) -> list[str]:
@@ -208,9 +217,11 @@ def unmentioned_names(question: str, docs: Sequence, subjects, vocabulary: dict[
     # Abbreviations ("HMRC", "NZ"): in the passages as written, as a variant, spelled out, or one of the store's
     # careers ("OTs", "FA").
     for short in abbreviations_in(question):
-        if country_mentions(short) or subjects.find(short) or subjects.by_initials(short) or short in missing:
+        if (country_mentions(short) or is_currency_code(short) or subjects.find(short) or subjects.by_initials(short)
+                or short in missing or (tokens(short) and set(tokens(short)) <= store_words)):  # "NURSES": a word
             continue
-        if not re.search(rf"(?<![\p{{L}}\p{{N}}]){re.escape(fold(short.removesuffix('s')))}", folded) \
+        written = re.escape(fold(short.removesuffix("s")))
+        if not re.search(rf"(?<![\p{{L}}\p{{N}}]){written}(?:s|es)?(?![\p{{L}}\p{{N}}])", folded) \
                 and not _spelled_out(short, text):
             missing.append(short)
     # A kind of worker named after "a"/"an": a word the store never uses ("a pilot"), or one no passage
@@ -231,8 +242,11 @@ def unmentioned_names(question: str, docs: Sequence, subjects, vocabulary: dict[
                 not _mentioned_word(w, store_words) for w in content_words(phrase)):
             missing.append(phrase)  # a word the store never uses ("an osteopath"), not "as a mid-life switch"
             continue
-        if any(end == len(phrase) for _, end, _ in subjects.mentions(phrase)):
-            continue  # a subject of the store, maybe with a word before it ("an experienced physiotherapist")
+        # a subject of the store, maybe with words before it the store uses ("an experienced physiotherapist";
+        # not "an animal physiotherapist")
+        if any(end == len(phrase) and all(_mentioned_word(w, store_words) for w in content_words(phrase[:start]))
+               for start, end, _ in subjects.mentions(phrase)):
+            continue
         if not (person or head.rstrip("s") in heads):
             continue
         said = re.search(r"(?<![\w-])" + re.escape(fold(phrase)) + r"(?:s|es)?(?![\w-])", folded)

@@ -264,6 +264,11 @@ def test_the_other_hand_and_a_subject_the_store_does_not_head_are_not_follow_up_
                        headed=["certified public accountant", "chartered accountant"])
     paid = normalize_history([("Is an accountant well paid in the US?", "Yes.")])
     assert heuristic_rewrite("What do they earn?", paid, finance) == "What do accountants earn in US?"
+    # a subject met in passing that is no worker ("graduate" in dev-finance) leaves the question a follow-up
+    passing = Subjects({**finance.variants, "graduate": []}, headed=finance.headed)
+    become = normalize_history([("How do I become a chartered accountant?", "Train with ICAEW.")])
+    assert heuristic_rewrite("How long does training take for a graduate?", become, passing).endswith(
+        "(context: How do I become a chartered accountant?)")
 
 
 def test_a_subject_met_only_in_running_text_is_no_career_a_question_names():
@@ -785,9 +790,16 @@ def test_an_abbreviation_the_passages_never_write_or_spell_out_is_not_mentioned(
                                   "heating, ventilation and air conditioning work is an article of its own.")]
     subjects = Subjects({"occupational therapist": ["ot"]})
     assert unmentioned_names("How do I join HMRC?", docs, subjects) == ["HMRC"]
-    assert unmentioned_names("whats OT pay like in NZ", docs, subjects) == ["NZ"]
+    assert unmentioned_names("whats OT pay like in the UAE", docs, subjects) == ["UAE"]
     assert unmentioned_names("Does JPMorgan hire OTs?", docs, subjects) == ["JPMorgan"]
     assert unmentioned_names("Does Crédit Agricole hire OTs?", docs, subjects) == ["Crédit Agricole"]
+    # found in review: a question in capitals, a two-letter word, a currency code and an abbreviation the passages
+    # write out in lower case are no unknown names
+    lpn = [Document(page_content="RNs supervise licensed practical nurses; pay is in dollars.")]
+    nurses = Subjects({"registered nurse": ["rn"]})
+    for answerable in ("WHAT DOES AN RN EARN", "Is it OK to ask?", "What does an RN earn in USD?",
+                       "Can an LPN become an RN?"):
+        assert unmentioned_names(answerable, lpn, nurses) == [], answerable
     for answerable in ("Is the CMA worth it?", "What is an ADL?", "Do HVAC jobs need OTs?", "What do OTs earn?"):
         assert unmentioned_names(answerable, docs, subjects) == [], answerable
 
@@ -797,11 +809,14 @@ def test_a_career_with_a_word_before_it_is_that_career_and_a_passing_subject_nam
     passage names); "a full time job" is no kind of worker though dev-finance met an "analyst job" in passing."""
     from advisor.gate import unmentioned_names
 
-    docs = [Document(page_content="Physiotherapists and OTs work in the NHS. A physician examines patients.")]
+    docs = [Document(page_content="Physiotherapists and OTs work in the NHS; experienced staff reach senior "
+                                  "posts. A physician examines patients.")]
     therapy = Subjects({"physiotherapist": ["physio"], "occupational therapist": ["ot"], "physician": []},
                        headed=["physiotherapist", "occupational therapist"])
     for question in ("What does an experienced physiotherapist earn in the NHS?", "How much does a senior OT earn?"):
         assert unmentioned_names(question, docs, therapy) == [], question
+    # found in review: a word the store never uses makes another kind ("an animal physiotherapist")
+    assert unmentioned_names("What does an animal physiotherapist earn?", docs, therapy) == ["animal physiotherapist"]
     assert unmentioned_names("What does a physician assistant do?", docs, therapy) == ["physician assistant"]
     finance = Subjects({"financial analyst": [], "chartered accountant": [], "analyst job": []},
                        headed=["financial analyst", "chartered accountant"])
