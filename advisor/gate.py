@@ -157,7 +157,7 @@ def _phrase_after_article(text: str, start: int, joined: bool = False) -> str:
     return " ".join(found[:5 if joined else 3])
 
 
-# An abbreviation written in capitals ("HMRC", "NZ", "CFPs") or opening a name ("JPMorgan"); "I" is none.
+# An abbreviation written in capitals ("HMRC", "CFPs") or opening a name ("JPMorgan"); "I" is none.
 _ABBREVIATION = re.compile(r"(?<![\p{L}\p{N}])(\p{Lu}{2,}(?:\p{Ll}+\p{L}*|s)?)(?![\p{L}\p{N}])")
 _SHORT_WORDS = frozenset("of and for the in on to at &".split())  # left out of an abbreviation's letters
 
@@ -214,7 +214,7 @@ def unmentioned_names(question: str, docs: Sequence, subjects, vocabulary: dict[
             continue
         if fold(name) not in folded and not _mentioned(name, words):
             missing.append(name)
-    # Abbreviations ("HMRC", "NZ"): in the passages as written, as a variant, spelled out, or one of the store's
+    # Abbreviations ("HMRC", "CIMA"): in the passages as written, as a variant, spelled out, or one of the store's
     # careers ("OTs", "FA").
     for short in abbreviations_in(question):
         if (country_mentions(short) or is_currency_code(short) or subjects.find(short) or subjects.by_initials(short)
