@@ -229,9 +229,9 @@ def candidates_of(question: str, docs: Sequence[Document], subjects: Subjects) -
     if len(sides) == 2 and sides[0] != sides[1]:
         return sorted(sides)
     # The careers a title or heading names are what the store is about: a subject named only in running text
-    # ("professional exams", "a bank") is no career to choose.
+    # ("professional exams", "a bank") is no career to choose (Subjects.named_in reads only those).
     main = set(subjects.careers)
-    named = {most_named(n & main) for _, _, n in subjects.named_in(question) if n & main}
+    named = {most_named(n) for _, _, n in subjects.named_in(question)}
     if len(named) >= 2:
         return sorted(named)
     if len(main) == 2:

@@ -441,7 +441,7 @@ class Pipeline:
         # What the person says of themselves ("I speak Basque") is not what they ask about: an advice
         # question's names are looked for in its asking sentence only. A follow-up's are those it names itself
         # ("And in Japan?"): a name the conversation carries over ("in the US") was looked for when it was asked.
-        asked = advice.ask_of(state["query"]) if advising else state.get("asked_now", state["query"])
+        asked = advice.ask_of(state["query"]) if advising else state["asked_now"]
         uncovered = gate.unmentioned_names(asked, docs, profile.subjects, idf) if docs else []
         reasons = [("instruction", state["blocked"]), ("language", bool(asked_in)), ("no passages", not docs),
                    ("not mentioned", bool(uncovered)),

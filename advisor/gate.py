@@ -100,17 +100,20 @@ _AGENT = re.compile(r"(?:er|or)s?$")
 SPELLING_VARIANT = 0.82  # above "agricole"/"article" (0.8), below "licence"/"license" (0.857)
 
 
+def _person_ending(word: str) -> bool:
+    """Does the word end as a word for a person does ("pharmacist", "planner", "auditor")?"""
+    return bool(_PERSON.search(word) or _AGENT.search(word))
+
+
 def names_a_worker(name: str) -> bool:
     """Does a subject's name end in a word for a person ("physician", "auditor"; not "bank" or "graduate")?"""
-    last = name.split()[-1] if name.split() else ""
-    return bool(_PERSON.search(last) or _AGENT.search(last))
+    return _person_ending(name.split()[-1]) if name.split() else False
 
 
 def _adds_person_ending(word: str, other: str) -> bool:
     """Does ``word`` name a person where ``other`` names the activity ("planner" and "plann", stemmed from
     "planning")? A financial planner is not mentioned by "financial planning"."""
-    return (len(word) >= len(other) + 2 and bool(_PERSON.search(word) or _AGENT.search(word))
-            and not (_PERSON.search(other) or _AGENT.search(other)))
+    return len(word) >= len(other) + 2 and _person_ending(word) and not _person_ending(other)
 
 
 def _mentioned_word(word: str, words: set[str]) -> bool:
