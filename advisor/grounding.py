@@ -323,7 +323,7 @@ class Grounder:
         sims = self.embed(clean) @ self.embed(flat).T  # (answer sentences, context sentences)
         scores = np.zeros((len(clean), len(contexts)), dtype=np.float32)
         context_words = [content_words(subjects.normalize(c)) for c in contexts]
-        context_clauses = [subjects.clauses("\n".join(group)) for group in context_sentences]
+        context_clauses = [subjects.clauses("\n".join(group), kinds=True) for group in context_sentences]
         known = known_names(contexts, subjects)
         for i, sentence in enumerate(clean):
             words = content_words(subjects.normalize(sentence))
@@ -389,7 +389,7 @@ _YEAR = re.compile(r"(?<![\d.,])(?:1[89]|20)\d{2}(?!\d|[.,]\d)")
 # Negation cues: the closed class of English words that turn a statement into its opposite. A drafted
 # sentence whose negation differs from the source sentence it restates says the opposite of it
 # ("Auditors no longer need a licence" against "...need a licence").
-_NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|cannot|none|nobody|nothing|without|lacks?|lacking|no longer|"
+_NEGATION = re.compile(r"\b(?:no longer|not|no|never|neither|nor|cannot|none|nobody|nothing|without|lacks?|lacking|"
                        r"rather than|instead of)\b|n['’]t\b",
                        re.I)
 RESTATES_FOR_POLARITY = 0.6  # cosine at which a drafted sentence is taken to restate a source sentence
@@ -588,7 +588,7 @@ def verify_drafted(grounder: Grounder, sentence: str, contexts: Sequence[str], t
     named = "\n".join([together, premise, *(labels[i] for i in evidence if i < len(labels))])
     said_otherwise = contradiction(grounder, text, contexts, evidence, premise)
     if said_otherwise or subjects.swapped(
-            text, subjects.clauses("\n".join(s for i in evidence for s in readings_of(contexts[i])))):
+            text, subjects.clauses("\n".join(s for i in evidence for s in readings_of(contexts[i])), kinds=True)):
         return Verdict(None, contradicted=said_otherwise == "denied")
     if (not figures_supported(text, together, subjects) or not comparisons_supported(text, together, subjects)
             or {n for n in novel_names(text, named, known) if not subjects.find(n)}):

@@ -51,6 +51,12 @@ MIN_STEM, WORKER_ENDING, FIELD_ENDING = 4, 3, 5
 MAX_SUBJECTS = 12
 # The endings English gives a field of work ("nursing", "accountancy", "physiotherapy", "administration").
 _FIELD_ENDING = re.compile(r"(?:ing|ancy|ency|y|ics|ation)$", re.I)
+# a copula and its article just before a name: what follows is what the clause's subject is ("… is a registered
+# nurse", "… are a type of registered nurse")
+_PREDICATE = re.compile(r"\b(?:is|are|was|were|be|being|been)\s+(?:(?:an?|the)\s+)?(?:(?:type|kind|form)\s+of\s+)?$", re.I)
+# a clause that opens with a verb, its subject left out ("…, but are also trained to…")
+_ELLIPSIS = re.compile(r"^\s*(?:also\s+)?(?:are|is|was|were|can|could|may|must|will|would|should|do|does|did|have|has)\b",
+                       re.I)
 # A word in capitals that may be a name's initials ("FA", "FAs").
 _INITIALS = re.compile(r"(?<![\w-])\p{Lu}{2,5}s?(?![\w-])")
 
@@ -246,6 +252,10 @@ class Subjects:
         in_clause = self.find(text[start:end])
         if len(in_clause) == 1:
             return next(iter(in_clause))
+        if len(in_clause) > 1:
+            paired = self._in_order(text[start:end], position - start)
+            if paired:
+                return paired
         best, best_distance = None, window + 1
         for m_start, m_end, subject in self.mentions(text):
             distance = min(abs(m_start - position), abs(m_end - position))
@@ -253,15 +263,69 @@ class Subjects:
                 best, best_distance = subject, distance
         return best
 
-    def clauses(self, text: str) -> list[tuple[set[str], set[str]]]:
-        """(subjects named, content words) of every clause naming a subject; contrasting clauses kept apart."""
+    def _in_order(self, clause: str, position: int) -> str | None:
+        """In a clause that names its subjects first and then as many figures ("an NP earns … more than an RN
+        ($126,260 against $86,070)"), the figures are theirs in the same order: the one at ``position`` is that
+        of the subject named in its place, else None."""
+        from advisor.figures import figures_in
+
+        order = list(dict.fromkeys(subject for _, _, subject in self.mentions(clause)))
+        last = max(end for _, end, _ in self.mentions(clause))
+        after = [f.start for f in figures_in(clause) if f.start >= last]
+        if len(order) < 2 or len(after) != len(order) or position not in after:
+            return None
+        # only a bracket straight after the last name, its figures set against each other ("($126,260 against
+        # $86,070)"): not a range or a relative clause ("RNs who earn $63,720 to $129,400")
+        between = [clause[a:b] for a, b in zip(after, after[1:])]
+        if not re.match(r"\s*\(\s*$", clause[last:after[0]]) or not all(
+                re.search(r"\b(?:against|versus|vs|compared with)\b", part) for part in between):
+            return None
+        return order[after.index(position)]
+
+    def clauses(self, text: str, kinds: bool = False) -> list[tuple[set[str], set[str]]]:
+        """(subjects named, content words) of every clause naming a subject; contrasting clauses kept apart.
+
+        ``kinds`` (for passages): a narrower kind of worker than a subject counts as one (:meth:`narrower_kinds`:
+        "APRNs" of "RNs"); a subject named as what the first one is, with no break between them ("an NP is a
+        registered nurse who…"), is not whom the clause speaks of; and a clause that opens with a verb, naming no
+        one, is about whom the last clause that named anyone names first ("APRNs share some duties with registered
+        nurses, but are also trained to diagnose": APRNs are)."""
         out = []
+        narrower = self.narrower_kinds(text) if kinds else {}
         for sentence in split_sentences(strip_citations(text)) or [text]:
+            first: set[str] = set()
             for clause in self.CONTRAST.split(sentence):
-                found = self.find(clause)
+                named = sorted([(start, subject) for start, _, subject in self.mentions(clause)]
+                               + [(m.start(), kind) for kind, pattern in narrower.items()
+                                  for m in pattern.finditer(clause)])
+                # what a clause says is said of whom it names, not of what it says they are ("A nurse practitioner
+                # is a registered nurse … who can diagnose": not said of registered nurses)
+                said_of = [(start, subject) for start, subject in named
+                           if not (kinds and start > named[0][0] and _PREDICATE.search(clause[:start])
+                                   and not self._CLAUSE_BREAK.search(clause[named[0][0]:start]))]
+                found = {subject for _, subject in said_of if not subject.startswith("~")} or \
+                    {subject for _, subject in said_of}
+                if kinds and not found and first and _ELLIPSIS.match(clause) and len(content_words(clause)) >= 2:
+                    found = first
                 if found:
                     out.append((found, content_words(self._strip(clause))))
+                first = {named[0][1]} if named else first
         return out
+
+    def narrower_kinds(self, text: str) -> dict[str, re.Pattern]:
+        """Abbreviations the text writes in the plural that end with a subject's initials or short form and are
+        longer ("APRNs" where "RN" is a registered nurse's): another, narrower kind of worker than the subject,
+        named "~APRN~registered nurse" (the kind, then the subject it is narrower than), with the pattern that
+        finds it. ("AANP", never a plural, names no kind of worker.)"""
+        found = {}
+        for m in _INITIALS.finditer(text):
+            letters = m.group(0).removesuffix("s")
+            broader = next((self.find(letters[k:]) or self.by_initials(letters[k:]) for k in range(1, len(letters) - 1)
+                            if self.find(letters[k:]) or self.by_initials(letters[k:])), set())
+            if m.group(0).endswith("s") and not self.find(m.group(0)) and not self.by_initials(m.group(0)) \
+                    and len(broader) == 1:
+                found[f"~{letters}~{next(iter(broader))}"] = re.compile(rf"(?<![\w-]){letters}s?(?![\w-])")
+        return found
 
     def _strip(self, text: str) -> str:
         return self._pattern.sub(" ", text) if self._pattern is not None else text
@@ -271,7 +335,11 @@ class Subjects:
         for found, words in self.clauses(sentence):
             if len(found) != 1 or len(words) < 2:
                 continue
-            overlaps = [len(words & other) for _, other in context_clauses]
+            # a narrower kind's clause speaks against its broader subject only ("APRNs" against "RNs", not "NPs")
+            subject = next(iter(found))
+            overlaps = [len(words & other) if not all(s.startswith("~") and not s.endswith(f"~{subject}")
+                                                      for s in named) else 0
+                        for named, other in context_clauses]
             best = max(overlaps, default=0)
             if best < max(2, 0.4 * len(words)):
                 continue

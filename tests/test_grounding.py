@@ -5,7 +5,7 @@ The subjects are found by advisor.subjects in the same way ingest finds them, fr
 
 from advisor.figures import figures_in
 from advisor.grounding import conflicting_figures, figures_supported
-from advisor.subjects import find_subjects
+from advisor.subjects import Subjects, find_subjects
 from advisor.text import citations_in, split_sentences, strip_citations
 
 UK = "Egor Howell's newsletter cites Levels.fyi: the average salary is £105k for a machine learning engineer and £75k for an AI engineer in the UK."
@@ -225,3 +225,35 @@ def test_a_comparative_made_with_er_is_checked_and_turned_round_it_is_not_suppor
     # "other than" and "rather than" compare nothing, and an -er word without "than" claims no comparison
     assert comparisons_supported("ML engineers use tools other than notebooks.", source, subjects)
     assert comparisons_supported("ML engineers work with a wider team.", source, subjects)
+
+
+NURSES = Subjects({"registered nurse": ["registered nurses", "rn", "rns"],
+                   "nurse practitioner": ["nurse practitioners", "np", "nps"]}, {},
+                  ["registered nurse", "nurse practitioner"])
+
+
+def test_figures_named_after_their_subjects_are_theirs_in_order():
+    subjects = NURSES
+    passage = "By the BLS medians for May 2023, an NP earns about $40,000 a year more than an RN ($126,260 against $86,070)."
+    assert figures_supported("The BLS gives NPs a median of $126,260 and RNs a median of $86,070.", passage, subjects)
+    assert not figures_supported("The BLS gives RNs a median of $126,260 and NPs a median of $86,070.", passage,
+                                 subjects)
+
+
+def test_what_a_passage_says_of_a_narrower_kind_is_not_said_of_its_subject():
+    """"APRNs" (advanced practice RNs) are a narrower kind than registered nurses: what a passage says of them,
+    or of an NP that "is a registered nurse who…", is not said of registered nurses; it may be true of NPs."""
+    subjects = NURSES
+    passage = ("The handbook notes that APRNs share some duties with registered nurses, such as gathering "
+               "information about a patient's condition, but are also trained to order and evaluate tests, refer "
+               "patients to specialists, and diagnose and treat ailments.")
+    clauses = subjects.clauses(passage, kinds=True)
+    assert subjects.swapped("RNs are trained to refer patients to specialists and to diagnose and treat ailments.",
+                            clauses)
+    assert not subjects.swapped("NPs are trained to refer patients to specialists and diagnose and treat ailments.",
+                                clauses)
+    assert not subjects.swapped("RNs share some duties, such as gathering information about a patient's condition.",
+                                clauses)
+    definition = "A nurse practitioner is a registered nurse with graduate education who can diagnose and treat patients."
+    assert subjects.swapped("Registered nurses can diagnose and treat patients with graduate education.",
+                            subjects.clauses(definition, kinds=True))
