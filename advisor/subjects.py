@@ -51,8 +51,8 @@ MIN_STEM, WORKER_ENDING, FIELD_ENDING = 4, 3, 5
 MAX_SUBJECTS = 12
 # The endings English gives a field of work ("nursing", "accountancy", "physiotherapy", "administration").
 _FIELD_ENDING = re.compile(r"(?:ing|ancy|ency|y|ics|ation)$", re.I)
-# a copula and its article just before a name: what follows is what the clause's subject is ("… is a registered
-# nurse", "… are a type of registered nurse")
+# a copula and its article just before a name: what follows is what the clause's subject is ("… is a legal
+# assistant", "… are a type of dental assistant")
 _PREDICATE = re.compile(r"\b(?:is|are|was|were|be|being|been)\s+(?:(?:an?|the)\s+)?(?:(?:type|kind|form)\s+of\s+)?$", re.I)
 # a clause that opens with a verb, its subject left out ("…, but are also trained to…")
 _ELLIPSIS = re.compile(r"^\s*(?:also\s+)?(?:are|is|was|were|can|could|may|must|will|would|should|do|does|did|have|has)\b",
@@ -264,8 +264,8 @@ class Subjects:
         return best
 
     def _in_order(self, clause: str, position: int) -> str | None:
-        """In a clause that names its subjects first and then as many figures ("an NP earns … more than an RN
-        ($126,260 against $86,070)"), the figures are theirs in the same order: the one at ``position`` is that
+        """In a clause that names its subjects first and then as many figures ("an auditor earns … more than a
+        bookkeeper ($96,000 against $48,000)"), the figures are theirs in the same order: the one at ``position`` is that
         of the subject named in its place, else None."""
         from advisor.figures import figures_in
 
@@ -275,7 +275,7 @@ class Subjects:
         if len(order) < 2 or len(after) != len(order) or position not in after:
             return None
         # only a bracket straight after the last name, its figures set against each other ("($126,260 against
-        # $86,070)"): not a range or a relative clause ("RNs who earn $63,720 to $129,400")
+        # $48,000)"): not a range or a relative clause ("bookkeepers who earn $38,000 to $61,000")
         between = [clause[a:b] for a, b in zip(after, after[1:])]
         if not re.match(r"\s*\(\s*$", clause[last:after[0]]) or not all(
                 re.search(r"\b(?:against|versus|vs|compared with)\b", part) for part in between):
@@ -286,10 +286,10 @@ class Subjects:
         """(subjects named, content words) of every clause naming a subject; contrasting clauses kept apart.
 
         ``kinds`` (for passages): a narrower kind of worker than a subject counts as one (:meth:`narrower_kinds`:
-        "APRNs" of "RNs"); a subject named as what the first one is, with no break between them ("an NP is a
-        registered nurse who…"), is not whom the clause speaks of; and a clause that opens with a verb, naming no
-        one, is about whom the last clause that named anyone names first ("APRNs share some duties with registered
-        nurses, but are also trained to diagnose": APRNs are)."""
+        "CDAs" of "DAs", dental assistants); a subject named as what the first one is, with no break between them
+        ("a paralegal is a legal assistant who…"), is not whom the clause speaks of; and a clause that opens with a
+        verb, naming no one, is about whom the last clause that named anyone names first ("CDAs share some duties
+        with dental assistants, but are also trained to take X-rays": CDAs are)."""
         out = []
         narrower = self.narrower_kinds(text) if kinds else {}
         for sentence in split_sentences(strip_citations(text)) or [text]:
@@ -298,8 +298,8 @@ class Subjects:
                 named = sorted([(start, subject) for start, _, subject in self.mentions(clause)]
                                + [(m.start(), kind) for kind, pattern in narrower.items()
                                   for m in pattern.finditer(clause)])
-                # what a clause says is said of whom it names, not of what it says they are ("A nurse practitioner
-                # is a registered nurse … who can diagnose": not said of registered nurses)
+                # what a clause says is said of whom it names, not of what it says they are ("A paralegal is a
+                # legal assistant … who can draft contracts": not said of legal assistants)
                 said_of = [(start, subject) for start, subject in named
                            if not (kinds and start > named[0][0] and _PREDICATE.search(clause[:start])
                                    and not self._CLAUSE_BREAK.search(clause[named[0][0]:start]))]
@@ -314,9 +314,9 @@ class Subjects:
 
     def narrower_kinds(self, text: str) -> dict[str, re.Pattern]:
         """Abbreviations the text writes in the plural that end with a subject's initials or short form and are
-        longer ("APRNs" where "RN" is a registered nurse's): another, narrower kind of worker than the subject,
-        named "~APRN~registered nurse" (the kind, then the subject it is narrower than), with the pattern that
-        finds it. ("AANP", never a plural, names no kind of worker.)"""
+        longer ("CDAs" where "DA" is a dental assistant's): another, narrower kind of worker than the subject,
+        named "~CDA~dental assistant" (the kind, then the subject it is narrower than), with the pattern that
+        finds it. (An association's initials, never written in the plural, name no kind of worker.)"""
         found = {}
         for m in _INITIALS.finditer(text):
             letters = m.group(0).removesuffix("s")
@@ -335,7 +335,7 @@ class Subjects:
         for found, words in self.clauses(sentence):
             if len(found) != 1 or len(words) < 2:
                 continue
-            # a narrower kind's clause speaks against its broader subject only ("APRNs" against "RNs", not "NPs")
+            # a narrower kind's clause speaks against its broader subject only ("CDAs" against "DAs", not hygienists)
             subject = next(iter(found))
             overlaps = [len(words & other) if not all(s.startswith("~") and not s.endswith(f"~{subject}")
                                                       for s in named) else 0
