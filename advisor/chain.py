@@ -239,6 +239,19 @@ def heuristic_rewrite(question: str, turns: list[tuple[str, str]], subjects: Sub
 _THE_OTHER = re.compile(r"\bthe other (?:one|career|job|role|profession)\b(?!['’-])|\bthe other(?=\s*(?:[?.!,]|$))", re.I)
 
 
+def unresolved_other(question: str, turns: list[tuple[str, str]], subjects: Subjects) -> list[str]:
+    """The careers "the other one" may stand for when the conversation leaves more than one (a store about three,
+    one of them discussed and none other named), for a notice that asks the person to name it; else []."""
+    if not turns or not _THE_OTHER.search(question):
+        return []
+    topic = next((named for role, text in reversed(turns) if role == "user"
+                  for named in [set().union(*(n for _, _, n in subjects.named_in(text)))] if named), set())
+    if not topic or _the_other(question, topic, turns, subjects):
+        return []
+    others = sorted(set(subjects.careers) - topic)
+    return others if len(others) >= 2 else []
+
+
 def _the_other(question: str, topic_subjects: set[str], turns: list[tuple[str, str]],
                subjects: Subjects) -> str | None:
     """The career "the other one" stands for: the one career besides the last one discussed that the conversation
@@ -397,6 +410,10 @@ class Pipeline:
                 candidate = heuristic_rewrite(question, turns, subjects)
             state.update(query=candidate, rewritten=candidate)
             state["timings"]["rewrite_ms"] = (time.perf_counter() - t) * 1000
+        others = unresolved_other(question, turns, subjects)
+        if others:
+            state["notices"].append(f"“The other one” could be {' or '.join(subjects.label(o) for o in others)}: "
+                                    "name the career you mean to be sure of the answer.")
         return state
 
     # ---------------------------------------------------------------- retrieve

@@ -13,7 +13,7 @@ from langchain_core.messages import AIMessage
 from langchain_core.retrievers import BaseRetriever
 
 from advisor.answer import Answer
-from advisor.chain import Advisor, heuristic_rewrite, needs_rewrite, normalize_history
+from advisor.chain import Advisor, heuristic_rewrite, needs_rewrite, normalize_history, unresolved_other
 from advisor.form import is_whole
 from advisor.grounding import ground_sentence
 from advisor.selection import rank_sentences
@@ -241,6 +241,11 @@ def test_the_other_one_a_group_word_and_a_place_follow_up_keep_the_conversations
     assert heuristic_rewrite("and the pay?", most, finance) == "the pay for accountants in US?"
     three = Subjects({**therapy.variants, "speech therapist": ["slt"]})
     assert "occupational" not in heuristic_rewrite("And for the other one?", states, three)  # no single other
+    # with no single other, the person is asked to name it
+    three = Subjects(three.variants, headed=sorted(three.variants))
+    assert unresolved_other("And for the other one?", states, three) == ["occupational therapist", "speech therapist"]
+    assert unresolved_other("And for the other one?", states, therapy) == []
+    assert unresolved_other("On the other hand, what do they earn?", states, three) == []
     qualify = normalize_history([("I'm thinking about becoming an OT.", "Good choice."),
                                  ("The US for now. How do I qualify there?", "A master's degree.")])
     assert heuristic_rewrite("What about in the UK?", qualify, therapy) == (
