@@ -239,16 +239,21 @@ def heuristic_rewrite(question: str, turns: list[tuple[str, str]], subjects: Sub
 _THE_OTHER = re.compile(r"\bthe other (?:one|career|job|role|profession)\b(?!['’-])|\bthe other(?=\s*(?:[?.!,]|$))", re.I)
 
 
+_ONE_OR_THE_OTHER = re.compile(r"\bone\b.*\bthe other\b", re.I)
+
+
 def unresolved_other(question: str, turns: list[tuple[str, str]], subjects: Subjects) -> list[str]:
     """The careers "the other one" may stand for when the conversation leaves more than one (a store about three,
     one of them discussed and none other named), for a notice that asks the person to name it; else []."""
-    if not turns or not _THE_OTHER.search(question):
+    # "one or the other" is an idiom, and a question that names a career says which it means
+    if not turns or not _THE_OTHER.search(question) or _ONE_OR_THE_OTHER.search(question) \
+            or subjects.named_in(question) or not subjects.headed_careers:
         return []
     topic = next((named for role, text in reversed(turns) if role == "user"
                   for named in [set().union(*(n for _, _, n in subjects.named_in(text)))] if named), set())
     if not topic or _the_other(question, topic, turns, subjects):
         return []
-    others = sorted(set(subjects.careers) - topic)
+    others = sorted(set(subjects.headed_careers) - topic)
     return others if len(others) >= 2 else []
 
 

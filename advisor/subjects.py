@@ -54,9 +54,15 @@ _FIELD_ENDING = re.compile(r"(?:ing|ancy|ency|y|ics|ation)$", re.I)
 # a copula and its article just before a name: what follows is what the clause's subject is ("… is a legal
 # assistant", "… are a type of dental assistant")
 _PREDICATE = re.compile(r"\b(?:is|are|was|were|be|being|been)\s+(?:(?:an?|the)\s+)?(?:(?:type|kind|form)\s+of\s+)?$", re.I)
-# a clause that opens with a verb, its subject left out ("…, but are also trained to…")
+# a clause that opens with an auxiliary verb, its subject left out ("…, but are also trained to…")
 _ELLIPSIS = re.compile(r"^\s*(?:also\s+)?(?:are|is|was|were|can|could|may|must|will|would|should|do|does|did|have|has)\b",
                        re.I)
+# between a name and a copula: a clause break or a relative pronoun ("legal assistants who are paralegals" speaks of
+# both)
+_BREAK_OR_RELATIVE = re.compile(r"[,.;!?]|\b(?:and|while|whereas|but|who|that|which)\b", re.I)
+# a name the clause sets aside, not whom it speaks of ("Unlike hygienists, …", "compared with bookkeepers")
+_SET_ASIDE = re.compile(r"\b(?:unlike|compared (?:with|to)|like|than|rather than|instead of)\s+(?:[\p{L}\p{N}'’-]+\s+){0,2}$",
+                        re.I)
 # A word in capitals that may be a name's initials ("FA", "FAs").
 _INITIALS = re.compile(r"(?<![\w-])\p{Lu}{2,5}s?(?![\w-])")
 
@@ -246,7 +252,9 @@ class Subjects:
         "£105k for one role and £75k for the other" binds each figure to the role in
         its own clause although the other may be closer in characters.
         """
-        starts = [0] + [m.end() for m in self._CLAUSE_BREAK.finditer(text)] + [len(text)]
+        bracketed = [m.span() for m in re.finditer(r"\([^()]*\)", text)]  # "($96,000 versus $48,000)" is one
+        starts = [0] + [m.end() for m in self._CLAUSE_BREAK.finditer(text)
+                        if not any(a < m.start() < b for a, b in bracketed)] + [len(text)]
         start = max(s for s in starts if s <= position)
         end = min((s for s in starts if s > position), default=len(text))
         in_clause = self.find(text[start:end])
@@ -265,8 +273,8 @@ class Subjects:
 
     def _in_order(self, clause: str, position: int) -> str | None:
         """In a clause that names its subjects first and then as many figures ("an auditor earns … more than a
-        bookkeeper ($96,000 against $48,000)"), the figures are theirs in the same order: the one at ``position`` is that
-        of the subject named in its place, else None."""
+        bookkeeper ($96,000 against $48,000)"), the figures are theirs in the same order: the one at ``position``
+        is that of the subject named in its place, else None."""
         from advisor.figures import figures_in
 
         order = list(dict.fromkeys(subject for _, _, subject in self.mentions(clause)))
@@ -274,7 +282,7 @@ class Subjects:
         after = [f.start for f in figures_in(clause) if f.start >= last]
         if len(order) < 2 or len(after) != len(order) or position not in after:
             return None
-        # only a bracket straight after the last name, its figures set against each other ("($126,260 against
+        # only a bracket straight after the last name, its figures set against each other ("($96,000 against
         # $48,000)"): not a range or a relative clause ("bookkeepers who earn $38,000 to $61,000")
         between = [clause[a:b] for a, b in zip(after, after[1:])]
         if not re.match(r"\s*\(\s*$", clause[last:after[0]]) or not all(
@@ -285,11 +293,12 @@ class Subjects:
     def clauses(self, text: str, kinds: bool = False) -> list[tuple[set[str], set[str]]]:
         """(subjects named, content words) of every clause naming a subject; contrasting clauses kept apart.
 
-        ``kinds`` (for passages): a narrower kind of worker than a subject counts as one (:meth:`narrower_kinds`:
-        "CDAs" of "DAs", dental assistants); a subject named as what the first one is, with no break between them
-        ("a paralegal is a legal assistant who…"), is not whom the clause speaks of; and a clause that opens with a
-        verb, naming no one, is about whom the last clause that named anyone names first ("CDAs share some duties
-        with dental assistants, but are also trained to take X-rays": CDAs are)."""
+        ``kinds`` (for passages): in a clause naming no subject, a narrower kind of worker than one counts as one
+        (:meth:`narrower_kinds`: "CDAs" of "DAs", dental assistants); a subject named as what the first one is,
+        with no break or relative pronoun between them ("a paralegal is a legal assistant who…"), is not whom the
+        clause speaks of; and a clause that opens with an auxiliary verb, naming no one, is about whom the last
+        clause that named anyone names first, unless it set them aside ("CDAs share some duties with dental
+        assistants, but are also trained to take X-rays": CDAs are; "Unlike X, …" is not about X)."""
         out = []
         narrower = self.narrower_kinds(text) if kinds else {}
         for sentence in split_sentences(strip_citations(text)) or [text]:
@@ -302,14 +311,16 @@ class Subjects:
                 # legal assistant … who can draft contracts": not said of legal assistants)
                 said_of = [(start, subject) for start, subject in named
                            if not (kinds and start > named[0][0] and _PREDICATE.search(clause[:start])
-                                   and not self._CLAUSE_BREAK.search(clause[named[0][0]:start]))]
+                                   and not _BREAK_OR_RELATIVE.search(clause[named[0][0]:start]))]
                 found = {subject for _, subject in said_of if not subject.startswith("~")} or \
                     {subject for _, subject in said_of}
                 if kinds and not found and first and _ELLIPSIS.match(clause) and len(content_words(clause)) >= 2:
                     found = first
                 if found:
                     out.append((found, content_words(self._strip(clause))))
-                first = {named[0][1]} if named else first
+                # the first named that the clause does not set aside ("Unlike hygienists, assistants…")
+                own = [subject for start, subject in named if not _SET_ASIDE.search(clause[:start])]
+                first = {own[0]} if own else first
         return out
 
     def narrower_kinds(self, text: str) -> dict[str, re.Pattern]:

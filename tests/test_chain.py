@@ -246,6 +246,9 @@ def test_the_other_one_a_group_word_and_a_place_follow_up_keep_the_conversations
     assert unresolved_other("And for the other one?", states, three) == ["occupational therapist", "speech therapist"]
     assert unresolved_other("And for the other one?", states, therapy) == []
     assert unresolved_other("On the other hand, what do they earn?", states, three) == []
+    assert unresolved_other("And the other one, speech therapists?", states, three) == []  # it says which
+    assert unresolved_other("Which is harder to get into, one or the other?", states, three) == []  # an idiom
+    assert unresolved_other("And for the other one?", states, Subjects(three.variants)) == []  # no headed careers
     qualify = normalize_history([("I'm thinking about becoming an OT.", "Good choice."),
                                  ("The US for now. How do I qualify there?", "A master's degree.")])
     assert heuristic_rewrite("What about in the UK?", qualify, therapy) == (

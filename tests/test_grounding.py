@@ -257,3 +257,20 @@ def test_what_a_passage_says_of_a_narrower_kind_is_not_said_of_its_subject():
     definition = "A nurse practitioner is a registered nurse with graduate education who can diagnose and treat patients."
     assert subjects.swapped("Registered nurses can diagnose and treat patients with graduate education.",
                             subjects.clauses(definition, kinds=True))
+
+
+def test_a_name_set_aside_or_in_a_relative_clause_keeps_what_a_clause_says_its_own():
+    """Review cases: "Unlike X, Y …, but can…" is about Y; "legal assistants who are paralegals" speaks of both;
+    figures in a bracket pair in order with "versus" too."""
+    subjects = Subjects({"dental assistant": ["dental assistants"], "dental hygienist": ["dental hygienists"],
+                         "legal assistant": ["legal assistants"], "paralegal": ["paralegals"],
+                         "auditor": ["auditors"], "bookkeeper": ["bookkeepers"]}, {}, [])
+    unlike = subjects.clauses("Unlike dental hygienists, dental assistants need no degree, but can start work after "
+                              "a year of training.", kinds=True)
+    assert not subjects.swapped("Dental assistants can start work after a year of training.", unlike)
+    assert subjects.swapped("Dental hygienists can start work after a year of training.", unlike)
+    relative = subjects.clauses("Legal assistants who are paralegals can draft contracts for clients.", kinds=True)
+    assert not subjects.swapped("Paralegals can draft contracts for clients.", relative)
+    versus = "An auditor earns more than a bookkeeper ($96,000 versus $48,000)."
+    assert figures_supported("Auditors earn $96,000 and bookkeepers $48,000.", versus, subjects)
+    assert not figures_supported("Auditors earn $48,000 and bookkeepers $96,000.", versus, subjects)
