@@ -28,6 +28,7 @@ from functools import cached_property
 
 import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
 
+from advisor.figures import figures_in
 from advisor.text import STOPWORDS, content_words, fold, split_sentences, strip_citations
 
 _WORD = re.compile(r"\p{L}[\p{L}0-9+#-]*")
@@ -275,10 +276,9 @@ class Subjects:
         """In a clause that names its subjects first and then as many figures ("an auditor earns … more than a
         bookkeeper ($96,000 against $48,000)"), the figures are theirs in the same order: the one at ``position``
         is that of the subject named in its place, else None."""
-        from advisor.figures import figures_in
-
-        order = list(dict.fromkeys(subject for _, _, subject in self.mentions(clause)))
-        last = max(end for _, end, _ in self.mentions(clause))
+        mentions = self.mentions(clause)
+        order = list(dict.fromkeys(subject for _, _, subject in mentions))
+        last = max(end for _, end, _ in mentions)
         after = [f.start for f in figures_in(clause) if f.start >= last]
         if len(order) < 2 or len(after) != len(order) or position not in after:
             return None
@@ -331,8 +331,8 @@ class Subjects:
         found = {}
         for m in _INITIALS.finditer(text):
             letters = m.group(0).removesuffix("s")
-            broader = next((self.find(letters[k:]) or self.by_initials(letters[k:]) for k in range(1, len(letters) - 1)
-                            if self.find(letters[k:]) or self.by_initials(letters[k:])), set())
+            ends = (self.find(letters[k:]) or self.by_initials(letters[k:]) for k in range(1, len(letters) - 1))
+            broader = next((named for named in ends if named), set())
             if m.group(0).endswith("s") and not self.find(m.group(0)) and not self.by_initials(m.group(0)) \
                     and len(broader) == 1:
                 found[f"~{letters}~{next(iter(broader))}"] = re.compile(rf"(?<![\w-]){letters}s?(?![\w-])")
