@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
 import numpy as np
 
+from advisor.antonyms import opposed, words_of
 from advisor.figures import Figure, counts_held, country_of, figures_in, same_value
 from advisor.reading import join_lists
 from advisor.subjects import Subjects
@@ -480,9 +481,10 @@ def contradicts_sources(grounder: Grounder, sentence: str, contexts: Sequence[st
 
 
 def contradiction(grounder: Grounder, sentence: str, contexts: Sequence[str], sources: Sequence[int],
-                  premise: str = "") -> str:
+                  premise: str = "", subjects: Subjects | None = None) -> str:
     """What a drafted sentence claims that its cited passages do not say, or "": "denied" (a source sentence
-    negates what it asserts, or a requirement its source says is not one), a "year" the passages do not give
+    negates what it asserts, or a requirement its source says is not one, or the source sentence it restates
+    says the "opposite": a word's antonym where it has the word, advisor.antonyms), a "year" the passages do not give
     (or, when the source sentence it restates has a year beside it, another one), or, of the source sentence it
     restates (with the one before and after it), a "requirement" where it makes none, its "contrast" the other
     way round, or its opposite "negation". Only a denial is the passages saying otherwise; the rest may be said
@@ -514,6 +516,8 @@ def contradiction(grounder: Grounder, sentence: str, contexts: Sequence[str], so
         requires = _NECESSITY.search(_without_negated(text)) and not _NECESSITY.search(_without_negated(everything))
         return "requirement" if requires else ""
     restated, around = windows[best]
+    if _opposite(text, restated, around, premise, subjects or Subjects()):
+        return "denied"
     if _NECESSITY.search(_without_negated(text)) and not _NECESSITY.search(_without_negated(around)):
         # "…is always required" where the source says "…although it is not always required" is denied.
         return "denied" if _NECESSITY.search(around) else "requirement"
@@ -524,6 +528,20 @@ def contradiction(grounder: Grounder, sentence: str, contexts: Sequence[str], so
             return ""
         return "negation"
     return "negation" if _NEGATION.search(restated) else ""  # its source negates what it asserts
+
+
+def _opposite(text: str, restated: str, around: str, premise: str, subjects: Subjects) -> bool:
+    """The sentence says the opposite of the source sentence it restates: it holds a word whose antonym that
+    sentence holds, and which neither the source nearby nor the person says; both are negated alike; and
+    both speak first of the same career ("B is harder to get into than A" restates "A is easier to get into")."""
+    if negated(text) != negated(restated):
+        return False  # "not easy" for "hard": the negation rule reads polarity
+    said = words_of(around) | words_of(premise)  # the person's own "dislike" is theirs to say
+    pairs = {(w, o) for w, o in opposed(text, restated) if w not in said}
+    if not pairs:
+        return False
+    first = [next((named for _, _, named in subjects.named_in(t)), None) for t in (text, restated)]
+    return None in first or first[0] == first[1]
 
 
 _CLAUSE = re.compile(r"[,;:—–]\s|\s(?:since|because|while|whereas|but|and|so)\s")
@@ -586,7 +604,7 @@ def verify_drafted(grounder: Grounder, sentence: str, contexts: Sequence[str], t
     together = "\n".join(contexts[i] for i in evidence)
     known = known_names([contexts[i] for i in evidence], subjects)
     named = "\n".join([together, premise, *(labels[i] for i in evidence if i < len(labels))])
-    said_otherwise = contradiction(grounder, text, contexts, evidence, premise)
+    said_otherwise = contradiction(grounder, text, contexts, evidence, premise, subjects)
     if said_otherwise or subjects.swapped(
             text, subjects.clauses("\n".join(s for i in evidence for s in readings_of(contexts[i])), kinds=True)):
         return Verdict(None, contradicted=said_otherwise == "denied")

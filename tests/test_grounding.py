@@ -274,3 +274,36 @@ def test_a_name_set_aside_or_in_a_relative_clause_keeps_what_a_clause_says_its_o
     versus = "An auditor earns more than a bookkeeper ($96,000 versus $48,000)."
     assert figures_supported("Auditors earn $96,000 and bookkeepers $48,000.", versus, subjects)
     assert not figures_supported("Auditors earn $48,000 and bookkeepers $96,000.", versus, subjects)
+
+
+def test_a_sentence_with_a_word_opposite_to_its_sources_is_denied():
+    """Issue 23's polarity by antonyms (WordNet's, advisor.antonyms): "harder" for the source's "easier" and
+    "less" for "more" say the opposite though nearly every word is the source's; a comparison that names the
+    other career first may use the opposite word truly; the person's own "dislike" is theirs."""
+    from advisor.antonyms import base_forms, opposites_of
+    from advisor.chain import shared_grounder
+    from advisor.grounding import contradiction, verify_drafted
+
+    assert "easy" in opposites_of("harder") and "more" in opposites_of("less") and "good" in base_forms("better")
+    subjects = find_subjects([("The paralegal role\nThe dental hygienist role", """
+A paralegal drafts documents. Paralegals who research cases read statutes. A dental hygienist cleans teeth.
+Dental hygienists who work in clinics see patients. Become a paralegal or become a dental hygienist.""")])
+    grounder = shared_grounder()
+    source = ("The guide considers paralegal work easier to get into, because a one-year certificate is a faster "
+              "route than the licensing exam dental hygienists must pass.")
+    flipped = "The guide says paralegal work is harder to get into, because a one-year certificate is a slower route. [1]"
+    assert contradiction(grounder, flipped, [source], [0], subjects=subjects) == "denied"
+    verdict = verify_drafted(grounder, flipped, [source], threshold=0.55, subjects=subjects)
+    assert verdict.kept is None and verdict.contradicted  # no other passage may vouch for it
+    turned = ("The guide says the dental hygienist's route is harder to get into than the paralegal's, because of its "
+              "licensing exam. [1]")
+    assert contradiction(grounder, turned, [source], [0], subjects=subjects) == ""
+    assert contradiction(grounder, "The guide considers paralegal work easier to get into than a dental hygienist's. [1]",
+                         [source], [0], subjects=subjects) == ""
+    pay = "Dental hygienists earn more than paralegals in most regions, the survey found."
+    assert contradiction(grounder, "The survey found that dental hygienists earn less than paralegals in most "
+                         "regions. [1]", [pay], [0], subjects=subjects) == "denied"
+    advice = "If you like working with your hands, a dental hygienist's work suits you better than paralegal work."
+    mine = "Since you dislike working with your hands, paralegal work suits you better than a dental hygienist's. [1]"
+    assert contradiction(grounder, mine, [advice], [0], premise="I dislike working with my hands.",
+                         subjects=subjects) == ""
