@@ -25,16 +25,19 @@ _WORD = re.compile(r"\p{L}+(?:['’]\p{L}+)?")
 
 
 @functools.lru_cache(maxsize=1)
-def _table() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
-    """(a word's opposites, an irregular form's base words), from the table's "=" and ">" lines."""
-    opposites: dict[str, frozenset[str]] = {}
+def _table() -> tuple[dict[str, dict[str, frozenset[str]]], dict[str, frozenset[str]]]:
+    """(a word's opposites by part of speech, an irregular form's base words), from the table's lines."""
+    opposites: dict[str, dict[str, frozenset[str]]] = defaultdict(dict)
     forms: dict[str, frozenset[str]] = {}
     for line in TABLE.read_text(encoding="utf-8").splitlines():
         if line.startswith("#") or not line.strip():
             continue
         word, kind, others = line.split("\t")
-        (opposites if kind == "=" else forms)[word] = frozenset(others.split(","))
-    return opposites, forms
+        if kind == ">":
+            forms[word] = frozenset(others.split(","))
+        else:
+            opposites[word][kind] = frozenset(others.split(","))
+    return dict(opposites), forms
 
 
 def base_forms(word: str) -> set[str]:
@@ -54,9 +57,11 @@ def base_forms(word: str) -> set[str]:
     return {w for w in out if w in opposites or w == word}
 
 
-def opposites_of(word: str) -> set[str]:
+def opposites_of(word: str, pos: str = "arv") -> set[str]:
+    """The word's opposites as an adjective ("a"), adverb ("r") or verb ("v"): any of those ``pos`` names."""
     opposites, _ = _table()
-    return {o for base in base_forms(word) for o in opposites.get(base, ())}
+    return {o for base in base_forms(word) for tag, others in opposites.get(base, {}).items() if tag in pos
+            for o in others}
 
 
 def words_of(text: str) -> set[str]:
@@ -96,7 +101,7 @@ def build(wordnet: Path) -> str:
                 if symbol == "!":
                     target_pos = "a" if target_pos == "s" else target_pos
                     pointers.append((offset, tag, int(numbers[:2], 16), target, target_pos, int(numbers[2:], 16)))
-    opposites: dict[str, set[str]] = defaultdict(set)
+    opposites: dict[tuple[str, str], set[str]] = defaultdict(set)
     for offset, tag, source, target, target_tag, goal in pointers:
         if (target, target_tag) not in words_at:
             continue
@@ -107,16 +112,18 @@ def build(wordnet: Path) -> str:
         for a in left:
             for b in right:
                 if "_" not in a and "_" not in b and a != b:
-                    opposites[a].add(b)
-                    opposites[b].add(a)
+                    opposites[(a, tag)].add(b)
+                    opposites[(b, target_tag)].add(a)
+    known = {w for w, _ in opposites}
     forms: dict[str, set[str]] = defaultdict(set)
     for pos in ("adj", "adv", "verb"):
         for line in (wordnet / f"{pos}.exc").read_text(encoding="latin-1").splitlines():
             form, *bases = line.split()
-            forms[form].update(b for b in bases if b in opposites and b != form)
+            forms[form].update(b for b in bases if b in known and b != form)
     lines = ["# Antonyms from WordNet 3.0 (Princeton University; licence in WORDNET-LICENSE.txt).",
-             "# word<TAB>=<TAB>its opposites | irregular form<TAB>><TAB>its base words. Made by advisor/antonyms.py."]
-    lines += [f"{w}\t=\t{','.join(sorted(o))}" for w, o in sorted(opposites.items())]
+             "# word<TAB>a|r|v (adjective, adverb, verb)<TAB>its opposites, or irregular form<TAB>><TAB>its base words.",
+             "# Made by advisor/antonyms.py."]
+    lines += [f"{w}\t{tag}\t{','.join(sorted(o))}" for (w, tag), o in sorted(opposites.items())]
     lines += [f"{f}\t>\t{','.join(sorted(b))}" for f, b in sorted(forms.items()) if b]
     return "\n".join(lines) + "\n"
 

@@ -30,7 +30,9 @@ from pathlib import Path
 import numpy as np
 import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
 
-from advisor.figures import countries_named, country_mentions, country_of, figures_in, is_currency_code
+from advisor.antonyms import opposites_of
+from advisor.figures import (countries_named, country_mentions, country_of, figures_in, is_currency_code,
+                             with_digits)
 from advisor.text import STOPWORDS, content_words, fold, split_sentences, tokens
 
 PROBES_FILE = Path(__file__).resolve().parent / "data" / "unanswerable_probes.txt"
@@ -252,12 +254,22 @@ def unmentioned_names(question: str, docs: Sequence, subjects, vocabulary: dict[
             continue
         if not (person or head.rstrip("s") in heads):
             continue
-        said = re.search(r"(?<![\w-])" + re.escape(fold(phrase)) + r"(?:s|es)?(?![\w-])", folded)
-        # The kind is its last two words: "a new investment analyst" is an investment analyst.
-        kind = " ".join(phrase.split()[-2:])
-        if unknown or (len(phrase.split()) > 1 and not said and not _said_together(kind, sequence)):
+        if unknown or (len(phrase.split()) > 1 and _unsaid_kind(phrase, folded, sequence)):
             missing.append(phrase)
     return list(dict.fromkeys(missing))
+
+
+def _unsaid_kind(phrase: str, folded: str, sequence: list[str]) -> bool:
+    """Does the phrase name a kind of worker the passages never name? The kind is its last two words ("a new
+    investment analyst" is an investment analyst), unless the word before the last one qualifies rather than
+    classifies: an adjective with an opposite ("experienced", "senior", "qualified": WordNet's antonyms) says what
+    the worker is like, not what kind of worker it is ("respiratory", "forensic", "art")."""
+    words = phrase.split()
+    if opposites_of(words[-2], pos="a") or any(c.isdigit() for c in with_digits(words[-2])):  # "band six"
+        return False
+    if re.search(r"(?<![\w-])" + re.escape(fold(phrase)) + r"(?:s|es)?(?![\w-])", folded):
+        return False
+    return not _said_together(" ".join(words[-2:]), sequence)
 
 
 # ---------------------------------------------------------------- fitting

@@ -829,3 +829,20 @@ def test_a_career_with_a_word_before_it_is_that_career_and_a_passing_subject_nam
     finance = Subjects({"financial analyst": [], "chartered accountant": [], "analyst job": []},
                        headed=["financial analyst", "chartered accountant"])
     assert unmentioned_names("Can I study while working a full time job?", docs, finance) == []
+
+
+def test_a_word_that_qualifies_a_career_makes_no_other_kind_of_worker():
+    """A word that classifies ("an orthodontic assistant", "a veterinary assistant") makes another kind of worker;
+    an adjective that qualifies (one with a WordNet opposite: "experienced", "senior") or a number ("band six")
+    does not."""
+    from advisor.gate import unmentioned_names
+
+    docs = [Document(page_content="Dental assistants and dental hygienists work in clinics. Orthodontic care and "
+                                  "veterinary clinics are other settings. Experienced staff reach senior posts.")]
+    dental = Subjects({"dental assistant": [], "dental hygienist": []},
+                      headed=["dental assistant", "dental hygienist"])
+    assert unmentioned_names("How much does an orthodontic assistant earn?", docs, dental) == ["orthodontic assistant"]
+    assert unmentioned_names("What does a veterinary assistant do all day?", docs, dental) == ["veterinary assistant"]
+    for question in ("Does an experienced assistant earn more?", "What does a senior hygienist earn?",
+                     "How much does a band six assistant earn?", "How much do dental hygienists earn?"):
+        assert unmentioned_names(question, docs, dental) == [], question
