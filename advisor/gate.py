@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
 
-from advisor.antonyms import opposites_of
+from advisor.lexicon import is_person_noun, opposites_of
 from advisor.figures import (countries_named, country_mentions, country_of, figures_in, is_currency_code,
                              with_digits)
 from advisor.text import STOPWORDS, content_words, fold, split_sentences, tokens
@@ -241,8 +241,9 @@ def unmentioned_names(question: str, docs: Sequence, subjects, vocabulary: dict[
             continue
         head = phrase.split()[-1].lower()
         unknown = not _mentioned(head, store_words)
-        # "-er"/"-or" end things too ("a second career"): they name a person only in a word the store never uses
-        person = bool(_PERSON.search(head) or (unknown and _AGENT.search(head)))
+        # "-er"/"-or" end things too ("a second career"): they name a person only in a word the store never uses,
+        # as does a noun whose most common sense is a person ("a company secretary", "an architect")
+        person = bool(_PERSON.search(head) or (unknown and (_AGENT.search(head) or is_person_noun(head))))
         if as_role and (len(phrase.split()) == 1 or person) and any(
                 not _mentioned_word(w, store_words) for w in content_words(phrase)):
             missing.append(phrase)  # a word the store never uses ("an osteopath"), not "as a mid-life switch"

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
 import numpy as np
 
-from advisor.antonyms import opposed, words_of
+from advisor.lexicon import opposed, words_of
 from advisor.figures import Figure, counts_held, country_of, figures_in, same_value
 from advisor.reading import join_lists
 from advisor.subjects import Subjects
@@ -484,7 +484,7 @@ def contradiction(grounder: Grounder, sentence: str, contexts: Sequence[str], so
                   premise: str = "", subjects: Subjects | None = None) -> str:
     """What a drafted sentence claims that its cited passages do not say, or "": "denied" (a source sentence
     negates what it asserts, or a requirement its source says is not one, or the source sentence it restates
-    says the "opposite": a word's antonym where it has the word, advisor.antonyms), a "year" the passages do not give
+    says the "opposite": a word's antonym where it has the word, advisor.lexicon), a "year" the passages do not give
     (or, when the source sentence it restates has a year beside it, another one), or, of the source sentence it
     restates (with the one before and after it), a "requirement" where it makes none, its "contrast" the other
     way round, or its opposite "negation". Only a denial is the passages saying otherwise; the rest may be said

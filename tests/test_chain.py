@@ -846,3 +846,17 @@ def test_a_word_that_qualifies_a_career_makes_no_other_kind_of_worker():
     for question in ("Does an experienced assistant earn more?", "What does a senior hygienist earn?",
                      "How much does a band six assistant earn?", "How much do dental hygienists earn?"):
         assert unmentioned_names(question, docs, dental) == [], question
+
+
+def test_a_noun_for_a_person_the_store_never_uses_is_a_kind_of_worker_whatever_its_ending():
+    """WordNet's nouns whose most common sense is a person (advisor.lexicon): "a court clerk" names a worker though
+    "clerk" has no person's ending; "an agent of change" (most often no person) and "an office" do not."""
+    from advisor.gate import unmentioned_names
+    from advisor.lexicon import is_person_noun
+
+    assert is_person_noun("clerks") and is_person_noun("architect") and not is_person_noun("office")
+    docs = [Document(page_content="Paralegals draft documents for lawyers and work in an office.")]
+    legal = Subjects({"paralegal": []}, headed=["paralegal"])
+    assert unmentioned_names("What does a court clerk earn?", docs, legal) == ["court clerk"]
+    for question in ("Do paralegals work in an office?", "Is a paralegal an agent of change?"):
+        assert unmentioned_names(question, docs, legal) == [], question

@@ -277,10 +277,10 @@ def test_a_name_set_aside_or_in_a_relative_clause_keeps_what_a_clause_says_its_o
 
 
 def test_a_sentence_with_a_word_opposite_to_its_sources_is_denied():
-    """Issue 23's polarity by antonyms (WordNet's, advisor.antonyms): "harder" for the source's "easier" and
+    """Issue 23's polarity by antonyms (WordNet's, advisor.lexicon): "harder" for the source's "easier" and
     "less" for "more" say the opposite though nearly every word is the source's; a comparison that names the
     other career first may use the opposite word truly; the person's own "dislike" is theirs."""
-    from advisor.antonyms import base_forms, opposites_of
+    from advisor.lexicon import base_forms, opposites_of
     from advisor.chain import shared_grounder
     from advisor.grounding import contradiction, verify_drafted
 

@@ -1,12 +1,20 @@
-"""Opposite words, from WordNet: a sentence that restates its source with "harder" for "easier", "less"
-for "more" or "dislike" for "like" says the opposite of it, though it shares nearly all its words.
+"""What WordNet knows of English words, for rules that would otherwise list words of their own.
 
-The table (``data/antonyms.txt``) holds WordNet 3.0's antonym pairs of adjectives, adverbs and verbs,
-widened to every word of a head adjective's synset ("hard" beside "difficult", opposite "easy"), and the
-irregular forms of those words ("better" is "good"). Nouns are left out: their antonyms are mostly
-pairs of roles ("employer", "employee"), which advisor.subjects reads. Rebuild the table with
-``python -m advisor.antonyms WORDNET_DICT_DIR`` (the folder of WordNet's ``data.adj`` and ``adj.exc``,
-as Debian's ``wordnet-base`` installs it); the licence is in ``data/WORDNET-LICENSE.txt``.
+Opposites: a sentence that restates its source with "harder" for "easier", "less" for "more" or
+"dislike" for "like" says the opposite of it, though it shares nearly all its words; an adjective with
+an opposite ("experienced", "senior") qualifies a worker rather than naming a kind of one.
+``data/antonyms.txt`` holds WordNet 3.0's antonym pairs of adjectives, adverbs and verbs, widened to
+every word of a head adjective's synset ("hard" beside "difficult", opposite "easy"), and the irregular
+forms of those words ("better" is "good"). Noun antonyms are left out: they are mostly pairs of roles
+("employer", "employee"), which advisor.subjects reads.
+
+People: ``data/person_nouns.txt`` lists the nouns whose most common WordNet sense is a person
+("secretary", "architect", "midwife"; not "agent" or "office"), so a kind of worker is known by
+meaning, not only by an English ending ("-ist", "-ian").
+
+Rebuild both with ``python -m advisor.lexicon WORDNET_DICT_DIR`` (the folder of WordNet's ``data.adj``,
+``index.noun`` and ``adj.exc``, as Debian's ``wordnet-base`` installs it); the licence is in
+``data/WORDNET-LICENSE.txt``.
 """
 
 from __future__ import annotations
@@ -20,7 +28,10 @@ import regex as re
 
 from advisor.text import fold
 
-TABLE = Path(__file__).resolve().parent / "data" / "antonyms.txt"
+DATA = Path(__file__).resolve().parent / "data"
+TABLE = DATA / "antonyms.txt"
+PERSONS = DATA / "person_nouns.txt"
+_PERSON_SYNSET = "00007846"  # person.n.01 in WordNet 3.0's data.noun
 _WORD = re.compile(r"\p{L}+(?:['’]\p{L}+)?")
 
 
@@ -76,11 +87,53 @@ def opposed(text: str, source: str) -> set[tuple[str, str]]:
     return {(w, o) for w in mine - theirs for o in opposites_of(w) if o in theirs - mine}
 
 
-# ---------------------------------------------------------------- building the table from WordNet
+@functools.lru_cache(maxsize=1)
+def _persons() -> frozenset[str]:
+    return frozenset(line for line in PERSONS.read_text(encoding="utf-8").splitlines()
+                     if line and not line.startswith("#"))
+
+
+def is_person_noun(word: str) -> bool:
+    """Is the word, or its singular, a noun whose most common sense is a person ("secretaries", "architect")?"""
+    word = fold(word)
+    singulars = {word, word[:-1] if word.endswith("s") else word, word[:-2] if word.endswith("es") else word,
+                 word[:-3] + "y" if word.endswith("ies") else word, word[:-3] + "man" if word.endswith("men") else word}
+    return bool(singulars & _persons())
+
+
+# ---------------------------------------------------------------- building the tables from WordNet
+
+
+def build_persons(wordnet: Path) -> str:
+    """The person nouns' list, from a WordNet 3.0 dictionary folder: a noun whose first sense (index.noun lists
+    senses most common first) has person.n.01 among its hypernyms."""
+    hypernyms: dict[str, list[str]] = {}
+    for line in (wordnet / "data.noun").read_text(encoding="latin-1").splitlines():
+        if line.startswith(" "):
+            continue
+        fields = line.split(" | ")[0].split()
+        k = 4 + 2 * int(fields[3], 16)
+        pointers = [fields[k + 1 + 4 * n:k + 5 + 4 * n] for n in range(int(fields[k]))]
+        hypernyms[fields[0]] = [target for symbol, target, _, _ in pointers if symbol in ("@", "@i")]
+
+    @functools.lru_cache(maxsize=None)
+    def is_person(offset: str) -> bool:
+        return offset == _PERSON_SYNSET or any(is_person(h) for h in hypernyms.get(offset, ()))
+
+    words = []
+    for line in (wordnet / "index.noun").read_text(encoding="latin-1").splitlines():
+        if line.startswith(" "):
+            continue
+        fields = line.split()
+        first_sense = fields[4 + int(fields[3]) + 2]
+        if "_" not in fields[0] and is_person(first_sense):
+            words.append(fields[0])
+    return "\n".join(["# Nouns whose most common sense is a person, from WordNet 3.0 (Princeton University; "
+                      "licence in WORDNET-LICENSE.txt).", "# Made by advisor/lexicon.py.", *sorted(words)]) + "\n"
 
 
 def build(wordnet: Path) -> str:
-    """The table's text, from a WordNet 3.0 dictionary folder."""
+    """The antonyms' table, from a WordNet 3.0 dictionary folder."""
     words_at: dict[tuple[str, str], list[str]] = {}
     heads: set[tuple[str, str]] = set()
     pointers: list[tuple[str, str, int, str, str, int]] = []
@@ -122,7 +175,7 @@ def build(wordnet: Path) -> str:
             forms[form].update(b for b in bases if b in known and b != form)
     lines = ["# Antonyms from WordNet 3.0 (Princeton University; licence in WORDNET-LICENSE.txt).",
              "# word<TAB>a|r|v (adjective, adverb, verb)<TAB>its opposites, or irregular form<TAB>><TAB>its base words.",
-             "# Made by advisor/antonyms.py."]
+             "# Made by advisor/lexicon.py."]
     lines += [f"{w}\t{tag}\t{','.join(sorted(o))}" for (w, tag), o in sorted(opposites.items())]
     lines += [f"{f}\t>\t{','.join(sorted(b))}" for f, b in sorted(forms.items()) if b]
     return "\n".join(lines) + "\n"
@@ -130,6 +183,7 @@ def build(wordnet: Path) -> str:
 
 if __name__ == "__main__":
     if len(sys.argv) != 2 or not (Path(sys.argv[1]) / "data.adj").is_file():
-        sys.exit("usage: python -m advisor.antonyms WORDNET_DICT_DIR  (the folder holding data.adj, adj.exc …)")
+        sys.exit("usage: python -m advisor.lexicon WORDNET_DICT_DIR  (the folder holding data.adj, index.noun …)")
     TABLE.write_text(build(Path(sys.argv[1])), encoding="utf-8")
-    print(f"wrote {TABLE}")
+    PERSONS.write_text(build_persons(Path(sys.argv[1])), encoding="utf-8")
+    print(f"wrote {TABLE} and {PERSONS}")
