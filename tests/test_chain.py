@@ -294,6 +294,8 @@ def test_an_off_topic_question_in_a_conversation_is_still_refused(corpus_home):
                      "What is the best way to learn the guitar as an adult beginner?"):
         assert advisor.ask(question, history=history).refused, question
     assert not advisor.ask("And how much do they earn?", history=history).refused
+    # too little of its own to stand alone (two words that carry content): it goes on with the conversation
+    assert not advisor.ask("Who can do the second one?", history=history).refused
 
 
 def test_she_in_a_follow_up_is_the_person_the_last_question_named():
