@@ -173,6 +173,9 @@ _COMPARATIVE = re.compile(r"\b(more|less|fewer|higher|lower|better|worse|easier|
 _ER_WORD = re.compile(r"\b(\p{L}{2,}er)\b", re.I)
 _BEFORE_THAN = re.compile(r"^[^,;:.]*?\bthan\b", re.I)
 _NOT_COMPARED = frozenset({"other", "rather"})  # "other than", "rather than"
+# A comparative that measures an amount rather than sets one thing against another: "more than 500 hours",
+# "fewer than 3,000 jobs", "most of the work" (not "the most of any", which ranks).
+_QUANTITY = re.compile(r"(?:more|less|fewer|most)\s+(?:than\s+(?:about\s+|around\s+)?[$£€¥₹]?\d|of\b)", re.I)
 
 
 def comparisons(text: str, subjects: Subjects, claimed: bool = False) -> set[tuple[str, str]]:
@@ -181,7 +184,8 @@ def comparisons(text: str, subjects: Subjects, claimed: bool = False) -> set[tup
     The subject is the last one named before the word in its sentence (English puts the
     thing compared first), else the first one after it; in a sentence that names none but states a figure,
     the one its paragraph was last about ("RNs earned a median of… The lowest 10 % earned less than $63,720").
-    ``claimed``: the text is a drafted sentence, whose "-er" words count only before a "than".
+    ``claimed``: the text is a drafted sentence, whose "-er" words count only before a "than", and whose amounts
+    ("more than 500 hours", "most of the work") compare no one.
     """
     found = set()
     for paragraph in strip_citations(text).split("\n"):
@@ -194,6 +198,9 @@ def comparisons(text: str, subjects: Subjects, claimed: bool = False) -> set[tup
                       and not any(start <= m.start() < end for start, end in named)
                       and (not claimed or _BEFORE_THAN.match(sentence[m.end():]))]
             for m in [*_COMPARATIVE.finditer(sentence), *formed]:
+                if claimed and _QUANTITY.match(sentence[m.start():]) \
+                        and not re.search(r"\bthe\s+$", sentence[:m.start()], re.I):
+                    continue  # "more than 500 hours", "most of the work": how much, not which one
                 before = [s for start, _, s in mentions if start < m.start()]
                 after = [s for start, _, s in mentions if start > m.start()]
                 subject = before[-1] if before else (after[0] if after else about if figures_in(sentence) else None)
