@@ -482,10 +482,11 @@ class Pipeline:
     @staticmethod
     def _continues(asked: str, idf: dict[str, float]) -> bool:
         """Does a follow-up go on with the conversation whatever the gate's score? When it points back ("What about
-        them?", "And in Japan?") or says too little to stand alone (five words, or two words that carry content:
+        them?", "And in Japan?") or says too little to stand alone (five words, or one word that carries content:
         "How long?", "Who can do the second one?"), yes; a longer one that points nowhere only when every word of
-        its own is one the store uses (not "Can you recommend a good recipe for banana bread?")."""
-        return (bool(_FOLLOW_UP.search(asked)) or len(asked.split()) <= 5 or len(tokens(asked)) <= 2
+        its own is one the store uses (not "Can you recommend a good recipe for banana bread?", "Can you help me
+        with my homework?")."""
+        return (bool(_FOLLOW_UP.search(asked)) or len(asked.split()) <= 5 or len(tokens(asked)) <= 1
                 or gate.keyword_coverage(asked, idf) >= 1.0)
 
     # ---------------------------------------------------------------- advise

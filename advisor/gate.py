@@ -30,7 +30,6 @@ from pathlib import Path
 import numpy as np
 import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
 
-from advisor.lexicon import is_person_noun, opposites_of
 from advisor.figures import (countries_named, country_mentions, country_of, figures_in, is_currency_code,
                              with_digits)
 from advisor.text import STOPWORDS, content_words, fold, split_sentences, tokens
@@ -241,9 +240,8 @@ def unmentioned_names(question: str, docs: Sequence, subjects, vocabulary: dict[
             continue
         head = phrase.split()[-1].lower()
         unknown = not _mentioned(head, store_words)
-        # "-er"/"-or" end things too ("a second career"): they name a person only in a word the store never uses,
-        # as does a noun whose most common sense is a person ("a company secretary", "an architect")
-        person = bool(_PERSON.search(head) or (unknown and (_AGENT.search(head) or is_person_noun(head))))
+        # "-er"/"-or" end things too ("a second career"): they name a person only in a word the store never uses
+        person = bool(_PERSON.search(head) or (unknown and _AGENT.search(head)))
         if as_role and (len(phrase.split()) == 1 or person) and any(
                 not _mentioned_word(w, store_words) for w in content_words(phrase)):
             missing.append(phrase)  # a word the store never uses ("an osteopath"), not "as a mid-life switch"
@@ -262,11 +260,10 @@ def unmentioned_names(question: str, docs: Sequence, subjects, vocabulary: dict[
 
 def _unsaid_kind(phrase: str, folded: str, sequence: list[str]) -> bool:
     """Does the phrase name a kind of worker the passages never name? The kind is its last two words ("a new
-    investment analyst" is an investment analyst), unless the word before the last one qualifies rather than
-    classifies: an adjective with an opposite ("experienced", "senior", "qualified": WordNet's antonyms) says what
-    the worker is like, not what kind of worker it is ("respiratory", "forensic", "art")."""
+    investment analyst" is an investment analyst), unless the word before the last one is a number: "a grade
+    three clerk" is a clerk of some grade, not a kind of clerk."""
     words = phrase.split()
-    if opposites_of(words[-2], pos="a") or any(c.isdigit() for c in with_digits(words[-2])):  # "band six"
+    if any(c.isdigit() for c in with_digits(words[-2])):
         return False
     if re.search(r"(?<![\w-])" + re.escape(fold(phrase)) + r"(?:s|es)?(?![\w-])", folded):
         return False

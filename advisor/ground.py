@@ -95,7 +95,7 @@ class GroundStep:
             else:
                 result = ground_sentence(self.grounder, sentence, contexts, self.settings.support_threshold, subjects)
                 if result is not None and drafted and contradicts_sources(self.grounder, result.text, contexts,
-                                                                          result.sources):
+                                                                          result.sources, premise(state), subjects):
                     return False
             if result is None or result.text.lower() in seen:
                 return False

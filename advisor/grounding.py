@@ -26,8 +26,8 @@ from dataclasses import dataclass
 import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
 import numpy as np
 
-from advisor.lexicon import opposed, words_of
-from advisor.figures import Figure, counts_held, country_of, figures_in, same_value
+from advisor.lexicon import claims, opposed, words_of
+from advisor.figures import Figure, counts_held, country_of, figures_in, same_value, with_digits
 from advisor.reading import join_lists
 from advisor.subjects import Subjects
 from advisor.text import citations_in, content_words, split_sentences, strip_citations
@@ -173,9 +173,10 @@ _COMPARATIVE = re.compile(r"\b(more|less|fewer|higher|lower|better|worse|easier|
 _ER_WORD = re.compile(r"\b(\p{L}{2,}er)\b", re.I)
 _BEFORE_THAN = re.compile(r"^[^,;:.]*?\bthan\b", re.I)
 _NOT_COMPARED = frozenset({"other", "rather"})  # "other than", "rather than"
-# A comparative that measures an amount rather than sets one thing against another: "more than 500 hours",
-# "fewer than 3,000 jobs", "most of the work" (not "the most of any", which ranks).
-_QUANTITY = re.compile(r"(?:more|less|fewer|most)\s+(?:than\s+(?:about\s+|around\s+)?[$£€¥₹]?\d|of\b)", re.I)
+# An amount, said with a comparative: "more than 500 hours", "fewer than 3,000 jobs", "most of the work",
+# "at least half".
+_AMOUNT = re.compile(r"\b(?:(?:more|less|fewer)\s+than\s+(?:about\s+|around\s+)?[$£€¥₹]?\d[\d,.]*+(?!\s*times)"
+                     r"|most\s+of\b(?!\s+all)|at\s+(?:least|most)\b)", re.I)
 
 
 def comparisons(text: str, subjects: Subjects, claimed: bool = False) -> set[tuple[str, str]]:
@@ -198,7 +199,7 @@ def comparisons(text: str, subjects: Subjects, claimed: bool = False) -> set[tup
                       and not any(start <= m.start() < end for start, end in named)
                       and (not claimed or _BEFORE_THAN.match(sentence[m.end():]))]
             for m in [*_COMPARATIVE.finditer(sentence), *formed]:
-                if claimed and _QUANTITY.match(sentence[m.start():]) \
+                if claimed and _AMOUNT.match(sentence[m.start():]) \
                         and not re.search(r"\bthe\s+$", sentence[:m.start()], re.I):
                     continue  # "more than 500 hours", "most of the work": how much, not which one
                 before = [s for start, _, s in mentions if start < m.start()]
@@ -482,9 +483,10 @@ def denied_by(grounder: Grounder, sentence: str, contexts: Sequence[str]) -> boo
     return bool(sentences) and _denied(text, sentences, grounder.embed(sentences) @ grounder.embed([text])[0])
 
 
-def contradicts_sources(grounder: Grounder, sentence: str, contexts: Sequence[str], sources: Sequence[int]) -> bool:
+def contradicts_sources(grounder: Grounder, sentence: str, contexts: Sequence[str], sources: Sequence[int],
+                        premise: str = "", subjects: Subjects | None = None) -> bool:
     """Does a drafted sentence claim what its cited passages do not say?"""
-    return bool(contradiction(grounder, sentence, contexts, sources))
+    return bool(contradiction(grounder, sentence, contexts, sources, premise, subjects))
 
 
 def contradiction(grounder: Grounder, sentence: str, contexts: Sequence[str], sources: Sequence[int],
@@ -538,17 +540,32 @@ def contradiction(grounder: Grounder, sentence: str, contexts: Sequence[str], so
 
 
 def _opposite(text: str, restated: str, around: str, premise: str, subjects: Subjects) -> bool:
-    """The sentence says the opposite of the source sentence it restates: it holds a word whose antonym that
-    sentence holds, and which neither the source nearby nor the person says; both are negated alike; and
-    both speak first of the same career ("B is harder to get into than A" restates "A is easier to get into")."""
+    """The sentence says the opposite of the source sentence it restates: a clause of it holds one word whose
+    antonym that sentence holds, a word neither the source nearby nor the person says (two in one clause may
+    cancel: "rarely late" for "often early"); both are negated alike; and no comparison is turned round: a
+    sentence that compares ("than A") must speak first of the source's career and compare it with a career, the
+    one the source compares it with if it compares ("B is harder to get into than A" restates "A is easier to
+    get into"); one that does not compare speaks of the source's career, or names none ("it is harder"). Amounts ("more than six months",
+    "at least half") are figures, not the opposites' claims."""
     if negated(text) != negated(restated):
         return False  # "not easy" for "hard": the negation rule reads polarity
-    said = words_of(around) | words_of(premise)  # the person's own "dislike" is theirs to say
-    pairs = {(w, o) for w, o in opposed(text, restated) if w not in said}
-    if not pairs:
+    said = words_of(around) | words_of(premise)  # the person's own words are theirs to say
+    source = _AMOUNT.sub(" ", with_digits(restated))
+    clauses = [{(w, o) for w, o in opposed(clause, source) if w not in said}
+               for clause in _CLAUSE.split(_AMOUNT.sub(" ", with_digits(text)))]
+    # one opposite in a clause, a word that claims ("different" against a source's "like … such as" does not)
+    if not any(len(pairs) == 1 and all(claims(o) for _, o in pairs) for pairs in clauses):
         return False
-    first = [next((named for _, _, named in subjects.named_in(t)), None) for t in (text, restated)]
-    return None in first or first[0] == first[1]
+
+    def named(part: str) -> frozenset[str] | None:
+        return next((frozenset(n) for _, _, n in subjects.named_in(part)), None)
+
+    first = [named(t) for t in (text, restated)]
+    if " than " not in text:  # no comparison to turn round: "it is harder" speaks of the source's career
+        return None in first or first[0] == first[1]
+    against = [named(t.partition(" than ")[2]) for t in (text, restated)]
+    return (None not in (first[0], against[0]) and first[0] == first[1] != against[0]  # not kinds of one career
+            and (" than " not in restated or against[1] == against[0]))
 
 
 _CLAUSE = re.compile(r"[,;:—–]\s|\s(?:since|because|while|whereas|but|and|so)\s")

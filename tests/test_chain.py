@@ -291,10 +291,11 @@ def test_an_off_topic_question_in_a_conversation_is_still_refused(corpus_home):
     history = [("What does an ML engineer do?", "ML engineers build and train models [1].")]
     advisor = Advisor(engine="extractive")
     for question in ("Can you recommend a good recipe for banana bread?",
-                     "What is the best way to learn the guitar as an adult beginner?"):
+                     "What is the best way to learn the guitar as an adult beginner?",
+                     "Can you help me with my homework?"):
         assert advisor.ask(question, history=history).refused, question
     assert not advisor.ask("And how much do they earn?", history=history).refused
-    # too little of its own to stand alone (two words that carry content): it goes on with the conversation
+    # too little of its own to stand alone (one word that carries content): it goes on with the conversation
     assert not advisor.ask("Who can do the second one?", history=history).refused
 
 
@@ -833,32 +834,17 @@ def test_a_career_with_a_word_before_it_is_that_career_and_a_passing_subject_nam
     assert unmentioned_names("Can I study while working a full time job?", docs, finance) == []
 
 
-def test_a_word_that_qualifies_a_career_makes_no_other_kind_of_worker():
+def test_a_number_before_a_career_makes_no_other_kind_of_worker():
     """A word that classifies ("an orthodontic assistant", "a veterinary assistant") makes another kind of worker;
-    an adjective that qualifies (one with a WordNet opposite: "experienced", "senior") or a number ("band six")
-    does not."""
+    a number ("a band six assistant", "a grade seven hygienist") does not."""
     from advisor.gate import unmentioned_names
 
     docs = [Document(page_content="Dental assistants and dental hygienists work in clinics. Orthodontic care and "
-                                  "veterinary clinics are other settings. Experienced staff reach senior posts.")]
+                                  "veterinary clinics are other settings. Pay rises by band and grade.")]
     dental = Subjects({"dental assistant": [], "dental hygienist": []},
                       headed=["dental assistant", "dental hygienist"])
     assert unmentioned_names("How much does an orthodontic assistant earn?", docs, dental) == ["orthodontic assistant"]
     assert unmentioned_names("What does a veterinary assistant do all day?", docs, dental) == ["veterinary assistant"]
-    for question in ("Does an experienced assistant earn more?", "What does a senior hygienist earn?",
-                     "How much does a band six assistant earn?", "How much do dental hygienists earn?"):
+    for question in ("How much does a band six assistant earn?", "What does a grade seven hygienist earn?",
+                     "How much do dental hygienists earn?"):
         assert unmentioned_names(question, docs, dental) == [], question
-
-
-def test_a_noun_for_a_person_the_store_never_uses_is_a_kind_of_worker_whatever_its_ending():
-    """WordNet's nouns whose most common sense is a person (advisor.lexicon): "a court clerk" names a worker though
-    "clerk" has no person's ending; "an agent of change" (most often no person) and "an office" do not."""
-    from advisor.gate import unmentioned_names
-    from advisor.lexicon import is_person_noun
-
-    assert is_person_noun("clerks") and is_person_noun("architect") and not is_person_noun("office")
-    docs = [Document(page_content="Paralegals draft documents for lawyers and work in an office.")]
-    legal = Subjects({"paralegal": []}, headed=["paralegal"])
-    assert unmentioned_names("What does a court clerk earn?", docs, legal) == ["court clerk"]
-    for question in ("Do paralegals work in an office?", "Is a paralegal an agent of change?"):
-        assert unmentioned_names(question, docs, legal) == [], question

@@ -284,32 +284,46 @@ def test_a_name_set_aside_or_in_a_relative_clause_keeps_what_a_clause_says_its_o
 
 def test_a_sentence_with_a_word_opposite_to_its_sources_is_denied():
     """Issue 23's polarity by antonyms (WordNet's, advisor.lexicon): "harder" for the source's "easier" and
-    "less" for "more" say the opposite though nearly every word is the source's; a comparison that names the
-    other career first may use the opposite word truly; the person's own "dislike" is theirs."""
-    from advisor.lexicon import base_forms, opposites_of
+    "less" for "more" say the opposite though nearly every word is the source's. Not denied: a comparison that
+    names the other career first, compares with another one or names none, an amount ("less than a year"), two
+    opposites in one clause, or the person's own word."""
     from advisor.chain import shared_grounder
     from advisor.grounding import contradiction, verify_drafted
+    from advisor.lexicon import base_forms, opposites_of
 
     assert "easy" in opposites_of("harder") and "more" in opposites_of("less") and "good" in base_forms("better")
+    assert not opposites_of("offer") and not opposites_of("after")  # no "off", no stopwords but amounts
     subjects = find_subjects([("The paralegal role\nThe dental hygienist role", """
 A paralegal drafts documents. Paralegals who research cases read statutes. A dental hygienist cleans teeth.
 Dental hygienists who work in clinics see patients. Become a paralegal or become a dental hygienist.""")])
     grounder = shared_grounder()
+
+    def said(sentence: str, source: str, premise: str = "") -> str:
+        return contradiction(grounder, sentence, [source], [0], premise=premise, subjects=subjects)
+
     source = ("The guide considers paralegal work easier to get into, because a one-year certificate is a faster "
               "route than the licensing exam dental hygienists must pass.")
     flipped = "The guide says paralegal work is harder to get into, because a one-year certificate is a slower route. [1]"
-    assert contradiction(grounder, flipped, [source], [0], subjects=subjects) == "denied"
+    assert said(flipped, source) == "denied"
     verdict = verify_drafted(grounder, flipped, [source], threshold=0.55, subjects=subjects)
     assert verdict.kept is None and verdict.contradicted  # no other passage may vouch for it
     turned = ("The guide says the dental hygienist's route is harder to get into than the paralegal's, because of its "
               "licensing exam. [1]")
-    assert contradiction(grounder, turned, [source], [0], subjects=subjects) == ""
-    assert contradiction(grounder, "The guide considers paralegal work easier to get into than a dental hygienist's. [1]",
-                         [source], [0], subjects=subjects) == ""
+    assert said(turned, source) == ""
     pay = "Dental hygienists earn more than paralegals in most regions, the survey found."
-    assert contradiction(grounder, "The survey found that dental hygienists earn less than paralegals in most "
-                         "regions. [1]", [pay], [0], subjects=subjects) == "denied"
-    advice = "If you like working with your hands, a dental hygienist's work suits you better than paralegal work."
-    mine = "Since you dislike working with your hands, paralegal work suits you better than a dental hygienist's. [1]"
-    assert contradiction(grounder, mine, [advice], [0], premise="I dislike working with my hands.",
-                         subjects=subjects) == ""
+    assert said("The survey found that dental hygienists earn less than paralegals in most regions. [1]", pay) == "denied"
+    assert said("The survey found that paralegals earn less than dental hygienists in most regions. [1]", pay) == ""
+    assert said("Dental hygienists earn more than paralegals, and the survey found that. [1]", pay) == ""
+    other = "Paralegals earn more than legal secretaries, the survey found."
+    assert said("The survey found that legal secretaries earn less than paralegals. [1]", other) == ""
+    course = "A paralegal certificate takes more than six months but under a year, the guide says."
+    assert said("A paralegal certificate takes less than a year, the guide says. [1]", course) == ""
+    shifts = "Dental hygienists often start early, the survey found."
+    assert said("Dental hygienists rarely start late, the survey found. [1]", shifts) == ""
+    advice = "If you like working with your hands, dental hygienists have the better-suited job."
+    assert said("Since you dislike working with your hands, dental hygienists have the worse-suited job. [1]", advice,
+                premise="I dislike working with my hands.") == "denied"  # the person's "dislike" is no verb opposite
+    assert said("Translators find freelance work harder to get. [1]", "Translators find freelance work easier to get.") \
+        == "denied"  # no career named to turn round
+    assert said("A law degree costs less than a paralegal certificate. [1]",
+                "A paralegal certificate costs more than a law degree.") == ""  # no career to tell the sides
