@@ -26,8 +26,8 @@ from dataclasses import dataclass
 import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
 import numpy as np
 
-from advisor.lexicon import claims, opposed, words_of
 from advisor.figures import Figure, counts_held, country_of, figures_in, same_value, with_digits
+from advisor.lexicon import claims, opposed, words_of
 from advisor.reading import join_lists
 from advisor.subjects import Subjects
 from advisor.text import citations_in, content_words, split_sentences, strip_citations
@@ -492,8 +492,8 @@ def contradicts_sources(grounder: Grounder, sentence: str, contexts: Sequence[st
 def contradiction(grounder: Grounder, sentence: str, contexts: Sequence[str], sources: Sequence[int],
                   premise: str = "", subjects: Subjects | None = None) -> str:
     """What a drafted sentence claims that its cited passages do not say, or "": "denied" (a source sentence
-    negates what it asserts, or a requirement its source says is not one, or the source sentence it restates
-    says the "opposite": a word's antonym where it has the word, advisor.lexicon), a "year" the passages do not give
+    negates what it asserts, a requirement its source says is not one, or the source sentence it restates says
+    the opposite: a word's antonym where it has the word, advisor.lexicon), a "year" the passages do not give
     (or, when the source sentence it restates has a year beside it, another one), or, of the source sentence it
     restates (with the one before and after it), a "requirement" where it makes none, its "contrast" the other
     way round, or its opposite "negation". Only a denial is the passages saying otherwise; the rest may be said
@@ -545,8 +545,8 @@ def _opposite(text: str, restated: str, around: str, premise: str, subjects: Sub
     cancel: "rarely late" for "often early"); both are negated alike; and no comparison is turned round: a
     sentence that compares ("than A") must speak first of the source's career and compare it with a career, the
     one the source compares it with if it compares ("B is harder to get into than A" restates "A is easier to
-    get into"); one that does not compare speaks of the source's career, or names none ("it is harder"). Amounts ("more than six months",
-    "at least half") are figures, not the opposites' claims."""
+    get into"); one that does not compare speaks of the source's career, or names none ("it is harder").
+    Amounts ("more than six months", "at least half") are figures, not the opposites' claims."""
     if negated(text) != negated(restated):
         return False  # "not easy" for "hard": the negation rule reads polarity
     said = words_of(around) | words_of(premise)  # the person's own words are theirs to say

@@ -70,8 +70,7 @@ def opposites_of(word: str) -> set[str]:
     opposites, _ = _table()
     if not claims(word):  # "after", "like", "other"
         return set()
-    return {o for base in base_forms(word) if base not in STOPWORDS or base in _AMOUNTS
-            for o in opposites.get(base, ())}
+    return {o for base in base_forms(word) if claims(base) for o in opposites.get(base, ())}
 
 
 def words_of(text: str) -> set[str]:
