@@ -173,8 +173,8 @@ _COMPARATIVE = re.compile(r"\b(more|less|fewer|higher|lower|better|worse|easier|
 _ER_WORD = re.compile(r"\b(\p{L}{2,}er)\b", re.I)
 _BEFORE_THAN = re.compile(r"^[^,;:.]*?\bthan\b", re.I)
 _NOT_COMPARED = frozenset({"other", "rather"})  # "other than", "rather than"
-# An amount, said with a comparative: "more than 500 hours", "fewer than 3,000 jobs", "most of the work",
-# "at least half".
+# An amount, said with a comparative: a bound on a figure ("more than 500 hours", "fewer than 3,000 jobs") or a
+# share ("most of the work", "at least half"; not "most of all").
 _AMOUNT = re.compile(r"\b(?:(?:more|less|fewer)\s+than\s+(?:about\s+|around\s+)?[$£€¥₹]?\d[\d,.]*+(?!\s*times)"
                      r"|most\s+of\b(?!\s+all)|at\s+(?:least|most)\b)", re.I)
 
@@ -185,8 +185,8 @@ def comparisons(text: str, subjects: Subjects, claimed: bool = False) -> set[tup
     The subject is the last one named before the word in its sentence (English puts the
     thing compared first), else the first one after it; in a sentence that names none but states a figure,
     the one its paragraph was last about ("RNs earned a median of… The lowest 10 % earned less than $63,720").
-    ``claimed``: the text is a drafted sentence, whose "-er" words count only before a "than", and whose amounts
-    ("more than 500 hours", "most of the work") compare no one.
+    ``claimed``: the text is a drafted sentence, whose "-er" words count only before a "than", and whose shares
+    ("most of the work", "at least half") compare no one.
     """
     found = set()
     for paragraph in strip_citations(text).split("\n"):
@@ -199,9 +199,8 @@ def comparisons(text: str, subjects: Subjects, claimed: bool = False) -> set[tup
                       and not any(start <= m.start() < end for start, end in named)
                       and (not claimed or _BEFORE_THAN.match(sentence[m.end():]))]
             for m in [*_COMPARATIVE.finditer(sentence), *formed]:
-                if claimed and _AMOUNT.match(sentence[m.start():]) \
-                        and not re.search(r"\bthe\s+$", sentence[:m.start()], re.I):
-                    continue  # "more than 500 hours", "most of the work": how much, not which one
+                if claimed and _a_share(sentence, m.start()):
+                    continue
                 before = [s for start, _, s in mentions if start < m.start()]
                 after = [s for start, _, s in mentions if start > m.start()]
                 subject = before[-1] if before else (after[0] if after else about if figures_in(sentence) else None)
@@ -209,6 +208,15 @@ def comparisons(text: str, subjects: Subjects, claimed: bool = False) -> set[tup
                     found.add((m.group(1).lower(), subject))
             about = mentions[-1][2] if mentions else about
     return found
+
+
+def _a_share(sentence: str, start: int) -> bool:
+    """Does the superlative at ``start`` say how much of something ("most of the work", "at least half"), not
+    which one ("the most of the two")? A bound on a figure ("less than $63,720") still compares."""
+    before = sentence[:start]
+    if re.search(r"\bat\s+$", before, re.I):
+        return True
+    return bool(re.match(r"most\s+of\b(?!\s+all)", sentence[start:], re.I)) and not re.search(r"\bthe\s+$", before, re.I)
 
 
 def comparisons_supported(sentence: str, context: str, subjects: Subjects) -> bool:

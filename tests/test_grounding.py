@@ -225,11 +225,11 @@ def test_a_comparative_made_with_er_is_checked_and_turned_round_it_is_not_suppor
     # "other than" and "rather than" compare nothing, and an -er word without "than" claims no comparison
     assert comparisons_supported("ML engineers use tools other than notebooks.", source, subjects)
     assert comparisons_supported("ML engineers work with a wider team.", source, subjects)
-    # an amount ("more than 500 hours", "most of the work") compares no one; "the most" ranks
-    hours = "Paralegal certificates take at least 600 hours; most paralegals work in law firms."
+    # a share ("most of the work", "at least half") compares no one; "the most" ranks
+    hours = "Paralegal certificates take 600 hours; many paralegals work in law firms."
     legal = Subjects({"paralegal": [], "legal secretary": []})
-    assert comparisons_supported("Paralegal certificates take more than 500 hours.", hours, legal)
     assert comparisons_supported("Most of the paralegal's work is in law firms.", hours, legal)
+    assert comparisons_supported("At least half of paralegals work in law firms.", hours, legal)
     assert not comparisons_supported("Paralegals earn the most of the two.", "Paralegals take 600 hours.", legal)
 
 
