@@ -184,7 +184,7 @@ def comparisons(text: str, subjects: Subjects, claimed: bool = False) -> set[tup
 
     The subject is the last one named before the word in its sentence (English puts the
     thing compared first), else the first one after it; in a sentence that names none but states a figure,
-    the one its paragraph was last about ("RNs earned a median of… The lowest 10 % earned less than $63,720").
+    the one its paragraph was last about ("Auditors earned a median of… The lowest 10 % earned less than $41,000").
     ``claimed``: the text is a drafted sentence, whose "-er" words count only before a "than", and whose shares
     ("most of the work", "at least half") compare no one.
     """
@@ -212,7 +212,7 @@ def comparisons(text: str, subjects: Subjects, claimed: bool = False) -> set[tup
 
 def _a_share(sentence: str, start: int) -> bool:
     """Does the superlative at ``start`` say how much of something ("most of the work", "at least half"), not
-    which one ("the most of the two")? A bound on a figure ("less than $63,720") still compares."""
+    which one ("the most of the two")? A bound on a figure ("less than $41,000") still compares."""
     before = sentence[:start]
     if re.search(r"\bat\s+$", before, re.I):
         return True
