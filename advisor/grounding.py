@@ -173,10 +173,11 @@ _COMPARATIVE = re.compile(r"\b(more|less|fewer|higher|lower|better|worse|easier|
 _ER_WORD = re.compile(r"\b(\p{L}{2,}er)\b", re.I)
 _BEFORE_THAN = re.compile(r"^[^,;:.]*?\bthan\b", re.I)
 _NOT_COMPARED = frozenset({"other", "rather"})  # "other than", "rather than"
-# An amount, said with a comparative: a bound on a figure ("more than 500 hours", "fewer than 3,000 jobs") or a
-# share ("most of the work", "at least half"; not "most of all").
-_AMOUNT = re.compile(r"\b(?:(?:more|less|fewer)\s+than\s+(?:about\s+|around\s+)?[$£€¥₹]?\d[\d,.]*+(?!\s*times)"
-                     r"|most\s+of\b(?!\s+all)|at\s+(?:least|most)\b)", re.I)
+# A share ("most of the work"; not "most of all"), and an amount: a share, "at least/most", or a bound on a
+# figure ("more than 500 hours", "fewer than 3,000 jobs").
+_SHARE = r"most\s+of\b(?!\s+all)"
+_AMOUNT = re.compile(rf"\b(?:(?:more|less|fewer)\s+than\s+(?:about\s+|around\s+)?[$£€¥₹]?\d[\d,.]*+(?!\s*times)"
+                     rf"|{_SHARE}|at\s+(?:least|most)\b)", re.I)
 
 
 def comparisons(text: str, subjects: Subjects, claimed: bool = False) -> set[tuple[str, str]]:
@@ -216,7 +217,7 @@ def _a_share(sentence: str, start: int) -> bool:
     before = sentence[:start]
     if re.search(r"\bat\s+$", before, re.I):
         return True
-    return bool(re.match(r"most\s+of\b(?!\s+all)", sentence[start:], re.I)) and not re.search(r"\bthe\s+$", before, re.I)
+    return bool(re.match(_SHARE, sentence[start:], re.I)) and not re.search(r"\bthe\s+$", before, re.I)
 
 
 def comparisons_supported(sentence: str, context: str, subjects: Subjects) -> bool:

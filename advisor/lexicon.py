@@ -23,8 +23,7 @@ import regex as re
 
 from advisor.text import STOPWORDS, fold
 
-DATA = Path(__file__).resolve().parent / "data"
-TABLE = DATA / "antonyms.txt"
+TABLE = Path(__file__).resolve().parent / "data" / "antonyms.txt"
 _WORD = re.compile(r"\p{L}+(?:['’]\p{L}+)?")
 
 
