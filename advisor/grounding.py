@@ -20,7 +20,7 @@ import logging
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
@@ -155,12 +155,20 @@ def _figure_held(sentence: str, fig: Figure, context: str, context_figures: list
     matches = [c for c in context_figures if same_value(c, fig)]
     if not matches:
         return False
-    subject = subjects.near(sentence, fig.start)
+    # "…puts auditors ahead at $90,000 against $70,000": the figure set against another is the other side's
+    set_against = _SET_AGAINST.search(re.split(r"[,;:]\s", sentence[:fig.start])[-1])
+    subject = None if set_against else subjects.near(sentence, fig.start)
     if subject is None:
         return True
     context_subjects = {subjects.near(context, c.start) for c in matches}
     # Tied there to no subject, it may be anyone's; tied to another one as well, the sentence moved it.
     return subject in context_subjects or context_subjects == {None}
+
+
+# A figure, then "against", "versus" or "compared with" and the figure asked about.
+_SET_AGAINST = re.compile(r"\d[\d,.]*\s*(?:[kKmM]\b|%|\p{Sc}|[a-z]{0,3}\b)?[^\d]{0,12}?\b(?:against|versus|vs\.?|compared with)"
+                          r"\s+(?:about\s+|around\s+|roughly\s+)?\p{Sc}?\s*(?:\d[\d,.]*\s*[kKmM]?\s*[-–—]\s*\p{Sc}?\s*)?$",
+                          re.I)  # (or a range's second figure: "against $150,000–$200,000")
 
 
 _COMPARATIVE = re.compile(r"\b(more|less|fewer|higher|lower|better|worse|easier|harder|faster|slower|greater|larger|"
@@ -527,7 +535,8 @@ def contradiction(grounder: Grounder, sentence: str, contexts: Sequence[str], so
     if years - set(_YEAR.findall(everything)):
         return "year"
     beside = set(_YEAR.findall(windows[best][1]))
-    if float(similarity[best]) >= RESTATES_FOR_POLARITY and beside and years - beside:
+    if float(similarity[best]) >= RESTATES_FOR_POLARITY and beside and years - beside and not _held_by_clause(
+            grounder, text, windows, _YEAR.search, _dated_alike):
         return "year"
     if float(similarity[best]) < RESTATES_FOR_POLARITY:
         # No one source sentence is restated (a synthesis): a requirement must be somewhere in the cited passages.
@@ -538,7 +547,11 @@ def contradiction(grounder: Grounder, sentence: str, contexts: Sequence[str], so
         return "denied"
     if _NECESSITY.search(_without_negated(text)) and not _NECESSITY.search(_without_negated(around)):
         # "…is always required" where the source says "…although it is not always required" is denied.
-        return "denied" if _NECESSITY.search(around) else "requirement"
+        if _NECESSITY.search(around):
+            return "denied"
+        if not _held_by_clause(grounder, text, windows, lambda clause: bool(_NECESSITY.search(_without_negated(clause))),
+                               lambda _, __, near: bool(_NECESSITY.search(_without_negated(near)))):
+            return "requirement"
     if _contrast_reversed(text, restated):
         return "contrast"
     if _NEGATION.search(text):  # it negates what no sentence around its source negates
@@ -580,24 +593,66 @@ def _opposite(text: str, restated: str, around: str, premise: str, subjects: Sub
 _CLAUSE = re.compile(r"[,;:—–]\s|\s(?:since|because|while|whereas|but|and|so)\s")
 
 
+def _held_by_clause(grounder: Grounder, text: str, windows: list[tuple[str, str]],
+                    claims: Callable[[str], bool], holds: Callable[[str, str, str], bool]) -> bool:
+    """A sentence that joins several claims, each clause that ``claims`` something checked against the source
+    sentence it restates itself rather than the one the whole sentence restates best: "…in one of the
+    restricted states, where state law requires supervision" takes its requirement from the sentence that
+    makes it, its count of states from another. A clause restates the source sentence it is closest to in
+    meaning (cosine at least RESTATES_FOR_POLARITY) or that holds nearly all its words and figures (a short
+    clause embeds poorly), and above all one that gives every figure it gives; ``holds(clause, that sentence, it
+    with its neighbours)`` must be true of each."""
+    every = [c for c in _CLAUSE.split(text) if _anchors(c)]
+    clauses = [c for c in every if claims(c)]
+    if len(every) < 2:
+        return False  # one claim: checked against the source sentence the whole sentence restates
+    if not clauses:
+        return True
+    similarity = grounder.embed([s for s, _ in windows]) @ grounder.embed(clauses).T
+    held = [_anchors(s) for s, _ in windows]
+    for k, clause in enumerate(clauses):
+        own = _anchors(clause)
+        figures = {w for w in own if w[:1].isdigit()} - set(_YEAR.findall(clause))  # (a year is what may be checked)
+        pinned = np.array([bool(figures) and figures <= h for h in held])  # the sentence that gives its figures
+        share = np.array([len(own & h) / len(own) for h in held])
+        closeness = np.maximum(similarity[:, k], np.where(share >= RESTATES_BY_WORDS, share, 0.0))
+        closeness = np.where(pinned, 1.0 + similarity[:, k], closeness) if pinned.any() else closeness
+        best = int(np.lexsort((similarity[:, k], closeness))[-1])  # of equally close ones, the nearest in meaning
+        if float(closeness[best]) < RESTATES_FOR_POLARITY or not holds(clause, *windows[best]):
+            return False
+    return True
+
+
+def _dated_alike(clause: str, restated: str, near: str) -> bool:
+    """The clause's years are those of the source sentence it restates, or, when that sentence gives none, of
+    the sentences beside it (when they give none either, a year elsewhere in the passage dates it)."""
+    beside = set(_YEAR.findall(restated)) or set(_YEAR.findall(near))
+    return not beside or set(_YEAR.findall(clause)) <= beside
+
+
+RESTATES_BY_WORDS = 0.8  # share of a clause's content words and figures a source sentence holds to restate it
+
+
+def _anchors(text: str) -> set[str]:
+    """A text's content words and figures ("£53,755" -> "53755"): what ties a short clause to its source."""
+    return content_words(text) | {n.replace(",", "") for n in re.findall(r"\d[\d,.]*\d|\d", text)}
+
+
 def _negations_held(grounder: Grounder, text: str, windows: list[tuple[str, str]], premise: str) -> bool:
     """Every negation of a sentence that joins several claims is the person's or its source's: the clause that
     holds it negates what the person negated ("Since you'd rather not spend your days on prompts, …"), or
     restates a source sentence that negates too ("…, while RNs do not prescribe" from another passage than
     the one the whole sentence restates best)."""
     asked = _negated_words(premise)  # what the person says they do not have, want or like
-    clauses = [c for c in _CLAUSE.split(text) if _NEGATION.search(c)]
-    if not clauses or len(clauses) == len(_CLAUSE.split(text)):
+    negating = [c for c in _CLAUSE.split(text) if _NEGATION.search(c)]
+    if not negating or len(negating) == len(_CLAUSE.split(text)):
         return False  # one claim: the sentence's own polarity is checked against the source it restates
-    similarity = grounder.embed([w for _, w in windows]) @ grounder.embed(clauses).T
-    for k, clause in enumerate(clauses):
+
+    def claims(clause: str) -> bool:  # a negation that is not the person's own
         spans = [_negated_span(clause, m) for m in _NEGATION.finditer(clause)]
-        if asked and all(span and len(span & asked) * 2 >= len(span) for span in spans):
-            continue  # the person's own negation
-        best = int(np.argmax(similarity[:, k]))
-        if float(similarity[best, k]) < RESTATES_FOR_POLARITY or not _NEGATION.search(windows[best][1]):
-            return False
-    return True
+        return bool(spans) and not (asked and all(span and len(span & asked) * 2 >= len(span) for span in spans))
+
+    return _held_by_clause(grounder, text, windows, claims, lambda _, __, near: bool(_NEGATION.search(near)))
 
 
 # ---------------------------------------------------------------- a drafted sentence, verified

@@ -327,3 +327,40 @@ Dental hygienists who work in clinics see patients. Become a paralegal or become
         == "denied"  # no career named to turn round
     assert said("A law degree costs less than a paralegal certificate. [1]",
                 "A paralegal certificate costs more than a law degree.") == ""  # no career to tell the sides
+
+
+def test_each_clause_of_a_joined_sentence_answers_to_the_source_sentence_it_restates():
+    """A sentence that joins claims from several source sentences: its requirement is checked against the
+    sentence that makes it, its year against the sentence that gives its figures (and its neighbours), not both
+    against the one source sentence the whole sentence is closest to. A requirement or a year that no sentence
+    gives is still caught."""
+    from advisor.chain import shared_grounder
+    from advisor.grounding import contradiction
+
+    grounder = shared_grounder()
+    states = ("Dental therapists may practise in 14 states, most of them rural. Each state sets its own scope of "
+              "practice. In those states, state law requires career-long supervision of a dental therapist by a dentist.")
+    joined = ("Moving to a rural practice means working in one of the 14 states that allow dental therapists, where "
+              "state law requires {}. [1]")
+    assert contradiction(grounder, joined.format("career-long supervision by a dentist"), [states], [0]) == ""
+    assert contradiction(grounder, joined.format("a master's degree"), [states], [0]) == "requirement"
+    pay = ("Dental hygienists are paid on the national scale. The 2024 scale sets band 5 at £29,970 to £36,483. "
+           "Senior hygienists are usually on band 7. The 2025/26 scale puts band 7 at £47,810 to £54,710.")
+    dated = ("A new hygienist starts on band 5, which the {} scale sets at £29,970 to £36,483, while a senior one on "
+             "band 7 earns £47,810 to £54,710 on the 2025/26 scale. [1]")
+    assert contradiction(grounder, dated.format(2024), [pay], [0]) == ""
+    assert contradiction(grounder, dated.format(2025), [pay], [0]) == "year"  # the band 5 figures are 2024's
+
+
+def test_a_figure_set_against_another_is_the_other_sides():
+    """"…puts A ahead at $X against $Y": $Y is the other career's, so it is not checked as A's; $X still is."""
+    subjects = find_subjects([("Dental hygienists and dental assistants", "A dental hygienist cleans teeth. Dental "
+                               "hygienists earn more. A dental assistant helps the dentist. Dental assistants earn less.")])
+    survey = ("The survey gives dental hygienists a range of $87,000–$90,000 and dental assistants a range of "
+              "$46,000–$50,000.")
+    assert figures_supported("The survey puts dental hygienists ahead with $87,000–$90,000 against $46,000–$50,000.",
+                             survey, subjects)
+    assert not figures_supported("The survey puts dental assistants ahead with $87,000–$90,000 against "
+                                 "$46,000–$50,000.", survey, subjects)
+    assert not figures_supported("The survey puts dental hygienists ahead with $46,000–$50,000 against "
+                                 "$87,000–$90,000.", survey, subjects)
