@@ -23,6 +23,9 @@ _POINTS_BACK = re.compile(r"^[\"'(]?(?:(?:All|Most|Some|Many|Each|None|Both|Seve
 # English function words a finished sentence does not end on.
 _DANGLING = frozenset("a an the and or but nor of to in on at by for with from as than such including like "
                       "into via per plus versus".split())
+# English leaves a preposition at the end of a relative clause ("…the repositories the guide points to."): after a
+# full stop the writer put there, one of these ends a whole sentence; a line that stops on one without it was cut.
+_STRANDED = frozenset("of to in on at by for with from into about".split())
 # Auxiliaries end a sentence only inside a clause the writer closed ("…how new the title is."); a line that
 # stops on one without a full stop was cut off ("The median salary is"), so it is not repaired into a sentence.
 _AUXILIARY = frozenset("is are was were be has have had".split())
@@ -91,7 +94,8 @@ def is_whole(sentence: str) -> bool:
     words = text.split()
     if len(words) < 4 or not _OPENING.match(text) or not _CLOSING.search(text):
         return False
-    return _last_word(text) not in _DANGLING
+    last = _last_word(text)
+    return last not in _DANGLING or (last in _STRANDED and text.rstrip("\"'”’)]")[-1:] in ".!?")
 
 
 def as_sentence(item: str) -> str:

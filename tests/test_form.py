@@ -76,6 +76,10 @@ def test_what_does_not_read_as_a_sentence_is_recognised():
     # An auxiliary ends a sentence its writer closed, not a line that stopped on it.
     assert is_whole("The video suggests the gap reflects how new the AI engineering title is. [1]")
     assert not is_whole(as_sentence("The median salary for an AI engineer is"))
+    # So does a preposition a relative clause leaves at its end ("…the repositories the guide points to.").
+    assert is_whole("You can practise on the public repositories that the guide points to. [1]")
+    assert not is_whole("You can practise on the public repositories that the guide points to")
+    assert not is_whole("The guide lists tools such as.") and not is_whole("Both roles need patience, tact and.")
     assert points_back("He considers AI engineering easier to get into. [3]")
     assert points_back("These figures come from job adverts.")
     assert not points_back("The video follows Alice, an AI engineer.")
