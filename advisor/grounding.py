@@ -467,8 +467,11 @@ def _denied(text: str, sentences: Sequence[str], similarity: np.ndarray) -> bool
     the sentence holds at least two words (or its one), and no source sentence closer to the sentence holds
     those words without a negation."""
     # What the sentence itself negates is not asserted: "they do not agree on which role pays more" agrees
-    # with a source's "…do not agree on which role pays more".
+    # with a source's "…do not agree on which role pays more". A denial denies what one of its clauses asserts:
+    # "the sources agree that both fields pay well, and … specialising still pays off" is not what "they do not
+    # agree on which role pays more" denies.
     words = content_words(text) - _negated_words(text)
+    clauses = [content_words(c) & words for c in _CLAIMS.split(text)] or [words]
     # The source sentence it restates, when both negate the same thing ("…need not stop you… without formal
     # ML education" of "…even without formal ML education"), says it with the same polarity: not a denial.
     # ("…do not get housing stipends, but get paid leave" of "…get housing stipends but not paid leave" negates
@@ -483,8 +486,9 @@ def _denied(text: str, sentences: Sequence[str], similarity: np.ndarray) -> bool
             continue
         for m in _NEGATION.finditer(sentence):
             span = _negated_span(sentence, m)
-            if span and len(span & words) >= min(2, len(span)):
-                denials.append((float(sim), span & words))
+            asserted = max((span & c for c in clauses), key=len)
+            if span and len(asserted) >= min(2, len(span)):
+                denials.append((float(sim), asserted))
     for sim, held in denials:
         affirmed = [float(other) for sentence, other in zip(sentences, similarity)
                     if not _NEGATION.search(sentence) and held <= content_words(sentence)]
@@ -591,6 +595,9 @@ def _opposite(text: str, restated: str, around: str, premise: str, subjects: Sub
 
 
 _CLAUSE = re.compile(r"[,;:—–]\s|\s(?:since|because|while|whereas|but|and|so)\s")
+# Where one claim ends and another starts: not at an "and" that may join two things one claim names
+# ("…part-time and online").
+_CLAIMS = re.compile(r"[,;:—–]\s|\s(?:since|because|while|whereas|but|so)\s")
 
 
 def _held_by_clause(grounder: Grounder, text: str, windows: list[tuple[str, str]],

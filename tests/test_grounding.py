@@ -364,3 +364,21 @@ def test_a_figure_set_against_another_is_the_other_sides():
                                  "$46,000–$50,000.", survey, subjects)
     assert not figures_supported("The survey puts dental hygienists ahead with $46,000–$50,000 against "
                                  "$87,000–$90,000.", survey, subjects)
+
+
+def test_a_denial_denies_what_one_clause_asserts():
+    """A source's "they do not agree on which job pays more" denies a sentence that says they agree on it, not
+    one whose clauses say they agree on one thing and that training pays off."""
+    from advisor.chain import shared_grounder
+    from advisor.grounding import contradiction
+
+    grounder = shared_grounder()
+    source = ("The two surveys behind this guide give different salary figures for dental hygienists and dental "
+              "assistants, and they do not agree on which job pays more. Both jobs are growing, and the guide argues "
+              "that training now still pays off.")
+    apart = ("Whichever survey you read, both jobs are growing, the surveys agree on that much, and the guide argues "
+             "that training now still pays off. [1]")
+    assert contradiction(grounder, apart, [source], [0]) == ""
+    assert contradiction(grounder, "The surveys agree on which job pays more. [1]", [source], [0]) == "denied"
+    assert contradiction(grounder, "Both surveys agree that dental hygienists are the job that pays more. [1]",
+                         [source], [0]) == "denied"
