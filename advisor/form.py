@@ -24,8 +24,9 @@ _POINTS_BACK = re.compile(r"^[\"'(]?(?:(?:All|Most|Some|Many|Each|None|Both|Seve
 _DANGLING = frozenset("a an the and or but nor of to in on at by for with from as than such including like "
                       "into via per plus versus".split())
 # English leaves a preposition at the end of a relative clause ("…the repositories the guide points to."): after a
-# full stop the writer put there, one of these ends a whole sentence; a line that stops on one without it was cut.
-_STRANDED = frozenset("of to in on at by for with from into about".split())
+# full stop the writer put there, one of these ends a whole sentence; a line that stops on one without it was cut
+# (and as_sentence does not add one).
+_STRANDED = frozenset("of to in on at by for with from into".split())
 # Auxiliaries end a sentence only inside a clause the writer closed ("…how new the title is."); a line that
 # stops on one without a full stop was cut off ("The median salary is"), so it is not repaired into a sentence.
 _AUXILIARY = frozenset("is are was were be has have had".split())
@@ -106,7 +107,8 @@ def as_sentence(item: str) -> str:
     text = text[0].upper() + text[1:]
     if _CLOSING.search(text):
         return text
-    return text if _last_word(text) in _AUXILIARY else text.rstrip(":") + "."
+    # a line that stops on an auxiliary or a preposition was cut off: it gets no full stop to pass for whole
+    return text if _last_word(text) in _AUXILIARY | _DANGLING else text.rstrip(":") + "."
 
 
 def _last_word(text: str) -> str:

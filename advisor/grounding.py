@@ -155,19 +155,26 @@ def _figure_held(sentence: str, fig: Figure, context: str, context_figures: list
     matches = [c for c in context_figures if same_value(c, fig)]
     if not matches:
         return False
-    # "…puts auditors ahead at $90,000 against $70,000": the figure set against another is the other side's
-    set_against = _SET_AGAINST.search(re.split(r"[,;:]\s", sentence[:fig.start])[-1])
-    subject = None if set_against else subjects.near(sentence, fig.start)
+    # "…puts auditors ahead at $90,000 against $70,000": the figure set against another is the other side's,
+    # the career named after it ("…against $70,000 for bookkeepers") or, if none is, any but the first one's
+    clause = re.split(r"[,;:]\s", sentence[:fig.start])[-1]
+    set_against = _SET_AGAINST.search(clause)
+    after = re.sub(r"^\S+", "", sentence[fig.start:])  # what follows the figure, up to its clause's end
+    named_after = subjects.find(re.split(r"[,;:]\s|\s(?:and|while|whereas|but)\s", after)[0]) if set_against else set()
+    subject = next(iter(named_after)) if len(named_after) == 1 else subjects.near(sentence, fig.start)
     if subject is None:
         return True
     context_subjects = {subjects.near(context, c.start) for c in matches}
+    if set_against and not named_after:
+        return bool(context_subjects - {subject}) or context_subjects == {None}
     # Tied there to no subject, it may be anyone's; tied to another one as well, the sentence moved it.
     return subject in context_subjects or context_subjects == {None}
 
 
 # A figure, then "against", "versus" or "compared with" and the figure asked about.
-_SET_AGAINST = re.compile(r"\d[\d,.]*\s*(?:[kKmM]\b|%|\p{Sc}|[a-z]{0,3}\b)?[^\d]{0,12}?\b(?:against|versus|vs\.?|compared with)"
-                          r"\s+(?:about\s+|around\s+|roughly\s+)?\p{Sc}?\s*(?:\d[\d,.]*\s*[kKmM]?\s*[-–—]\s*\p{Sc}?\s*)?$",
+_SET_AGAINST = re.compile(r"(?<![\d,.])\d[\d,.]*+\s*(?:[kKmM]\b|%|\p{Sc}|[a-z]{0,3}\b)?[^\d]{0,12}?\b"
+                          r"(?:against|versus|vs\.?|compared with)\s+(?:about\s+|around\s+|roughly\s+)?\p{Sc}?\s*"
+                          r"(?:\d[\d,.]*+\s*[kKmM]?\s*[-–—]\s*\p{Sc}?\s*)?$",
                           re.I)  # (or a range's second figure: "against $150,000–$200,000")
 
 
@@ -464,14 +471,14 @@ def _negated_words(sentence: str) -> set[str]:
 def _denied(text: str, sentences: Sequence[str], similarity: np.ndarray) -> bool:
     """The sentence asserts what a source sentence denies ("…is always required" against "…although it is not
     always required"): a source sentence negates a phrase (its first five words after the negation) of which
-    the sentence holds at least two words (or its one), and no source sentence closer to the sentence holds
-    those words without a negation."""
+    one claim of the sentence (a clause, :data:`_CLAIMS`) holds at least two words (or its one), and no source
+    sentence closer to the sentence holds those words without a negation."""
     # What the sentence itself negates is not asserted: "they do not agree on which role pays more" agrees
     # with a source's "…do not agree on which role pays more". A denial denies what one of its clauses asserts:
     # "the sources agree that both fields pay well, and … specialising still pays off" is not what "they do not
     # agree on which role pays more" denies.
     words = content_words(text) - _negated_words(text)
-    clauses = [content_words(c) & words for c in _CLAIMS.split(text)] or [words]
+    clauses = [content_words(c) & words for c in _CLAIMS.split(text)]
     # The source sentence it restates, when both negate the same thing ("…need not stop you… without formal
     # ML education" of "…even without formal ML education"), says it with the same polarity: not a denial.
     # ("…do not get housing stipends, but get paid leave" of "…get housing stipends but not paid leave" negates
@@ -540,7 +547,7 @@ def contradiction(grounder: Grounder, sentence: str, contexts: Sequence[str], so
         return "year"
     beside = set(_YEAR.findall(windows[best][1]))
     if float(similarity[best]) >= RESTATES_FOR_POLARITY and beside and years - beside and not _held_by_clause(
-            grounder, text, windows, _YEAR.search, _dated_alike):
+            grounder, text, windows, lambda clause: bool(_YEAR.search(clause)), _dated_alike):
         return "year"
     if float(similarity[best]) < RESTATES_FOR_POLARITY:
         # No one source sentence is restated (a synthesis): a requirement must be somewhere in the cited passages.
@@ -554,7 +561,7 @@ def contradiction(grounder: Grounder, sentence: str, contexts: Sequence[str], so
         if _NECESSITY.search(around):
             return "denied"
         if not _held_by_clause(grounder, text, windows, lambda clause: bool(_NECESSITY.search(_without_negated(clause))),
-                               lambda _, __, near: bool(_NECESSITY.search(_without_negated(near)))):
+                               _required_alike):
             return "requirement"
     if _contrast_reversed(text, restated):
         return "contrast"
@@ -595,9 +602,13 @@ def _opposite(text: str, restated: str, around: str, premise: str, subjects: Sub
 
 
 _CLAUSE = re.compile(r"[,;:—–]\s|\s(?:since|because|while|whereas|but|and|so)\s")
-# Where one claim ends and another starts: not at an "and" that may join two things one claim names
-# ("…part-time and online").
-_CLAIMS = re.compile(r"[,;:—–]\s|\s(?:since|because|while|whereas|but|so)\s")
+# Where one claim ends and another starts: at a semicolon, a conjunction that joins clauses ("…, and the guide
+# argues…", "since", "but"), not at a comma alone ("On pay, the surveys agree") or an "and" that may join two
+# things one claim names ("…part-time and online").
+_CLAIMS = re.compile(r";\s|,\s+(?:and|but|so|while|whereas|since|because)\s|\s(?:since|because|while|whereas|but|so)\s")
+
+
+RESTATES_BY_WORDS = 0.8  # share of a clause's content words and figures a source sentence holds to restate it
 
 
 def _held_by_clause(grounder: Grounder, text: str, windows: list[tuple[str, str]],
@@ -605,14 +616,17 @@ def _held_by_clause(grounder: Grounder, text: str, windows: list[tuple[str, str]
     """A sentence that joins several claims, each clause that ``claims`` something checked against the source
     sentence it restates itself rather than the one the whole sentence restates best: "…in one of the
     restricted states, where state law requires supervision" takes its requirement from the sentence that
-    makes it, its count of states from another. A clause restates the source sentence it is closest to in
-    meaning (cosine at least RESTATES_FOR_POLARITY) or that holds nearly all its words and figures (a short
-    clause embeds poorly), and above all one that gives every figure it gives; ``holds(clause, that sentence, it
-    with its neighbours)`` must be true of each."""
-    every = [c for c in _CLAUSE.split(text) if _anchors(c)]
+    makes it, its count of states from another. The source sentence a clause restates is the one closest to it
+    in meaning (cosine at least RESTATES_FOR_POLARITY) or holding nearly all its words and figures (a short
+    clause embeds poorly), and before any other one that gives every figure it gives and half its words or a
+    cosine of 0.45; ``holds(clause, that sentence, it with its neighbours)`` must be true of each such clause.
+    A clause that claims but says nothing to restate ("…, as they must") is not held."""
+    every = [c for c in _CLAUSE.split(text) if c.strip(" .!?")]
     clauses = [c for c in every if claims(c)]
     if len(every) < 2:
         return False  # one claim: checked against the source sentence the whole sentence restates
+    if any(not _anchors(c) for c in clauses):
+        return False
     if not clauses:
         return True
     similarity = grounder.embed([s for s, _ in windows]) @ grounder.embed(clauses).T
@@ -620,8 +634,9 @@ def _held_by_clause(grounder: Grounder, text: str, windows: list[tuple[str, str]
     for k, clause in enumerate(clauses):
         own = _anchors(clause)
         figures = {w for w in own if w[:1].isdigit()} - set(_YEAR.findall(clause))  # (a year is what may be checked)
-        pinned = np.array([bool(figures) and figures <= h for h in held])  # the sentence that gives its figures
         share = np.array([len(own & h) / len(own) for h in held])
+        # the sentence that gives its figures, if it is about the same thing ("6" alone pins nothing)
+        pinned = np.array([bool(figures) and figures <= h for h in held]) & ((share >= 0.5) | (similarity[:, k] >= 0.45))
         closeness = np.maximum(similarity[:, k], np.where(share >= RESTATES_BY_WORDS, share, 0.0))
         closeness = np.where(pinned, 1.0 + similarity[:, k], closeness) if pinned.any() else closeness
         best = int(np.lexsort((similarity[:, k], closeness))[-1])  # of equally close ones, the nearest in meaning
@@ -632,12 +647,25 @@ def _held_by_clause(grounder: Grounder, text: str, windows: list[tuple[str, str]
 
 def _dated_alike(clause: str, restated: str, near: str) -> bool:
     """The clause's years are those of the source sentence it restates, or, when that sentence gives none, of
-    the sentences beside it (when they give none either, a year elsewhere in the passage dates it)."""
+    the sentences beside it."""
     beside = set(_YEAR.findall(restated)) or set(_YEAR.findall(near))
-    return not beside or set(_YEAR.findall(clause)) <= beside
+    return bool(beside) and set(_YEAR.findall(clause)) <= beside
 
 
-RESTATES_BY_WORDS = 0.8  # share of a clause's content words and figures a source sentence holds to restate it
+def _required_alike(clause: str, restated: str, near: str) -> bool:
+    """The source sentence (with its neighbours) requires what the clause requires: the words after the clause's
+    necessity word ("requires career-long supervision by a dentist") are mostly among those after one of its
+    own (not "requires a dental therapist to hold a licence" of "requires supervision of a dental therapist")."""
+    wanted = _required(clause)
+    offered = _required(near)
+    return bool(wanted) and len(wanted & offered) * 2 > len(wanted)
+
+
+def _required(text: str) -> set[str]:
+    """The content words of what a text requires: those after each necessity word it asserts, to the end of its
+    sentence or clause."""
+    asserted = _without_negated(text)
+    return {w for m in _NECESSITY.finditer(asserted) for w in content_words(re.split(r"[;:.]", asserted[m.end():])[0])}
 
 
 def _anchors(text: str) -> set[str]:

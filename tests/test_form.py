@@ -79,6 +79,7 @@ def test_what_does_not_read_as_a_sentence_is_recognised():
     # So does a preposition a relative clause leaves at its end ("…the repositories the guide points to.").
     assert is_whole("You can practise on the public repositories that the guide points to. [1]")
     assert not is_whole("You can practise on the public repositories that the guide points to")
+    assert not is_whole(as_sentence("Most dental hygienists in the state report to"))  # cut off, not repaired
     assert not is_whole("The guide lists tools such as.") and not is_whole("Both roles need patience, tact and.")
     assert points_back("He considers AI engineering easier to get into. [3]")
     assert points_back("These figures come from job adverts.")

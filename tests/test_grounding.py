@@ -344,12 +344,26 @@ def test_each_clause_of_a_joined_sentence_answers_to_the_source_sentence_it_rest
               "state law requires {}. [1]")
     assert contradiction(grounder, joined.format("career-long supervision by a dentist"), [states], [0]) == ""
     assert contradiction(grounder, joined.format("a master's degree"), [states], [0]) == "requirement"
+    # the source's requirement must be the clause's, not any requirement near it (the review's cases)
+    for other in ("a dental therapist to carry malpractice insurance", "a dental therapist to hold a state licence",
+                  "a dental therapist to be supervised by a hygienist"):
+        assert contradiction(grounder, joined.format(other), [states], [0]) == "requirement", other
+    filing = "Paralegals draft contracts and file court papers for the attorneys they work with."
+    assert contradiction(grounder, "Paralegals draft contracts and file court papers, as they must. [1]", [filing],
+                         [0]) == "requirement"  # a clause that requires nothing it names holds nothing
+    training = "Paralegals usually train on the job. Most find work quickly after that. Law firms must keep files for 6 years."
+    assert contradiction(grounder, "Paralegals must complete 6 months of supervised work, and most find work "
+                         "quickly. [1]", [training], [0]) == "requirement"  # "6" alone ties it to no sentence
     pay = ("Dental hygienists are paid on the national scale. The 2024 scale sets band 5 at £29,970 to £36,483. "
            "Senior hygienists are usually on band 7. The 2025/26 scale puts band 7 at £47,810 to £54,710.")
     dated = ("A new hygienist starts on band 5, which the {} scale sets at £29,970 to £36,483, while a senior one on "
              "band 7 earns £47,810 to £54,710 on the 2025/26 scale. [1]")
     assert contradiction(grounder, dated.format(2024), [pay], [0]) == ""
     assert contradiction(grounder, dated.format(2025), [pay], [0]) == "year"  # the band 5 figures are 2024's
+    clerks = ("Paralegals earned a median of $52,000 in 2019. Court clerks earn $41,000. Many are unionised. The "
+              "state licensing exam for clerks was introduced in 2023.")
+    assert contradiction(grounder, "Paralegals earned a median of $52,000 in 2019, while court clerks earned $41,000 "
+                         "in 2023. [1]", [clerks], [0]) == "year"  # 2023 dates the exam, not the pay
 
 
 def test_a_figure_set_against_another_is_the_other_sides():
@@ -364,6 +378,13 @@ def test_a_figure_set_against_another_is_the_other_sides():
                                  "$46,000–$50,000.", survey, subjects)
     assert not figures_supported("The survey puts dental hygienists ahead with $46,000–$50,000 against "
                                  "$87,000–$90,000.", survey, subjects)
+    # a career named after the figure set against is checked as its own
+    legal = find_subjects([("Paralegals, legal secretaries and court clerks", "A legal secretary types. Legal "
+                            "secretaries earn less. A court clerk files. Court clerks earn least.")])
+    pay = "The survey gives paralegals $60,000, legal secretaries $50,000 and court clerks $45,000."
+    assert not figures_supported("Legal secretaries earn $50,000 versus $60,000 for court clerks.", pay, legal)
+    assert not figures_supported("Paralegals are ahead at $60,000 against $45,000 for legal secretaries.", pay, legal)
+    assert figures_supported("Legal secretaries are ahead at $50,000 against $45,000 for court clerks.", pay, legal)
 
 
 def test_a_denial_denies_what_one_clause_asserts():
@@ -382,3 +403,9 @@ def test_a_denial_denies_what_one_clause_asserts():
     assert contradiction(grounder, "The surveys agree on which job pays more. [1]", [source], [0]) == "denied"
     assert contradiction(grounder, "Both surveys agree that dental hygienists are the job that pays more. [1]",
                          [source], [0]) == "denied"
+    # a comma alone does not end a claim: a fronted topic, or "…, and as for cavities, they diagnose them too"
+    assert contradiction(grounder, "On pay, the two bar surveys agree. [1]",
+                         ["The two bar surveys differ on many things, and they do not agree on pay."], [0]) == "denied"
+    assert contradiction(grounder, "Dental hygienists clean teeth and take X-rays, and as for cavities, they diagnose "
+                         "them too. [1]", ["Dental hygienists do not diagnose cavities. They clean teeth and take "
+                                           "X-rays."], [0]) == "denied"
