@@ -23,9 +23,9 @@ _POINTS_BACK = re.compile(r"^[\"'(]?(?:(?:All|Most|Some|Many|Each|None|Both|Seve
 # English function words a finished sentence does not end on.
 _DANGLING = frozenset("a an the and or but nor of to in on at by for with from as than such including like "
                       "into via per plus versus".split())
-# English leaves a preposition at the end of a relative clause ("…the repositories the guide points to."): after a
-# full stop the writer put there, one of these ends a whole sentence; a line that stops on one without it was cut
-# (and as_sentence does not add one).
+# English leaves a preposition at the end of a relative clause ("…the repositories the guide points to."): in a
+# sentence a model wrote and closed itself, one of these may end it (is_whole's ``stranded``); a source's line or a
+# repaired one that stops on one was cut off.
 _STRANDED = frozenset("of to in on at by for with from into".split())
 # Auxiliaries end a sentence only inside a clause the writer closed ("…how new the title is."); a line that
 # stops on one without a full stop was cut off ("The median salary is"), so it is not repaired into a sentence.
@@ -84,19 +84,20 @@ def resolve_person(sentence: str, before: list[str]) -> str | None:
     return _PERSON_PRONOUN.sub(f"{names.pop()} ", sentence, count=1)
 
 
-def is_whole(sentence: str) -> bool:
+def is_whole(sentence: str, stranded: bool = False) -> bool:
     """A complete sentence: starts with a capital or figure, ends with closing punctuation, not on a function word.
 
     Catches what a streamed draft or a quoted list leaves behind: a lead-in whose list
     never came ("The guide lists:"), a list item torn from it ("bookkeeping and payroll;"), a
-    clause cut off by the token limit ("Both roles need patience, tact and").
+    clause cut off by the token limit ("Both roles need patience, tact and"). ``stranded``: a writer that
+    closed the sentence itself may end it on a preposition (_STRANDED).
     """
     text = strip_citations(sentence).strip().strip("*").strip()
     words = text.split()
     if len(words) < 4 or not _OPENING.match(text) or not _CLOSING.search(text):
         return False
     last = _last_word(text)
-    return last not in _DANGLING or (last in _STRANDED and text.rstrip("\"'”’)]")[-1:] in ".!?")
+    return last not in _DANGLING or (stranded and last in _STRANDED and text.rstrip("\"'”’)]")[-1:] in ".!?")
 
 
 def as_sentence(item: str) -> str:
@@ -107,8 +108,7 @@ def as_sentence(item: str) -> str:
     text = text[0].upper() + text[1:]
     if _CLOSING.search(text):
         return text
-    # a line that stops on an auxiliary or a preposition was cut off: it gets no full stop to pass for whole
-    return text if _last_word(text) in _AUXILIARY | _DANGLING else text.rstrip(":") + "."
+    return text if _last_word(text) in _AUXILIARY else text.rstrip(":") + "."
 
 
 def _last_word(text: str) -> str:

@@ -81,7 +81,8 @@ class GroundStep:
             """The checks of :func:`grounded`; yields the kept sentence and returns whether it was kept."""
             if safety.is_instruction(sentence):  # never relay an instruction, whoever wrote it
                 return False
-            if not form.is_whole(sentence):
+            # a capable model's sentence, closed by it, may end on a preposition ("…the guide points to.")
+            if not form.is_whole(sentence, stranded=drafted and not small_model):
                 # A line the writer ended without a full stop is repaired; a lead-in (":"), a torn list
                 # item (";", lower-case start) or a tail the token limit cut off is not.
                 text = strip_citations(sentence).rstrip()

@@ -155,20 +155,29 @@ def _figure_held(sentence: str, fig: Figure, context: str, context_figures: list
     matches = [c for c in context_figures if same_value(c, fig)]
     if not matches:
         return False
-    # "…puts auditors ahead at $90,000 against $70,000": the figure set against another is the other side's,
-    # the career named after it ("…against $70,000 for bookkeepers") or, if none is, any but the first one's
-    clause = re.split(r"[,;:]\s", sentence[:fig.start])[-1]
-    set_against = _SET_AGAINST.search(clause)
-    after = re.sub(r"^\S+", "", sentence[fig.start:])  # what follows the figure, up to its clause's end
-    named_after = subjects.find(re.split(r"[,;:]\s|\s(?:and|while|whereas|but)\s", after)[0]) if set_against else set()
-    subject = next(iter(named_after)) if len(named_after) == 1 else subjects.near(sentence, fig.start)
+    subject, against = _owner(sentence, fig, subjects)
     if subject is None:
         return True
-    context_subjects = {subjects.near(context, c.start) for c in matches}
-    if set_against and not named_after:
+    owners = [_owner(context, c, subjects) for c in matches]
+    context_subjects = {None if set_against else owner for owner, set_against in owners}  # the other side: anyone's
+    if against:  # set against the first career's figure, with no career named after it: any other career's
         return bool(context_subjects - {subject}) or context_subjects == {None}
     # Tied there to no subject, it may be anyone's; tied to another one as well, the sentence moved it.
     return subject in context_subjects or context_subjects == {None}
+
+
+def _owner(text: str, fig: Figure, subjects: Subjects) -> tuple[str | None, bool]:
+    """The subject a figure is tied to (Subjects.near), and whether it is set against that subject's figure.
+    "…puts auditors ahead at $90,000 against $70,000 for bookkeepers": the figure set against another is the
+    career's named after it; with none named ("…against $70,000"), the other side's: (the first career, True)."""
+    set_against = _SET_AGAINST.search(re.split(r"[,;:]\s", text[:fig.start])[-1])
+    if not set_against:
+        return subjects.near(text, fig.start), False
+    after = re.sub(r"^\S+", "", text[fig.start:])  # what follows the figure, up to its clause's end
+    named_after = subjects.find(re.split(r"[,;:]\s|\s(?:and|while|whereas|but)\s", after)[0])
+    if len(named_after) == 1:
+        return next(iter(named_after)), False
+    return subjects.near(text, fig.start), True
 
 
 # A figure, then "against", "versus" or "compared with" and the figure asked about.
