@@ -181,7 +181,7 @@ def _owner(text: str, fig: Figure, subjects: Subjects) -> tuple[str | None, bool
 
 
 # A figure, then "against", "versus" or "compared with" and the figure asked about.
-_SET_AGAINST = re.compile(r"(?<![\d,.])\d[\d,.]*+\s*(?:[kKmM]\b|%|\p{Sc}|[a-z]{0,3}\b)?[^\d]{0,12}?\b"
+_SET_AGAINST = re.compile(r"(?<![\d,.])\d[\d,.]*+\s*(?:[kKmM]\b|%|\p{Sc}|\p{L}{0,3}\b)?[^\d]{0,12}?\b"
                           r"(?:against|versus|vs\.?|compared with)\s+(?:about\s+|around\s+|roughly\s+)?\p{Sc}?\s*"
                           r"(?:\d[\d,.]*+\s*[kKmM]?\s*[-–—]\s*\p{Sc}?\s*)?$",
                           re.I)  # (or a range's second figure: "against $150,000–$200,000")
@@ -621,17 +621,17 @@ RESTATES_BY_WORDS = 0.8  # share of a clause's content words and figures a sourc
 
 
 def _held_by_clause(grounder: Grounder, text: str, windows: list[tuple[str, str]],
-                    claims: Callable[[str], bool], holds: Callable[[str, str, str], bool]) -> bool:
-    """A sentence that joins several claims, each clause that ``claims`` something checked against the source
+                    asserts: Callable[[str], bool], holds: Callable[[str, str, str], bool]) -> bool:
+    """A sentence that joins several claims, each clause that ``asserts`` something checked against the source
     sentence it restates itself rather than the one the whole sentence restates best: "…in one of the
     restricted states, where state law requires supervision" takes its requirement from the sentence that
     makes it, its count of states from another. The source sentence a clause restates is the one closest to it
     in meaning (cosine at least RESTATES_FOR_POLARITY) or holding nearly all its words and figures (a short
     clause embeds poorly), and before any other one that gives every figure it gives and half its words or a
     cosine of 0.45; ``holds(clause, that sentence, it with its neighbours)`` must be true of each such clause.
-    A clause that claims but says nothing to restate ("…, as they must") is not held."""
+    A clause that asserts but says nothing to restate ("…, as they must") is not held."""
     every = [c for c in _CLAUSE.split(text) if c.strip(" .!?")]
-    clauses = [c for c in every if claims(c)]
+    clauses = [c for c in every if asserts(c)]
     if len(every) < 2:
         return False  # one claim: checked against the source sentence the whole sentence restates
     if any(not _anchors(c) for c in clauses):
@@ -692,11 +692,11 @@ def _negations_held(grounder: Grounder, text: str, windows: list[tuple[str, str]
     if not negating or len(negating) == len(_CLAUSE.split(text)):
         return False  # one claim: the sentence's own polarity is checked against the source it restates
 
-    def claims(clause: str) -> bool:  # a negation that is not the person's own
+    def negates(clause: str) -> bool:  # a negation that is not the person's own
         spans = [_negated_span(clause, m) for m in _NEGATION.finditer(clause)]
         return bool(spans) and not (asked and all(span and len(span & asked) * 2 >= len(span) for span in spans))
 
-    return _held_by_clause(grounder, text, windows, claims, lambda _, __, near: bool(_NEGATION.search(near)))
+    return _held_by_clause(grounder, text, windows, negates, lambda _, __, near: bool(_NEGATION.search(near)))
 
 
 # ---------------------------------------------------------------- a drafted sentence, verified
