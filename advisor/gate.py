@@ -32,7 +32,7 @@ import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" a
 
 from advisor.figures import (countries_named, country_mentions, country_of, figures_in, is_currency_code,
                              with_digits)
-from advisor.text import STOPWORDS, content_words, fold, split_sentences, tokens
+from advisor.text import STOPWORDS, content_words, fold, split_sentences, stem, tokens
 
 PROBES_FILE = Path(__file__).resolve().parent / "data" / "unanswerable_probes.txt"
 WEIGHTS = tuple(round(w, 2) for w in np.arange(0.0, 1.01, 0.05))
@@ -68,13 +68,21 @@ DEFAULT = Calibration(weight=0.75, threshold=0.9)
 
 
 def keyword_coverage(question: str, idf: dict[str, float]) -> float:
-    """IDF-weighted share of the question's content words that the store uses."""
-    words = set(tokens(question))
+    """IDF-weighted share of the question's content words that the store uses, in the singular or the plural (the
+    stemmer leaves a short word's "s": "ADL" is the store's "ADLs")."""
+    words = {_as_the_store_writes(w, idf) for w in tokens(question)}
     if not words or not idf:
         return 0.0
     unknown = max(idf.values())
     known = sum(idf[w] for w in words if w in idf)
     return known / (known + unknown * sum(w not in idf for w in words))
+
+
+def _as_the_store_writes(word: str, idf: dict[str, float]) -> str:
+    """The word as the store writes it: itself, or with or without a plural ending ("adl" -> "adls", "rns" ->
+    "rn"); the word itself when the store writes none of them."""
+    forms = [word, f"{word}s", f"{word}es"] + ([word[:-1]] if word.endswith("s") and len(word) > 2 else [])
+    return next((f for f in forms if f in idf), word)
 
 
 def features(question: str, dense_scores: Sequence[float], idf: dict[str, float]) -> GateFeatures:
@@ -253,12 +261,12 @@ def unmentioned_names(question: str, docs: Sequence, subjects, vocabulary: dict[
             continue
         if not (person or head.rstrip("s") in heads):
             continue
-        if unknown or (len(phrase.split()) > 1 and _unsaid_kind(phrase, folded, sequence)):
+        if unknown or (len(phrase.split()) > 1 and _unsaid_kind(phrase, folded, sequence, heads)):
             missing.append(phrase)
     return list(dict.fromkeys(missing))
 
 
-def _unsaid_kind(phrase: str, folded: str, sequence: list[str]) -> bool:
+def _unsaid_kind(phrase: str, folded: str, sequence: list[str], heads: set[str]) -> bool:
     """Does the phrase name a kind of worker the passages never name? The kind is its last two words ("a new
     investment analyst" is an investment analyst), unless the word before the last one is a number: "a grade
     three clerk" is a clerk of some grade, not a kind of clerk."""
@@ -267,7 +275,22 @@ def _unsaid_kind(phrase: str, folded: str, sequence: list[str]) -> bool:
         return False
     if re.search(r"(?<![\w-])" + re.escape(fold(phrase)) + r"(?:s|es)?(?![\w-])", folded):
         return False
+    if _qualifies_people(words[-2], folded, heads):
+        return False
     return not _said_together(" ".join(words[-2:]), sequence)
+
+
+def _qualifies_people(word: str, folded: str, heads: set[str]) -> bool:
+    """Do the passages put the word before words for people ("new entrants", "senior hygienists", "new dental
+    assistants")? Then it says what sort of worker someone is ("a new assistant"), not which kind ("a forensic
+    hygienist", where the passages say only "forensic services"). A word for a person is itself a kind ("a
+    physician assistant"), whatever follows it in the passages ("physicians and other specialists")."""
+    word = fold(word)
+    if _person_ending(word) or not re.fullmatch(r"\p{L}[\p{L}-]*", word):
+        return False
+    kinds = {stem(form) for h in heads for form in (h, f"{h}s")}  # "nurse" and "nurses" stem apart
+    return any(_PERSON.search(m.group(1)) or stem(m.group(1)) in kinds
+               for m in re.finditer(rf"(?<![\p{{L}}-]){re.escape(word)}\s+(?:[\p{{L}}-]+\s+)?([\p{{L}}-]+)", folded))
 
 
 # ---------------------------------------------------------------- fitting

@@ -848,3 +848,34 @@ def test_a_number_before_a_career_makes_no_other_kind_of_worker():
     for question in ("How much does a band six assistant earn?", "What does a grade seven hygienist earn?",
                      "How much do dental hygienists earn?"):
         assert unmentioned_names(question, docs, dental) == [], question
+
+
+def test_a_word_the_passages_put_before_workers_says_what_sort_not_which_kind():
+    """"a new assistant" is a dental assistant who has just started when the passages speak of "new dental
+    assistants"; "a forensic hygienist" is still another kind where "forensic" stands only before a service."""
+    from advisor.gate import unmentioned_names
+
+    docs = [Document(page_content="New dental assistants and senior hygienists work in clinics; some clinics "
+                                  "offer forensic services.")]
+    dental = Subjects({"dental assistant": [], "dental hygienist": []},
+                      headed=["dental assistant", "dental hygienist"])
+    for question in ("How much does a new assistant earn?", "What does a senior hygienist do?"):
+        assert unmentioned_names(question, docs, dental) == [], question
+    assert unmentioned_names("How much does a forensic hygienist earn?", docs, dental) == ["forensic hygienist"]
+    # a word for a person is a kind of its own, whatever follows it ("dentists and other specialists")
+    docs = [Document(page_content="Dental assistants work beside dentists and other specialists.")]
+    assert unmentioned_names("What does a dentist assistant do?", docs, dental) == ["dentist assistant"]
+    nurses = Subjects({"school nurse": []}, headed=["school nurse"])
+    docs = [Document(page_content="New ward nurses start on nights.")]
+    assert unmentioned_names("What does a new nurse earn?", docs, nurses) == []
+
+
+def test_keyword_coverage_reads_a_short_form_in_the_singular_or_the_plural():
+    """The stemmer keeps a short word's "s" ("ADLs", "RNs"): the gate's coverage reads "ADL" as the store's
+    "ADLs" and "RNs" as its "RN", and a word the store never writes stays unknown."""
+    from advisor.gate import keyword_coverage
+
+    idf = {"adls": 2.0, "rn": 2.0, "work": 1.0}
+    assert keyword_coverage("What is an ADL?", idf) == 1.0
+    assert keyword_coverage("Where do RNs work?", idf) == 1.0
+    assert keyword_coverage("What is an ADL recipe?", idf) < 1.0
