@@ -55,6 +55,8 @@ class Calibration:
     method: str = "default"  # "auto" (probes from the store) or "labelled"
     balanced_accuracy: float = 0.0  # on the probes it was fitted on
     margin: float = 0.0
+    # the features it was fitted on (FEATURES_VERSION): one saved before they changed is refitted
+    features_version: int = 1
 
     def admits(self, features: GateFeatures) -> bool:
         return features.score(self.weight) >= self.threshold
@@ -63,14 +65,19 @@ class Calibration:
         return asdict(self)
 
 
+# Raised whenever what the features measure changes (2: a short form read in the singular or the plural), so a
+# store's saved calibration is fitted again on the features the gate now computes.
+FEATURES_VERSION = 2
 # Used only until a store has been calibrated (an empty store refuses anyway).
-DEFAULT = Calibration(weight=0.75, threshold=0.9)
+DEFAULT = Calibration(weight=0.75, threshold=0.9, features_version=FEATURES_VERSION)
 
 
 def keyword_coverage(question: str, idf: dict[str, float]) -> float:
-    """IDF-weighted share of the question's content words that the store uses, in the singular or the plural (the
-    stemmer leaves a short word's "s": "ADL" is the store's "ADLs")."""
-    words = {_as_the_store_writes(w, idf) for w in tokens(question)}
+    """IDF-weighted share of the question's content words that the store uses; a short form in the singular or
+    the plural (the stemmer keeps a short word's "s": "ADL" is the store's "ADLs", "RNs" its "RN")."""
+    short_forms = {fold(m.group(1)) for m in _SHORT_FORM.finditer(question)}
+    # ("whats", "what's" typed without its apostrophe, stems to a function word: it asks, it names nothing)
+    words = {_as_the_store_writes(w, idf, short_forms) for w in tokens(question) if w not in STOPWORDS}
     if not words or not idf:
         return 0.0
     unknown = max(idf.values())
@@ -78,11 +85,17 @@ def keyword_coverage(question: str, idf: dict[str, float]) -> float:
     return known / (known + unknown * sum(w not in idf for w in words))
 
 
-def _as_the_store_writes(word: str, idf: dict[str, float]) -> str:
-    """The word as the store writes it: itself, or with or without a plural ending ("adl" -> "adls", "rns" ->
-    "rn"); the word itself when the store writes none of them."""
-    forms = [word, f"{word}s", f"{word}es"] + ([word[:-1]] if word.endswith("s") and len(word) > 2 else [])
-    return next((f for f in forms if f in idf), word)
+# A short form written in capitals, with or without a plural "s" ("ADL", "RNs"); group 1 without the "s".
+_SHORT_FORM = re.compile(r"(?<![\p{L}\p{N}])(\p{Lu}{2,})s?(?![\p{L}\p{N}])")
+
+
+def _as_the_store_writes(word: str, idf: dict[str, float], short_forms: set[str]) -> str:
+    """A short form as the store writes it, with or without its plural "s"; any other word as it is (a lower-case
+    word is no short form: "new" is not "news", "loss" not "los")."""
+    base = word.removesuffix("s") if word.removesuffix("s") in short_forms else word
+    if base not in short_forms:
+        return word
+    return next((f for f in (base, f"{base}s") if f in idf), word)
 
 
 def features(question: str, dense_scores: Sequence[float], idf: dict[str, float]) -> GateFeatures:
@@ -281,16 +294,17 @@ def _unsaid_kind(phrase: str, folded: str, sequence: list[str], heads: set[str])
 
 
 def _qualifies_people(word: str, folded: str, heads: set[str]) -> bool:
-    """Do the passages put the word before words for people ("new entrants", "senior hygienists", "new dental
-    assistants")? Then it says what sort of worker someone is ("a new assistant"), not which kind ("a forensic
-    hygienist", where the passages say only "forensic services"). A word for a person is itself a kind ("a
-    physician assistant"), whatever follows it in the passages ("physicians and other specialists")."""
+    """Do the passages put the word before one of the store's careers ("new physical therapists", "senior dental
+    hygienists", one word between them at most, on one line)? Then it says what sort of worker someone is ("a new
+    assistant"), not which kind ("a forensic hygienist", where the passages say "forensic services" or "forensic
+    odontologists"). A word for a person is itself a kind ("a physician assistant")."""
     word = fold(word)
-    if _person_ending(word) or not re.fullmatch(r"\p{L}[\p{L}-]*", word):
+    if len(word) < 2 or _PERSON.search(word) or not re.fullmatch(r"\p{L}[\p{L}-]*", word):
         return False
     kinds = {stem(form) for h in heads for form in (h, f"{h}s")}  # "nurse" and "nurses" stem apart
-    return any(_PERSON.search(m.group(1)) or stem(m.group(1)) in kinds
-               for m in re.finditer(rf"(?<![\p{{L}}-]){re.escape(word)}\s+(?:[\p{{L}}-]+\s+)?([\p{{L}}-]+)", folded))
+    between = r"[^\S\n]+"  # spaces, not a line break: a heading or a list item ends the phrase
+    after = rf"(?<![\p{{L}}-]){re.escape(word)}{between}(\p{{L}}[\p{{L}}-]*)(?:{between}(\p{{L}}[\p{{L}}-]*))?"
+    return any(stem(w) in kinds for m in re.finditer(after, folded) for w in m.groups() if w)
 
 
 # ---------------------------------------------------------------- fitting
@@ -381,4 +395,4 @@ def calibrate(features_of: Callable[[list[str]], list[GateFeatures]], passages: 
     labels = np.array([1] * len(positives) + [0] * len(negatives))
     best = fit(matrix, labels)
     return Calibration(best.weight, best.threshold, revision, "auto", round(best.balanced_accuracy, 4),
-                       round(best.margin, 4))
+                       round(best.margin, 4), FEATURES_VERSION)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from advisor.gate import DEFAULT, Calibration
+from advisor.gate import DEFAULT, FEATURES_VERSION, Calibration
 from advisor.subjects import Subjects
 from advisor.text import content_words
 
@@ -191,7 +191,8 @@ def current_profile(retriever) -> StoreProfile:
     with store_faults(getattr(retriever, "settings", None)):
         collection = retriever.collection()
         saved = StoreProfile.from_metadata(collection.metadata or {})
-        if saved is not None and saved.revision == revision(collection):
+        if (saved is not None and saved.revision == revision(collection)
+                and saved.gate.features_version == FEATURES_VERSION):
             return saved
         return refresh_profile(retriever)
 
