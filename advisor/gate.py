@@ -65,8 +65,9 @@ class Calibration:
         return asdict(self)
 
 
-# Raised whenever what the features measure changes (2: a short form read in the singular or the plural), so a
-# store's saved calibration is fitted again on the features the gate now computes.
+# Raised whenever what the features measure changes, so a store's saved calibration is fitted again on the features
+# the gate now computes (2: coverage reads a short form in the singular or the plural and leaves out a word that
+# stems to a function word).
 FEATURES_VERSION = 2
 # Used only until a store has been calibrated (an empty store refuses anyway).
 DEFAULT = Calibration(weight=0.75, threshold=0.9, features_version=FEATURES_VERSION)
