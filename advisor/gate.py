@@ -67,7 +67,7 @@ class Calibration:
 
 # Raised whenever what the features measure changes, so a store's saved calibration is fitted again on the features
 # the gate now computes (2: coverage reads a short form in the singular or the plural and leaves out a word that
-# stems to a function word).
+# stems to a function word or is a letter left by a clitic).
 FEATURES_VERSION = 2
 # Used only until a store has been calibrated (an empty store refuses anyway).
 DEFAULT = Calibration(weight=0.75, threshold=0.9, features_version=FEATURES_VERSION)
@@ -77,8 +77,9 @@ def keyword_coverage(question: str, idf: dict[str, float]) -> float:
     """IDF-weighted share of the question's content words that the store uses; a short form in the singular or
     the plural (the stemmer keeps a short word's "s": "ADL" is the store's "ADLs", "RNs" its "RN")."""
     short_forms = {fold(m.group(1)) for m in _SHORT_FORM.finditer(question)}
-    # ("whats", "what's" typed without its apostrophe, stems to a function word: it asks, it names nothing)
-    words = {_as_the_store_writes(w, idf, short_forms) for w in tokens(question) if w not in STOPWORDS}
+    # A word that stems to a function word ("whats": "what's" typed without its apostrophe) or a letter left by a
+    # clitic (the "s" of "what's", the "m" of "I'm") asks or says who; it names nothing the store must use.
+    words = {_as_the_store_writes(w, idf, short_forms) for w in tokens(question) if w not in STOPWORDS and len(w) > 1}
     if not words or not idf:
         return 0.0
     unknown = max(idf.values())

@@ -893,6 +893,7 @@ def test_keyword_coverage_reads_a_short_form_in_the_singular_or_the_plural():
     assert keyword_coverage("What is an ADL?", idf) == 1.0
     assert keyword_coverage("Where do RNs work?", idf) == 1.0
     assert keyword_coverage("whats an ADL", idf) == 1.0  # "what's" without its apostrophe names nothing
+    assert keyword_coverage("What's an ADL? I'm new to this", {**idf, "new": 1.0}) == 1.0  # nor its "s", nor "m"
     assert keyword_coverage("What is an ADL recipe?", idf) < 1.0
     # found in review: a lower-case word is no short form ("loss" is not "los", "new" not "news")
     words = {"los": 2.0, "news": 2.0, "gi": 2.0, "work": 1.0}
