@@ -76,7 +76,8 @@ DEFAULT = Calibration(weight=0.75, threshold=0.9, features_version=FEATURES_VERS
 def keyword_coverage(question: str, idf: dict[str, float]) -> float:
     """IDF-weighted share of the question's content words that the store uses; a short form in the singular or
     the plural (the stemmer keeps a short word's "s": "ADL" is the store's "ADLs", "RNs" its "RN")."""
-    short_forms = {fold(m.group(1)) for m in _SHORT_FORM.finditer(question)}
+    # short forms in capitals (_ABBREVIATION), without a plural "s": "RNs" -> "rn", "NHS" stays "nhs"
+    short_forms = {fold(re.sub(r"(?<=\p{Lu})s$", "", m.group(1))) for m in _ABBREVIATION.finditer(question)}
     # A word that stems to a function word ("whats": "what's" typed without its apostrophe) or a letter left by a
     # clitic (the "s" of "what's", the "m" of "I'm") asks or says who; it names nothing the store must use.
     words = {_as_the_store_writes(w, idf, short_forms) for w in tokens(question) if w not in STOPWORDS and len(w) > 1}
@@ -85,10 +86,6 @@ def keyword_coverage(question: str, idf: dict[str, float]) -> float:
     unknown = max(idf.values())
     known = sum(idf[w] for w in words if w in idf)
     return known / (known + unknown * sum(w not in idf for w in words))
-
-
-# A short form written in capitals, with or without a plural "s" ("ADL", "RNs"); group 1 without the "s".
-_SHORT_FORM = re.compile(r"(?<![\p{L}\p{N}])(\p{Lu}{2,})s?(?![\p{L}\p{N}])")
 
 
 def _as_the_store_writes(word: str, idf: dict[str, float], short_forms: set[str]) -> str:
