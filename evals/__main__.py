@@ -178,15 +178,16 @@ def run_engine(engine: str, cases, settings) -> list[dict]:
 
 
 def thresholds_for(corpus: str, thresholds: dict) -> dict:
-    """The thresholds of one corpus: those of thresholds.yaml, with its ``blind:`` section's values
-    in their place for a blind corpus (named "blind-...": built by someone who was not tuning)."""
-    blind = thresholds.get("blind") or {}
-    if not is_blind(corpus) or not blind:
-        return {k: v for k, v in thresholds.items() if k != "blind"}
-    merged = {}
-    for kind in ("minimum", "maximum"):
-        merged[kind] = {**(thresholds.get(kind) or {}), **(blind.get(kind) or {})}
-    return merged
+    """The thresholds of one corpus: those of thresholds.yaml, with its ``blind:`` section's values in their place
+    for a blind corpus (named "blind-...": built by someone who was not tuning), then the corpus's own under
+    ``corpora:`` (a blind set built later, gated at its own first measurement)."""
+    layers = [thresholds]
+    if is_blind(corpus):
+        layers.append(thresholds.get("blind") or {})
+    layers.append((thresholds.get("corpora") or {}).get(corpus) or {})
+    merged = {kind: {k: v for layer in layers for k, v in (layer.get(kind) or {}).items()}
+              for kind in ("minimum", "maximum")}
+    return {kind: values for kind, values in merged.items() if values or kind in thresholds}
 
 
 def check(summary: dict, thresholds: dict) -> list[str]:

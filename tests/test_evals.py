@@ -291,6 +291,10 @@ def test_blind_corpora_get_their_own_thresholds_and_every_report_splits_by_quest
     assert thresholds_for("nursing", thresholds)["minimum"]["fact_recall"] == 0.8
     blind = thresholds_for("blind-trades", thresholds)
     assert blind["minimum"] == {"fact_recall": 0.6, "faithfulness": 0.9} and blind["maximum"] == {"off_topic_rate": 0.4}
+    # a blind set built later is gated at its own first measurement, over the shared blind values
+    thresholds["corpora"] = {"blind-later": {"minimum": {"fact_recall": 0.5}}}
+    assert thresholds_for("blind-later", thresholds)["minimum"] == {"fact_recall": 0.5, "faithfulness": 0.9}
+    assert thresholds_for("blind-trades", thresholds)["minimum"]["fact_recall"] == 0.6
     # The split is by question: fixed by its text, about half each way.
     halves = [Case(question=f"Question {i}?", category="factual").half for i in range(200)]
     assert Case(question="Question 7?", category="factual").half == halves[7]
