@@ -180,8 +180,11 @@ def is_currency_code(word: str) -> bool:
 
 
 def country_mentions(text: str) -> list[tuple[str, str]]:
-    """(words as written, country code) of every country named in the text."""
-    return [(m.group(0), next(k for k, v in m.groupdict().items() if v)) for m in _COUNTRY.finditer(text)]
+    """(words as written, country code) of every country named in the text. A text typed without a capital letter
+    ("how much do they make in canada") is read with its words' first letters in capitals: "canada" is Canada, while
+    "us" stays a pronoun (the short forms are matched in capitals only)."""
+    read = text if any(c.isupper() for c in text) else re.sub(r"\b[^\W\d_]", lambda m: m.group(0).upper(), text)
+    return [(text[m.start():m.end()], next(k for k, v in m.groupdict().items() if v)) for m in _COUNTRY.finditer(read)]
 
 
 _PAY_WORDS = re.compile(

@@ -250,7 +250,8 @@ def select_sentences(grounder: Grounder, question: str, docs: Sequence[Document]
         new = [(c.doc, p) for p in c.positions if (c.doc, p) not in taken]
         if (c.doc, c.position) in taken or len(taken) + len(new) > limit:
             continue
-        if any(float(vectors[id(c)] @ vectors[id(s)]) > redundancy and not _same_list(c, s, leads) for s in chosen):
+        if any(float(vectors[id(c)] @ vectors[id(s)]) > redundancy and not _same_list(c, s, leads)
+               and not _new_figures(c, s) for s in chosen):
             continue
         chosen.append(c)
         taken.update({(c.doc, p): s for p, s in zip(c.positions, c.sentences)})
@@ -273,6 +274,13 @@ def select_sentences(grounder: Grounder, question: str, docs: Sequence[Document]
         previous = (lead, d)
         out.append(ScoredSentence(d, p, text, 0.0, (p,), (text,)))
     return out
+
+
+def _new_figures(unit: ScoredSentence, chosen: ScoredSentence) -> bool:
+    """Does the unit give a figure the chosen one does not? The embedding barely tells "£50,000" from "£84,500",
+    so two sources' different figures for one thing look alike; both are kept (the answer notes that they
+    disagree), while the same figure said twice is still a repetition."""
+    return bool({f.value for f in figures_in(unit.text)} - {f.value for f in figures_in(chosen.text)})
 
 
 _LEAD = re.compile(r"^(.{12,200}?):\s")

@@ -114,6 +114,21 @@ _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
 
 
+def table_head(lines: list[str]) -> list[str] | None:
+    """The header row and rule of the last Markdown table in ``lines``, or None."""
+    for i in range(len(lines) - 2, -1, -1):
+        if _TABLE_ROW.match(lines[i]) and _TABLE_RULE.match(lines[i + 1]):
+            return lines[i:i + 2]
+    return None
+
+
+def opens_inside_table(lines: list[str]) -> bool:
+    """Do the lines open with a table's body rows, its header left behind (a table cut between two chunks)?"""
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    return first is not None and bool(_TABLE_ROW.match(lines[first])) and not (
+        first + 1 < len(lines) and _TABLE_RULE.match(lines[first + 1])) and not _TABLE_RULE.match(lines[first])
+
+
 def table_at(lines: list[str], i: int) -> tuple[list[str], list[list[str]], int] | None:
     """The Markdown table that starts at ``lines[i]``, as (header cells, body rows of cells, the index after it),
     or None when no table (a header row, then a rule such as "|---|---|") starts there."""

@@ -9,10 +9,11 @@ from functools import lru_cache
 from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
 
 from advisor.config import Settings
+from advisor.text import opens_inside_table, table_head
 from ingest.loaders import LoadedDocument
 
 # Bump when chunking changes in a way that should re-embed every file.
-CHUNKER_VERSION = 2  # 2: section_index
+CHUNKER_VERSION = 3  # 2: section_index; 3: a table cut between chunks keeps its header row in each
 _HEADERS = [("#", "h1"), ("##", "h2"), ("###", "h3")]
 
 
@@ -57,10 +58,15 @@ def chunk_document(doc: LoadedDocument, settings: Settings) -> list[Chunk]:
         pieces = [("", doc.text)]
     chunks: list[Chunk] = []
     for section_index, (section, text) in enumerate(pieces):
+        head = None  # the header row and rule of the section's last table so far
         for part in splitter.split_text(text):
             part = part.strip()
             if not part:
                 continue
+            lines = part.split("\n")
+            if head and opens_inside_table(lines):
+                part = "\n".join([*head, *lines])  # a table's rows keep their column names in every chunk
+            head = table_head(part.split("\n")) or head
             header = doc.title if not section or section == doc.title else f"{doc.title} — {section}"
             chunks.append(Chunk(part, section, len(chunks), f"{header}\n{part}", section_index))
     return chunks

@@ -135,6 +135,38 @@ def test_a_table_row_is_quoted_as_a_sentence_with_its_column_names(grounder):
     assert sum(s.startswith("The Brennan Audit guide compares") for s in asked_both) == 1
 
 
+def test_a_table_cut_between_chunks_keeps_its_column_names_in_every_chunk():
+    """A long comparison table is split by the token budget; the rows of a later chunk were read as no table at
+    all (no header row) and never quoted."""
+    from advisor.config import get_settings
+    from advisor.reading import join_lists
+    from ingest.chunking import chunk_document
+    from ingest.loaders import LoadedDocument
+
+    rows = "\n".join(f"| Point {i} of the comparison | what bookkeepers do about point {i} | what auditors do about "
+                     f"point {i} |" for i in range(40))
+    text = f"# Side by side\n\n## Compared\n\n| Aspect | Bookkeeper | Auditor |\n|---|---|---|\n{rows}\n"
+    chunks = chunk_document(LoadedDocument(text, "Side by side"), get_settings())
+    assert len(chunks) > 1
+    for chunk in chunks:
+        read = split_sentences(join_lists(chunk.text))
+        assert read and all("Bookkeeper: what bookkeepers do" in s and "|" not in s for s in read), chunk.text[:200]
+
+
+def test_two_sources_giving_different_figures_for_one_thing_are_both_quoted(grounder):
+    """To the embedding model the two pay sentences are near copies (the figures barely count); the second gives
+    another figure, so it is no repetition. The same figure from another source still is."""
+    from advisor.selection import select_sentences
+
+    doc = _doc("Brennan Careers puts the average bookkeeper salary in the UK at £24,000 a year. "
+               "Ledger Weekly puts the average bookkeeper salary in the UK at £31,500 a year. "
+               "Counting House Jobs also puts the average bookkeeper salary in the UK at £24,000 a year.",
+               "Bookkeeper pay", "Pay")
+    answer = " ".join(s.text for s in select_sentences(grounder, "How much does a bookkeeper earn in the UK?", [doc]))
+    assert "£24,000" in answer and "£31,500" in answer, answer
+    assert ("Brennan" in answer) != ("Counting House" in answer), answer
+
+
 def test_asked_about_two_subjects_a_unit_about_one_of_them_ranks_a_little_lower(grounder, monkeypatch):
     from advisor import selection
 
