@@ -34,6 +34,11 @@ _CURRENCY_COUNTRY = {"USD": "US", "GBP": "GB", "CAD": "CA", "AUD": "AU", "NZD": 
                      "CHF": "CH", "SEK": "SE", "SGD": "SG", "BRL": "BR", "MXN": "MX", "ZAR": "ZA", "CNY": "CN",
                      "RMB": "CN", "AED": "AE", "KRW": "KR"}
 _COUNTRY = re.compile(r"(?<![\w.])(" + "|".join(f"(?P<{c}>{p})" for c, p in _COUNTRIES.items()) + r")(?![\w])")
+# The countries' names alone (no short form, no nationality), for a name typed in lower case.
+_NATIONALITY = re.compile(r"(?:ian|can|man|ish|ese|ch|ss)$")
+_COUNTRY_NAME = re.compile(r"(?<![\w.])(" + "|".join(
+    f"(?P<{c}>{'|'.join(n for n in p.split('|') if not n.isupper() and '.' not in n and not _NATIONALITY.search(n))})"
+    for c, p in _COUNTRIES.items()) + r")(?![\w])", re.I)
 
 _SYMBOL = "|".join(re.escape(s) for s in sorted(_SYMBOLS, key=len, reverse=True))
 _CODE = "|".join(_CODES)
@@ -180,11 +185,13 @@ def is_currency_code(word: str) -> bool:
 
 
 def country_mentions(text: str) -> list[tuple[str, str]]:
-    """(words as written, country code) of every country named in the text. A text typed without a capital letter
-    ("how much do they make in canada") is read with its words' first letters in capitals: "canada" is Canada, while
-    "us" stays a pronoun (the short forms are matched in capitals only)."""
-    read = text if any(c.isupper() for c in text) else re.sub(r"\b[^\W\d_]", lambda m: m.group(0).upper(), text)
-    return [(text[m.start():m.end()], next(k for k, v in m.groupdict().items() if v)) for m in _COUNTRY.finditer(read)]
+    """(words as written, country code) of every country named in the text: as written, and a country's name typed
+    in lower case ("can I work in canada"). Lower case reads names only: "us" stays a pronoun and "french" an
+    adjective ("a french polisher"), since short forms and nationalities count in capitals only."""
+    found = [(m.start(), m.group(0), next(k for k, v in m.groupdict().items() if v)) for m in _COUNTRY.finditer(text)]
+    found += [(m.start(), m.group(0), next(k for k, v in m.groupdict().items() if v))
+              for m in _COUNTRY_NAME.finditer(text) if m.group(0).islower()]
+    return [(written, code) for _, written, code in sorted(found)]
 
 
 _PAY_WORDS = re.compile(

@@ -13,7 +13,7 @@ Calibration needs no hand labels. Whenever ingest changes the store,
 :func:`calibrate` scores questions made from the store's own headings, subjects
 and passages (should answer) and a bank of everyday questions about no job at
 all (should refuse, ``advisor/data/unanswerable_probes.txt``), then picks the
-weight and threshold with the best balanced accuracy and the widest margin.
+threshold with the best balanced accuracy and the widest margin (the weight is fixed: WEIGHTS).
 The result is saved with the store's revision (advisor/profile.py); a stale one
 is refreshed. ``python -m evals.calibrate_gate`` refits on labelled questions and
 reports how far this automatic fit is from the labelled best.
@@ -75,7 +75,7 @@ class Calibration:
 # stems to a function word or is a letter left by a clitic; 3: one weight, WEIGHTS).
 FEATURES_VERSION = 3
 # Used only until a store has been calibrated (an empty store refuses anyway).
-DEFAULT = Calibration(weight=0.75, threshold=0.9, features_version=FEATURES_VERSION)
+DEFAULT = Calibration(weight=1.0, threshold=0.9, features_version=FEATURES_VERSION)
 
 
 def keyword_coverage(question: str, idf: dict[str, float]) -> float:
@@ -174,8 +174,9 @@ def _phrase_after_article(text: str, start: int, joined: bool = False) -> str:
     """The noun phrase that follows an article, up to the verb or function word that ends it (at most 3 words;
     ``joined``: "and" inside it too, at most 5: "a speech and language therapist")."""
     found: list[str] = []
-    clause = re.split(r"[^\p{L}\p{M}\p{N}\s'’-]", text[start:], maxsplit=1)[0]  # a comma or a stop ends it
-    for word in re.findall(r"\p{L}[\p{L}\p{M}-]*", clause)[:6 if joined else 4]:
+    # a comma, a colon or a full stop ends it; not the stops inside "U.S." or "Ph.D."
+    clause = re.split(r"[,;:!?()\[\]]|(?<!(?<![\p{L}])\p{L})\.(?=\s|$)", text[start:], maxsplit=1)[0]
+    for word in re.findall(r"(?:\p{L}\.){2,}|\p{L}[\p{L}\p{M}-]*", clause)[:6 if joined else 4]:  # "U.S." is one
         if joined and word.lower() == "and" and found:
             found.append(word)
             continue

@@ -31,7 +31,7 @@ from advisor.config import Settings, get_settings
 from advisor.store import (iter_records, revision, searchable_where, shared_collection, store_fault, store_faults,
                            uploads_revision)
 from advisor.subjects import Subjects
-from advisor.text import tokens
+from advisor.text import ends_inside_table, table_head, tokens
 
 RRF_K = 60
 _LIST_LINE = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+\S")
@@ -69,7 +69,11 @@ def _saved_subjects(data: str | None) -> Subjects:
 
 
 def _without_overlap(first: str, second: str) -> str:
-    """``second`` minus the words it repeats from the end of ``first`` (the chunker's overlap), ready to append."""
+    """``second`` minus the words it repeats from the end of ``first`` (the chunker's overlap), ready to append.
+    A table's header row and rule, repeated at the top of a chunk that goes on with the table, go too."""
+    lines = second.split("\n")
+    if len(lines) > 2 and table_head(lines[:2]) and lines[0] in first.split("\n"):
+        second = "\n".join(lines[2:])
     for start in range(max(0, len(first) - 2000), len(first)):
         if start == 0 or first[start - 1] in " \n":
             tail = first[start:].strip()
@@ -77,7 +81,9 @@ def _without_overlap(first: str, second: str) -> str:
                 return second[len(tail):]
     # No overlap: a new line after a finished sentence or a list item, else the sentence goes on.
     ends = first.rstrip()
-    return ("\n" if not ends or ends[-1] in ".!?:;" or _LIST_LINE.match(ends.split("\n")[-1]) else " ") + second
+    line_ends = not ends or ends[-1] in ".!?:;" or _LIST_LINE.match(ends.split("\n")[-1]) \
+        or ends_inside_table(ends.split("\n"))
+    return ("\n" if line_ends else " ") + second
 
 
 def _place(doc: Document) -> tuple[str, int, int] | None:

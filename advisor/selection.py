@@ -250,8 +250,8 @@ def select_sentences(grounder: Grounder, question: str, docs: Sequence[Document]
         new = [(c.doc, p) for p in c.positions if (c.doc, p) not in taken]
         if (c.doc, c.position) in taken or len(taken) + len(new) > limit:
             continue
-        if any(float(vectors[id(c)] @ vectors[id(s)]) > redundancy and not _same_list(c, s, leads)
-               and not _new_figures(c, s) for s in chosen):
+        if any(float(vectors[id(c)] @ vectors[id(s)]) > redundancy and not _same_list(c, s, leads) for s in chosen) \
+                and not _new_sums(c, chosen):
             continue
         chosen.append(c)
         taken.update({(c.doc, p): s for p, s in zip(c.positions, c.sentences)})
@@ -276,11 +276,19 @@ def select_sentences(grounder: Grounder, question: str, docs: Sequence[Document]
     return out
 
 
-def _new_figures(unit: ScoredSentence, chosen: ScoredSentence) -> bool:
-    """Does the unit give a figure the chosen one does not? The embedding barely tells "£50,000" from "£84,500",
-    so two sources' different figures for one thing look alike; both are kept (the answer notes that they
-    disagree), while the same figure said twice is still a repetition."""
-    return bool({f.value for f in figures_in(unit.text)} - {f.value for f in figures_in(chosen.text)})
+def _new_sums(unit: ScoredSentence, chosen: Sequence[ScoredSentence]) -> bool:
+    """Does the unit give a sum of money or a percentage no chosen unit gives (value and currency; a year, a model
+    number or a count is no such figure)? The embedding barely tells "£50,000" from "£84,500", so two
+    sources' different figures for one thing look alike; both are kept (the answer notes that they disagree), while
+    the same figures said again, even gathered from two chosen units into one sentence, are a repetition."""
+    given = {figure for c in chosen for figure in _sums_and_shares(c.text)}
+    return bool(_sums_and_shares(unit.text) - given)
+
+
+def _sums_and_shares(text: str) -> set[tuple[float, str]]:
+    """(value, currency or "%") of the text's sums of money and percentages."""
+    return {(f.value, f.currency or "%") for f in figures_in(text)
+            if f.is_money or re.match(r"[\d.,]+\s?%", text[f.start:].lstrip())}
 
 
 _LEAD = re.compile(r"^(.{12,200}?):\s")

@@ -122,11 +122,22 @@ def table_head(lines: list[str]) -> list[str] | None:
     return None
 
 
-def opens_inside_table(lines: list[str]) -> bool:
-    """Do the lines open with a table's body rows, its header left behind (a table cut between two chunks)?"""
+def rows_without_header(lines: list[str]) -> list[str] | None:
+    """The lines from a table's first body row when they open with body rows (or with the rule under a header)
+    that the header was left behind from: a table cut between two chunks. Else None."""
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
-    return first is not None and bool(_TABLE_ROW.match(lines[first])) and not (
-        first + 1 < len(lines) and _TABLE_RULE.match(lines[first + 1])) and not _TABLE_RULE.match(lines[first])
+    if first is None or not _TABLE_ROW.match(lines[first]):
+        return None
+    if _TABLE_RULE.match(lines[first]):  # the rule came along in the overlap, the header did not
+        return lines[first + 1:]
+    if first + 1 < len(lines) and _TABLE_RULE.match(lines[first + 1]):
+        return None  # a table of its own, header and all
+    return lines[first:]
+
+
+def ends_inside_table(lines: list[str]) -> bool:
+    last = next((line for line in reversed(lines) if line.strip()), "")
+    return bool(_TABLE_ROW.match(last))
 
 
 def table_at(lines: list[str], i: int) -> tuple[list[str], list[list[str]], int] | None:

@@ -181,6 +181,9 @@ def thresholds_for(corpus: str, thresholds: dict) -> dict:
     """The thresholds of one corpus: those of thresholds.yaml, with its ``blind:`` section's values in their place
     for a blind corpus (named "blind-...": built by someone who was not tuning), then the corpus's own under
     ``corpora:`` (a blind set built later, gated at its own first measurement)."""
+    if "minimum" not in thresholds and "maximum" not in thresholds and "blind" not in thresholds \
+            and "corpora" not in thresholds:
+        thresholds = {"minimum": thresholds}  # a flat mapping gives minimums (see check)
     layers = [thresholds]
     if is_blind(corpus):
         layers.append(thresholds.get("blind") or {})

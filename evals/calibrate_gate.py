@@ -5,7 +5,8 @@ probes made from the store's own passages and a bank of everyday questions; no
 hand labels. This script is the check on that: it scores the corpus's labelled
 questions (evals/datasets/NAME-gate.yaml: ``answer`` and ``refuse`` lists) with the
 advisor's own retrieval, fits weight and threshold on them (five-fold
-cross-validated), and reports how far the automatic calibration's balanced
+cross-validated; any weight from 0 to 1, though the gate itself keeps one, so the check shows when that one is
+wrong for a corpus), and reports how far the automatic calibration's balanced
 accuracy is from the labelled best fit. ``--check`` exits 1 when the automatic
 calibration falls more than ``--tolerance`` below it.
 """
@@ -23,6 +24,8 @@ import yaml
 from advisor.gate import balanced_accuracy, best_threshold, fit  # noqa: F401  (re-exported for tests)
 from evals.support import roc_auc
 
+LABELLED_WEIGHTS = tuple(round(w, 2) for w in np.arange(0.0, 1.01, 0.05))
+
 
 def load_questions(path: Path) -> tuple[list[str], np.ndarray]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -37,7 +40,7 @@ def cross_validated_accuracy(features: np.ndarray, labels: np.ndarray, folds: in
     correct = np.zeros(len(labels), dtype=bool)
     for fold in range(folds):
         test = order % folds == fold
-        f = fit(features[~test], labels[~test])
+        f = fit(features[~test], labels[~test], LABELLED_WEIGHTS)
         scores = features[test, 0] + f.weight * features[test, 1]
         correct[test] = (scores >= f.threshold) == (labels[test] == 1)
     return float(0.5 * (correct[labels == 1].mean() + correct[labels == 0].mean()))
@@ -72,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     questions, labels = load_questions(path)
     rows = advisor.store_retriever.gate_features_many(questions)
     features = np.array([(r.best_dense, r.keyword_coverage) for r in rows], dtype=float)
-    best = fit(features, labels)
+    best = fit(features, labels, LABELLED_WEIGHTS)
     auto_scores = features[:, 0] + auto.weight * features[:, 1]
     auto_accuracy = balanced_accuracy(auto_scores, labels, auto.threshold)
     best_scores = features[:, 0] + best.weight * features[:, 1]

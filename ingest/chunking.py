@@ -9,7 +9,7 @@ from functools import lru_cache
 from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
 
 from advisor.config import Settings
-from advisor.text import opens_inside_table, table_head
+from advisor.text import ends_inside_table, rows_without_header, table_head
 from ingest.loaders import LoadedDocument
 
 # Bump when chunking changes in a way that should re-embed every file.
@@ -63,10 +63,12 @@ def chunk_document(doc: LoadedDocument, settings: Settings) -> list[Chunk]:
             part = part.strip()
             if not part:
                 continue
+            rows = rows_without_header(part.split("\n")) if head else None
+            if rows:
+                part = "\n".join([*head, *rows])  # a table's rows keep their column names in every chunk
             lines = part.split("\n")
-            if head and opens_inside_table(lines):
-                part = "\n".join([*head, *lines])  # a table's rows keep their column names in every chunk
-            head = table_head(part.split("\n")) or head
+            # the header of the table the chunk ends in, for the next chunk; none once a table has ended
+            head = (table_head(lines) or head) if ends_inside_table(lines) else None
             header = doc.title if not section or section == doc.title else f"{doc.title} — {section}"
             chunks.append(Chunk(part, section, len(chunks), f"{header}\n{part}", section_index))
     return chunks

@@ -803,9 +803,11 @@ def test_an_abbreviation_the_passages_never_write_or_spell_out_is_not_mentioned(
     subjects = Subjects({"occupational therapist": ["ot"]})
     assert unmentioned_names("How do I join HMRC?", docs, subjects) == ["HMRC"]
     assert unmentioned_names("whats OT pay like in the UAE", docs, subjects) == ["UAE"]
-    # typed without capitals, a country is still one ("us" stays a pronoun)
+    # typed in lower case, a country's name is still one; "us" stays a pronoun and "french" an adjective
     assert unmentioned_names("whats ot pay like in canada", docs, subjects) == ["canada"]
+    assert unmentioned_names("Can I work as an OT in canada?", docs, subjects) == ["canada"]
     assert unmentioned_names("can you tell us what ots do", docs, subjects) == []
+    assert unmentioned_names("do OTs help a french polisher back to work?", docs, subjects) == []
     assert unmentioned_names("Does JPMorgan hire OTs?", docs, subjects) == ["JPMorgan"]
     assert unmentioned_names("Does Crédit Agricole hire OTs?", docs, subjects) == ["Crédit Agricole"]
     # found in review: a question in capitals, a two-letter word, a currency code and an abbreviation the passages
@@ -832,8 +834,10 @@ def test_a_career_with_a_word_before_it_is_that_career_and_a_passing_subject_nam
         assert unmentioned_names(question, docs, therapy) == [], question
     # found in review: a word the store never uses makes another kind ("an animal physiotherapist")
     assert unmentioned_names("What does an animal physiotherapist earn?", docs, therapy) == ["animal physiotherapist"]
-    # the phrase after "a" ends at a comma: "a change" does not run on into "physiotherapists"
+    # the phrase after "a" ends at a comma: "a change" does not run on into "physiotherapists"; not at "U.S."
     assert unmentioned_names("If I want a change, physiotherapists or OTs?", docs, therapy) == []
+    us = [Document(page_content="In the U.S., physiotherapists need a state licence.")]
+    assert unmentioned_names("How do I become a U.S. physiotherapist?", us, therapy) == []
     assert unmentioned_names("What does a physician assistant do?", docs, therapy) == ["physician assistant"]
     finance = Subjects({"financial analyst": [], "chartered accountant": [], "analyst job": []},
                        headed=["financial analyst", "chartered accountant"])

@@ -295,6 +295,7 @@ def test_blind_corpora_get_their_own_thresholds_and_every_report_splits_by_quest
     thresholds["corpora"] = {"blind-later": {"minimum": {"fact_recall": 0.5}}}
     assert thresholds_for("blind-later", thresholds)["minimum"] == {"fact_recall": 0.5, "faithfulness": 0.9}
     assert thresholds_for("blind-trades", thresholds)["minimum"]["fact_recall"] == 0.6
+    assert thresholds_for("nursing", {"fact_recall": 0.8})["minimum"] == {"fact_recall": 0.8}  # a flat file: minimums
     # The split is by question: fixed by its text, about half each way.
     halves = [Case(question=f"Question {i}?", category="factual").half for i in range(200)]
     assert Case(question="Question 7?", category="factual").half == halves[7]
