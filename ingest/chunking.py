@@ -58,7 +58,7 @@ def chunk_document(doc: LoadedDocument, settings: Settings) -> list[Chunk]:
         pieces = [("", doc.text)]
     chunks: list[Chunk] = []
     for section_index, (section, text) in enumerate(pieces):
-        head = None  # the header row and rule of the section's last table so far
+        head = None  # the header row and rule of the table the previous chunk ended in
         for part in splitter.split_text(text):
             part = part.strip()
             if not part:
