@@ -578,7 +578,25 @@ def contradiction(grounder: Grounder, sentence: str, contexts: Sequence[str], so
         if _NEGATION.search(around) or _negations_held(grounder, text, windows, premise):
             return ""
         return "negation"
-    return "negation" if _NEGATION.search(restated) else ""  # its source negates what it asserts
+    return "negation" if _asserts_negated(text, restated) else ""  # its source negates what it asserts
+
+
+def _asserts_negated(text: str, source: str) -> bool:
+    """The text asserts what the source negates: any plain negation of the source ("…do not prescribe"),
+    since the text does not keep it; a contrast ("…an application rather than a new model") only when the text
+    holds two of the words on its rejected side (or the one): a sentence that merely speaks of a foundation
+    model asserts no new model."""
+    held = content_words(text)
+    for m in _NEGATION.finditer(source):
+        if not _CONTRAST_NEGATION.fullmatch(m.group(0)):
+            return True
+        span = _negated_span(source, m)
+        if span and len(span & held) >= min(2, len(span)):
+            return True
+    return False
+
+
+_CONTRAST_NEGATION = re.compile(r"rather than|instead of", re.I)
 
 
 def _opposite(text: str, restated: str, around: str, premise: str, subjects: Subjects) -> bool:

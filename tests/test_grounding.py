@@ -168,6 +168,14 @@ def test_negations_are_matched_phrase_by_phrase():
     assert contradiction(grounder, swapped, [stipends], [0]) != ""
     same = "Travel nurses get housing stipends from their agency but do not get paid leave. [1]"
     assert contradiction(grounder, same, [stipends], [0]) == ""
+    # The source's negation applies to what the sentence asserts, or it denies nothing: "rather than a new
+    # model" is not held against a sentence about a foundation model.
+    product = ("The video summary calls AI engineering product-first: the work starts from a pre-trained "
+               "foundation model, usually reached through an API, and the goal is a usable application rather "
+               "than a new model.")
+    assert contradiction(grounder, "The work begins from a pre-trained foundation model usually reached through "
+                                   "an API. [1]", [product], [0]) == ""
+    assert contradiction(grounder, "The goal of AI engineering is a new model. [1]", [product], [0]) != ""
     assert counts_held("About twelve thousand nurses work there.", "About 12,000 nurses work there.")
     assert not counts_held("About twelve thousand nurses work there.", "About 15,000 nurses work there.")
 
