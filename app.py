@@ -74,6 +74,19 @@ def passage_html(text: str) -> str:
     return "\n".join(out)
 
 
+def clipped(text: str, limit: int = 700) -> str:
+    """The passage cut to about ``limit`` characters for its card, never inside a table row: a row cut in two
+    would show its pipes raw."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    line_start = cut.rfind("\n") + 1
+    if cut[line_start:].lstrip().startswith("|"):
+        cut = cut[:line_start].rstrip("\n")
+        return cut + "\n…"
+    return cut + "…"
+
+
 def render_sources(answer: Answer | None) -> str:
     """The citations of an answer as cards; every string from a document is escaped."""
     if answer is None or not answer.citations:
@@ -82,7 +95,7 @@ def render_sources(answer: Answer | None) -> str:
     for c in answer.citations:
         where = html.escape(c.source) + (f" · {html.escape(c.section)}" if c.section else "")
         publication = f"<br>{html.escape(c.publication)}" if c.publication else ""
-        passage = passage_html(c.text if len(c.text) <= 700 else c.text[:700] + "…")
+        passage = passage_html(clipped(c.text))
         cards.append(
             f"<div class='source-card' data-citation='{c.id}'><span class='num'>[{c.id}]</span>"
             f"<span class='title'>{html.escape(c.title)}</span><div class='meta'>{where}{publication}</div>"

@@ -88,6 +88,11 @@ def test_a_source_card_shows_a_table_as_a_table_and_escapes_every_cell():
     assert "<table class='passage-table'><tr><th>Aspect</th>" in shown and "<td>Audit software</td>" in shown
     assert "<script>" not in shown and "&lt;script&gt;" in shown and "After the table &amp; more." in shown
     assert "|---|" not in shown
+    # a long passage is cut for its card between a table's rows, never inside one
+    rows = "".join(f"| Row {k} | {'x' * 20} | {'y' * 20} |\n" for k in range(40))
+    long = "| Aspect | Bookkeeper | Auditor |\n|---|---|---|\n" + rows
+    shown = app.passage_html(app.clipped(long))
+    assert "|" not in shown and shown.endswith("…") and "<td>Row 0</td>" in shown
     # a list item's bold lead-in is shown bold, its mark as a bullet; bold is never made of a document's markup
     shown = app.passage_html("- **You like clear rules.** The BLS says so.\n- **<b>x</b>** 2 ** 3")
     assert shown.startswith("• <strong>You like clear rules.</strong> The BLS says so.")
