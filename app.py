@@ -75,16 +75,33 @@ def passage_html(text: str) -> str:
 
 
 def clipped(text: str, limit: int = 700) -> str:
-    """The passage cut to about ``limit`` characters for its card, never inside a table row: a row cut in two
-    would show its pipes raw."""
+    """The passage cut to about ``limit`` characters for its card, never inside a table row nor under a
+    table's header with no row left (either would show the pipes raw); a table whose first row is already
+    longer keeps that row whole."""
     if len(text) <= limit:
         return text
-    cut = text[:limit]
-    line_start = cut.rfind("\n") + 1
-    if cut[line_start:].lstrip().startswith("|"):
-        cut = cut[:line_start].rstrip("\n")
-        return cut + "\n…"
-    return cut + "…"
+    lines = text[:limit].split("\n")
+    if lines[-1] == "":
+        lines.pop()  # the cut fell just after a line's end
+    elif not _is_row(lines[-1]):
+        return text[:limit] + "…"
+    elif text[limit:limit + 1] != "\n":
+        lines.pop()  # a row cut in two
+    while lines and _is_row(lines[-1]) and (set(lines[-1].strip()) <= set("|-: ") or _heads_table(text, len(lines) - 1)):
+        lines.pop()  # a rule line, or a header row whose rule or rows were cut off
+    if not "\n".join(lines).strip():
+        return "\n".join(text.split("\n")[:3]) + "\n…"  # header, rule and the first row, however long
+    return "\n".join(lines).rstrip("\n") + "\n…"
+
+
+def _is_row(line: str) -> bool:
+    return line.lstrip().startswith("|")
+
+
+def _heads_table(text: str, k: int) -> bool:
+    """Is line ``k`` of the text a table's header row (the line after it a rule)?"""
+    lines = text.split("\n")
+    return k + 1 < len(lines) and _is_row(lines[k + 1]) and set(lines[k + 1].strip()) <= set("|-: ")
 
 
 def render_sources(answer: Answer | None) -> str:

@@ -583,15 +583,16 @@ def contradiction(grounder: Grounder, sentence: str, contexts: Sequence[str], so
 
 def _asserts_negated(text: str, source: str) -> bool:
     """The text asserts what the source negates: any plain negation of the source ("…do not prescribe"),
-    since the text does not keep it; a contrast ("…an application rather than a new model") only when the text
-    holds two of the words on its rejected side (or the one): a sentence that merely speaks of a foundation
-    model asserts no new model."""
-    held = content_words(text)
+    since the text does not keep it; a contrast ("…an application rather than a new model") only when one
+    claim of the text holds two of the words on its rejected side that its kept side does not use (or the one):
+    a sentence that merely speaks of a foundation model asserts no new model, and a contrast that names nothing
+    it rejects ("…rather than that") denies nothing."""
+    clauses = [content_words(c) for c in _CLAIMS.split(text)]
     for m in _NEGATION.finditer(source):
         if not _CONTRAST_NEGATION.fullmatch(m.group(0)):
             return True
-        span = _negated_span(source, m)
-        if span and len(span & held) >= min(2, len(span)):
+        rejected = _negated_span(source, m) - content_words(source[:m.start()])  # not what it keeps ("model")
+        if rejected and any(len(rejected & clause) >= min(2, len(rejected)) for clause in clauses):
             return True
     return False
 

@@ -93,6 +93,11 @@ def test_a_source_card_shows_a_table_as_a_table_and_escapes_every_cell():
     long = "| Aspect | Bookkeeper | Auditor |\n|---|---|---|\n" + rows
     shown = app.passage_html(app.clipped(long))
     assert "|" not in shown and shown.endswith("…") and "<td>Row 0</td>" in shown
+    for before in ("P" * 652, "P" * 670):  # cut on the rule line, or just after the header row
+        shown = app.passage_html(app.clipped(before + "\n" + long))
+        assert "|" not in shown and "Aspect" not in shown and shown.startswith("PPP")
+    shown = app.passage_html(app.clipped("| A | B |\n|---|---|\n| r | " + "z" * 800 + " |\n| s | t |"))
+    assert "|" not in shown and "<td>r</td>" in shown and "<td>s</td>" not in shown
     # a list item's bold lead-in is shown bold, its mark as a bullet; bold is never made of a document's markup
     shown = app.passage_html("- **You like clear rules.** The BLS says so.\n- **<b>x</b>** 2 ** 3")
     assert shown.startswith("• <strong>You like clear rules.</strong> The BLS says so.")

@@ -176,6 +176,9 @@ def test_negations_are_matched_phrase_by_phrase():
     assert contradiction(grounder, "The work begins from a pre-trained foundation model usually reached through "
                                    "an API. [1]", [product], [0]) == ""
     assert contradiction(grounder, "The goal of AI engineering is a new model. [1]", [product], [0]) != ""
+    adapt = "Most AI engineers adapt a pre-trained model through an API rather than train a new model from scratch."
+    assert contradiction(grounder, "Most AI engineers adapt a pre-trained model through an API; the new tools make "
+                                   "this easy. [1]", [adapt], [0]) == ""  # "new" and "model" in two claims
     assert counts_held("About twelve thousand nurses work there.", "About 12,000 nurses work there.")
     assert not counts_held("About twelve thousand nurses work there.", "About 15,000 nurses work there.")
 
