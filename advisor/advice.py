@@ -24,7 +24,7 @@ from langchain_core.documents import Document
 
 from advisor.figures import asks_about_pay
 from advisor.grounding import Grounder, negated
-from advisor.selection import asks_number, heading_of, passage_units
+from advisor.selection import asks_number, heading_of, next_in_item, passage_units
 from advisor.subjects import Subjects
 from advisor.text import content_words, split_sentences
 
@@ -326,7 +326,9 @@ def advise(grounder: Grounder, question: str, about: str, docs: list[Document], 
         trait = advice.weighing(c)
         if trait:
             u = units[pulls[trait].unit][0]
-            advice.evidence.append((u.doc, " ".join(u.sentences)))
+            # with the next sentence of its list item: a trait's lead ("You like clear rules: …") is followed
+            # by what a source says of it
+            advice.evidence.append((u.doc, " ".join([*u.sentences, next_in_item(docs[u.doc], u.position)]).strip()))
     advice.opening = opening(advice, subjects)
     return advice
 

@@ -100,6 +100,19 @@ def passage_units(docs: Sequence[Document]) -> list[ScoredSentence]:
     return units
 
 
+def next_in_item(doc: Document, position: int) -> str:
+    """The sentence after the passage's sentence at ``position`` (as :func:`passage_units` counts them) when
+    both stand in one paragraph or list item and it is usable, else "": a bold lead ("You like clear rules: …")
+    is followed by what its source says of it."""
+    joined = join_lists(doc.page_content)
+    lines = [k for k, line in enumerate(joined.split("\n")) for _ in split_sentences(line)]
+    sentences = split_sentences(joined)
+    if len(lines) != len(sentences) or position + 1 >= len(sentences) or lines[position + 1] != lines[position]:
+        return ""  # (a citation mark opening a line joins the sentence before it: the count is off, say nothing)
+    following = sentences[position + 1]
+    return following if _usable(following) and not points_back(following) else ""
+
+
 def heading_of(doc: Document) -> str:
     """The passage's document title and section heading as a lead-in ("Auditing — Typical clients: "), or nothing."""
     parts = [str(doc.metadata.get(k) or "").strip() for k in ("title", "section")]

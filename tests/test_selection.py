@@ -265,3 +265,16 @@ def test_a_heading_naming_one_career_over_a_line_about_another_hides_no_swap(gro
     assert ground_sentence(grounder, swapped, [context], 0.55, SUBJECTS) is None
     assert ground_sentence(grounder, "CPAs sign the audit report and answer for it to the state board. [1]",
                            [context], 0.55, SUBJECTS) is not None
+
+
+def test_a_list_items_lead_is_followed_by_the_rest_of_its_item_and_no_further():
+    """An advice answer quotes a trait's bold lead with the sentence after it in the same item (advisor/advice.py):
+    what its source says of the trait, never the next item's."""
+    from advisor.selection import next_in_item, passage_units
+
+    doc = _doc("- **You like clear rules.** The Illinois guide says auditors must be exact in their work. If checking "
+               "that everything adds up gives you satisfaction, auditing rewards exactly that.\n"
+               "- **You want to earn while you train.** Most auditing employers pay their trainees' exam fees.")
+    units = {u.text.split(":")[0]: u for u in passage_units([doc])}
+    assert next_in_item(doc, units["You like clear rules"].position).startswith("If checking that everything")
+    assert next_in_item(doc, units["You want to earn while you train"].position) == ""
