@@ -73,7 +73,7 @@ test: install-test
 # evals/datasets/blind-*.md), the extractive engine on the two tuned ones, every threshold of
 # evals/thresholds.yaml. The local engine is a case's time ten times over and holds the extractive
 # engine's facts on the tuned corpora (BENCHMARKS.md), so CI gates it where it matters, on articles
-# nobody tuned on; `make evals EVAL_TUNED_ENGINES=extractive,local` scores it on all four.
+# nobody tuned on; `make evals EVAL_TUNED_ENGINES=extractive,local` scores it on every corpus.
 EVAL_CORPORA ?= starter,nursing,blind-trades,blind-languages,blind-aviation,blind-media,blind-architecture,blind-veterinary
 EVAL_ENGINES ?= extractive,local
 EVAL_TUNED_ENGINES ?= extractive
