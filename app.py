@@ -25,7 +25,7 @@ from advisor.feedback import record_feedback  # noqa: E402
 from advisor.llm import EngineUnavailable  # noqa: E402
 from advisor.profile import StoreProfile  # noqa: E402
 from advisor.store import StoreUnavailable  # noqa: E402
-from advisor.text import table_at  # noqa: E402
+from advisor.text import clipped, table_at  # noqa: E402
 from ingest.loaders import SUPPORTED_SUFFIXES  # noqa: E402
 from ingest.pipeline import ensure_store, ingest_uploads, remove_uploads  # noqa: E402
 
@@ -74,36 +74,6 @@ def passage_html(text: str) -> str:
     return "\n".join(out)
 
 
-def clipped(text: str, limit: int = 700) -> str:
-    """The passage cut to about ``limit`` characters for its card, never inside a table row nor under a
-    table's header with no row left (either would show the pipes raw); a table whose first row is already
-    longer keeps that row whole."""
-    if len(text) <= limit:
-        return text
-    lines = text[:limit].split("\n")
-    if lines[-1] == "":
-        lines.pop()  # the cut fell just after a line's end
-    elif not _is_row(lines[-1]):
-        return text[:limit] + "…"
-    elif text[limit:limit + 1] != "\n":
-        lines.pop()  # a row cut in two
-    while lines and _is_row(lines[-1]) and (set(lines[-1].strip()) <= set("|-: ") or _heads_table(text, len(lines) - 1)):
-        lines.pop()  # a rule line, or a header row whose rule or rows were cut off
-    if not "\n".join(lines).strip():
-        return "\n".join(text.split("\n")[:3]) + "\n…"  # header, rule and the first row, however long
-    return "\n".join(lines).rstrip("\n") + "\n…"
-
-
-def _is_row(line: str) -> bool:
-    return line.lstrip().startswith("|")
-
-
-def _heads_table(text: str, k: int) -> bool:
-    """Is line ``k`` of the text a table's header row (the line after it a rule)?"""
-    lines = text.split("\n")
-    return k + 1 < len(lines) and _is_row(lines[k + 1]) and set(lines[k + 1].strip()) <= set("|-: ")
-
-
 def render_sources(answer: Answer | None) -> str:
     """The citations of an answer as cards; every string from a document is escaped."""
     if answer is None or not answer.citations:
@@ -112,7 +82,7 @@ def render_sources(answer: Answer | None) -> str:
     for c in answer.citations:
         where = html.escape(c.source) + (f" · {html.escape(c.section)}" if c.section else "")
         publication = f"<br>{html.escape(c.publication)}" if c.publication else ""
-        passage = passage_html(clipped(c.text))
+        passage = passage_html(clipped(c.text, 700))
         cards.append(
             f"<div class='source-card' data-citation='{c.id}'><span class='num'>[{c.id}]</span>"
             f"<span class='title'>{html.escape(c.title)}</span><div class='meta'>{where}{publication}</div>"

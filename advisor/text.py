@@ -151,6 +151,27 @@ def table_at(lines: list[str], i: int) -> tuple[list[str], list[list[str]], int]
     return _cells(lines[i]), [_cells(line) for line in lines[i + 2:j]], j
 
 
+def clipped(text: str, limit: int) -> str:
+    """The text cut to about ``limit`` characters (a source card's passage), never inside a table row nor under
+    a table's header with no row left, either of which would read as raw pipes; a table whose first row is
+    already longer keeps that row whole."""
+    if len(text) <= limit:
+        return text
+    every = text.split("\n")
+    lines = text[:limit].split("\n")
+    if lines[-1] == "":
+        lines.pop()  # the cut fell just after a line's end
+    elif not lines[-1].lstrip().startswith("|"):
+        return text[:limit] + "…"
+    elif text[limit:limit + 1] != "\n":
+        lines.pop()  # a row cut in two
+    while lines and (_TABLE_RULE.match(lines[-1]) or table_at(every, len(lines) - 1)):
+        lines.pop()  # a rule line, or a header row whose rule or rows were cut off
+    if not "\n".join(lines).strip():
+        return "\n".join(every[:3]) + "\n…"  # header, rule and the first row, however long
+    return "\n".join(lines).rstrip("\n") + "\n…"
+
+
 def _cells(line: str) -> list[str]:
     return [c.strip().strip("*_").strip() for c in line.strip().strip("|").split("|")]
 

@@ -81,6 +81,7 @@ def test_whitespace_message_does_nothing(app_url):
 
 def test_a_source_card_shows_a_table_as_a_table_and_escapes_every_cell():
     import app
+    from advisor.text import clipped
 
     passage = ("Compared:\n\n| Aspect | Bookkeeper | Auditor |\n|---|---|---|\n"
                "| Tools | Ledger <script>x</script> | Audit software |\n\nAfter the table & more.")
@@ -91,12 +92,12 @@ def test_a_source_card_shows_a_table_as_a_table_and_escapes_every_cell():
     # a long passage is cut for its card between a table's rows, never inside one
     rows = "".join(f"| Row {k} | {'x' * 20} | {'y' * 20} |\n" for k in range(40))
     long = "| Aspect | Bookkeeper | Auditor |\n|---|---|---|\n" + rows
-    shown = app.passage_html(app.clipped(long))
+    shown = app.passage_html(clipped(long, 700))
     assert "|" not in shown and shown.endswith("…") and "<td>Row 0</td>" in shown
     for before in ("P" * 652, "P" * 670):  # cut on the rule line, or just after the header row
-        shown = app.passage_html(app.clipped(before + "\n" + long))
+        shown = app.passage_html(clipped(before + "\n" + long, 700))
         assert "|" not in shown and "Aspect" not in shown and shown.startswith("PPP")
-    shown = app.passage_html(app.clipped("| A | B |\n|---|---|\n| r | " + "z" * 800 + " |\n| s | t |"))
+    shown = app.passage_html(clipped("| A | B |\n|---|---|\n| r | " + "z" * 800 + " |\n| s | t |", 700))
     assert "|" not in shown and "<td>r</td>" in shown and "<td>s</td>" not in shown
     # a list item's bold lead-in is shown bold, its mark as a bullet; bold is never made of a document's markup
     shown = app.passage_html("- **You like clear rules.** The BLS says so.\n- **<b>x</b>** 2 ** 3")
