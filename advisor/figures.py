@@ -56,6 +56,7 @@ class Figure:
     value: float
     start: int
     currency: str  # ISO code ("USD", "GBP", ...) or "" for a percentage or a plain number
+    is_share: bool = False  # a percentage ("38%")
 
     @property
     def is_money(self) -> bool:
@@ -85,7 +86,7 @@ def figures_in(text: str) -> list[Figure]:
                 value *= {"k": 1e3, "m": 1e6}.get(previous[0].group("unit").lower(), 1)
         if not currency and not unit and (value < 10 or (1900 <= value <= 2100 and "." not in m.group("num"))):
             continue  # list numbering, small counts and years say nothing checkable
-        figure = Figure(value, m.start(), currency)
+        figure = Figure(value, m.start(), currency, unit == "%")
         out.append(figure)
         previous = (m, figure) if currency else None
     return out

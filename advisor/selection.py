@@ -300,8 +300,7 @@ def _new_sums(unit: ScoredSentence, chosen: Sequence[ScoredSentence]) -> bool:
 
 def _sums_and_shares(text: str) -> set[tuple[float, str]]:
     """(value, currency or "%") of the text's sums of money and percentages."""
-    return {(f.value, f.currency or "%") for f in figures_in(text)
-            if f.is_money or re.match(r"[\d.,]+\s?%", text[f.start:].lstrip())}
+    return {(f.value, f.currency or "%") for f in figures_in(text) if f.is_money or f.is_share}
 
 
 _LEAD = re.compile(r"^(.{12,200}?):\s")
