@@ -231,10 +231,20 @@ def opens_with_recommendation(answer_text: str, case: Case, careers: Sequence[st
         trait = set(tokens(case.deciding_trait))
         return bool(trait) and len(trait & set(words)) * 2 >= len(trait) or "depend" in first.lower()
 
+    labels = [tokens(c) for c in {*careers, case.recommends} if c.strip().lower() != "depends"]
+    # the words that belong to a whole label the sentence gives ("nurse" in "a nurse practitioner")
+    in_labels = {i + k for wanted in labels if wanted for i in range(len(words))
+                 if words[i:i + len(wanted)] == wanted for k in range(len(wanted))}
+
     def place(career: str) -> int:
+        """Where the first sentence names ``career``: by its whole label, or by the label's head noun alone
+        ("a planner" for "urban planner") when no other career of the dataset ends in that word and the word
+        is not part of another label the sentence gives."""
         wanted = tokens(career)
-        for i in range(len(words) - len(wanted) + 1):
-            if wanted and words[i:i + len(wanted)] == wanted:
+        short = wanted[-1:] if len(wanted) > 1 and [w[-1:] for w in labels].count(wanted[-1:]) == 1 else None
+        for i in range(len(words)):
+            if wanted and words[i:i + len(wanted)] == wanted or short and words[i:i + 1] == short \
+                    and i not in in_labels:
                 return i
         return -1
 

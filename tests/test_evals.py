@@ -327,6 +327,16 @@ def test_an_advice_answer_opens_with_the_labelled_recommendation():
     depends = Case(question="Which pays more for me?", category="advice", recommends="depends",
                    deciding_trait="the country you work in")
     assert opens_with_recommendation("Which pays more depends on the country you work in [1].", depends, careers)
+    # a career named by its head noun alone counts when no other career ends in it; "engineer" names neither
+    planner = Case(question="I like maps. Which suits me?", category="advice", recommends="urban planner")
+    assert opens_with_recommendation("A planner looks the closer fit [1].", planner, ["architect", "urban planner"])
+    assert not opens_with_recommendation("An architect looks the closer fit, unlike a planner [1].", planner,
+                                         ["architect", "urban planner"])
+    np_ = Case(question="I like clinics. Which suits me?", category="advice", recommends="nurse practitioner")
+    assert opens_with_recommendation("A nurse practitioner looks the closer fit [1].", np_,
+                                      ["nurse practitioner", "registered nurse"])
+    ai = Case(question="I like products. Which suits me?", category="advice", recommends="AI engineer")
+    assert not opens_with_recommendation("An engineer's path suits you [1].", ai, ["AI engineer", "ML engineer"])
 
 
 def test_a_stand_in_model_cites_the_passages_of_the_files_its_sentences_name(tmp_path):
