@@ -171,6 +171,15 @@ def ask_of(question: str) -> str:
     return ([s for s in sentences if s.rstrip().endswith("?")] or sentences)[-1]
 
 
+def asking_part(question: str, about: str = "") -> str:
+    """The sentence that asks, without what the person says of themselves in it ("I'm a welder from Tromsø,
+    which suits me?" -> ", which suits me?"): their traits are premises, not what they ask about."""
+    ask = ask_of(question)
+    for trait in sorted(traits_of(question, about), key=len, reverse=True):
+        ask = ask.replace(trait, " ")
+    return ask
+
+
 def asks_for_advice(question: str, about: str = "", subjects: Subjects | None = None) -> bool:
     """A question that asks which career suits the asker (or names two, or offers one of the store's careers
     against another: "Physio or OT?"), who says something of themselves."""

@@ -122,6 +122,7 @@ _PERSON = re.compile(r"(?:ist|ian|ant|(?<!car)eer|(?<!r)ee|man|woman|person)s?$"
 # "-er"/"-or" (plumber, translator) also end verbs and things ("an RN differ ..."): they count only for
 # a word the store never uses, in any variant.
 _AGENT = re.compile(r"(?:er|or)s?$")
+_PLURAL = re.compile(r"(?<![\p{L}\p{M}'’-])\p{L}[\p{L}\p{M}-]*\p{L}s(?![\p{L}\p{M}'’-])")
 # How alike two spellings must be to count as one word ("licence"/"license", "Geneva"/"Genève").
 SPELLING_VARIANT = 0.82  # above "agricole"/"article" (0.8), below "licence"/"license" (0.857)
 
@@ -222,8 +223,11 @@ def names_in_question(question: str) -> list[str]:
     return [m.group(1) for m in _CAPITALISED.finditer(question)]
 
 
-def unmentioned_names(question: str, docs: Sequence, subjects, vocabulary: dict[str, float] | None = None) -> list[str]:
+def unmentioned_names(question: str, docs: Sequence, subjects, vocabulary: dict[str, float] | None = None,
+                      advising: bool = False) -> list[str]:
     """Countries, proper names and kinds of worker the question asks about that no retrieved passage mentions.
+    ``advising``: the question asks which of the store's careers suits the asker, so a phrase that ends in one
+    of them names it ("would I make a calmer nurse?"), whatever the words before it.
 
     "How much does a pilot earn in Japan?" on a store that never mentions pilots or Japan must not be
     answered with another subject's figures. "Mentioned" allows accents or none, plural or singular,
@@ -275,13 +279,24 @@ def unmentioned_names(question: str, docs: Sequence, subjects, vocabulary: dict[
             continue
         # a subject of the store, maybe with words before it the store uses ("an experienced physiotherapist";
         # not "an animal physiotherapist")
-        if any(end == len(phrase) and all(_mentioned_word(w, store_words) for w in content_words(phrase[:start]))
+        if any(end == len(phrase) and (advising or all(_mentioned_word(w, store_words)
+                                                       for w in content_words(phrase[:start])))
                for start, end, _ in subjects.mentions(phrase)):
             continue
         if not (person or head.rstrip("s") in heads):
             continue
         if unknown or (len(phrase.split()) > 1 and _unsaid_kind(phrase, folded, sequence, heads)):
             missing.append(phrase)
+    # A kind of worker in the plural, without an article ("How much do dentists earn?"): a word for a person the
+    # store never uses, in any variant. Only by the endings that name people: "-ers" name the people around a
+    # job as often ("What do employers expect?" was refused on the starter store). A plural head the store does
+    # use ("banquet chefs") is left alone: without an article the words before it are too often no part of it.
+    for m in _PLURAL.finditer(question):
+        word = m.group(0)
+        if (word[0].isupper() and m.start() > 0) or subjects.find(word) or country_mentions(word):
+            continue  # a name (checked above), one of the store's subjects, a nationality
+        if _PERSON.search(word.lower()) and not _mentioned(word, store_words):
+            missing.append(word)
     return list(dict.fromkeys(missing))
 
 

@@ -792,6 +792,26 @@ def test_a_worker_named_after_an_activity_the_passages_name_is_not_mentioned_by_
     assert unmentioned_names("How long is the programme for a financial analyst?", docs, subjects) == []
 
 
+def test_a_kind_of_worker_in_the_plural_the_store_never_uses_is_not_mentioned():
+    """Without an article too ("How much do dieticians earn?"); the store's own workers, in any form, and words
+    that name no person are mentioned or no kind at all. In an advice question the person's traits are premises
+    ("I'm a welder"), and a phrase ending in one of the store's careers names it ("a calmer chef")."""
+    from advisor.advice import asking_part
+    from advisor.gate import unmentioned_names
+
+    docs = [Document(page_content="Chefs in France earn 30,000 euros. Waiters work long hours in the kitchen.")]
+    subjects = Subjects({"chef": ["chefs"], "waiter": ["waiters"]})
+    assert unmentioned_names("How much do dieticians earn in France?", docs, subjects) == ["dieticians"]
+    assert unmentioned_names("Pharmacists: what do they earn?", docs, subjects) == ["Pharmacists"]
+    # "-ers" name the people around a job as often as a job: not refused for it
+    assert unmentioned_names("What do employers expect of chefs?", docs, subjects) == []
+    assert unmentioned_names("How many hours do chefs and waiters work?", docs, subjects) == []
+    assert unmentioned_names("Do banquet chefs earn more in France?", docs, subjects) == []
+    advice = "I'm a welder and I hate noise, would I make a calmer chef or waiter?"
+    assert unmentioned_names(advice, docs, subjects) == ["welder", "calmer chef"]
+    assert unmentioned_names(asking_part(advice), docs, subjects, advising=True) == []
+
+
 def test_an_abbreviation_the_passages_never_write_or_spell_out_is_not_mentioned():
     """Probes written for dev-therapy and dev-finance: "HMRC", "NZ" and "JPMorgan" named nowhere are refused;
     an abbreviation the passages write out, or write with a plural, is mentioned; "Agricole" is no spelling of
