@@ -23,6 +23,7 @@ import regex as re
 from langchain_core.documents import Document
 
 from advisor.figures import asks_about_pay
+from advisor.gate import wants_a_role
 from advisor.grounding import Grounder, negated
 from advisor.selection import asks_number, heading_of, next_in_item, passage_units
 from advisor.subjects import Subjects
@@ -35,8 +36,8 @@ _FIRST_PERSON = re.compile(r"\b(?:I|(?<![(.])i(?![.)])|[Ii]['’](?:m|d|ve|ll)|(
 _ASKS_CHOICE = re.compile(
     r"\bwhich (?:one|of)\b|\bwhich (?:\w+ ){0,2}?(?:roles?|careers?|paths?|jobs?|trades?|professions?|options?|fields?|"
     r"directions?|routes?)\b|\b(?:whether|suits?|fits?|better fit|choose|pick|go for|lean|right for me|"
-    r"for someone|decide|between|recommend|advise|suggest)\b|\bshould I (?:become|be|go|choose|pick|aim|pursue|"
-    r"train|take|stay|switch|move)\b|\bwhat (?:should|would|could) I (?:do|choose|pick|become|enjoy)\b", re.I)
+    r"for someone|decide|between|recommend|advise|suggest)\b|"
+    r"\bshould I (?:re-?)?(?:become|be|go|choose|pick|aim|pursue|train|take|stay|switch|move)\b|\bwhat (?:should|would|could) I (?:do|choose|pick|become|enjoy)\b", re.I)
 # An alternative question that is nothing else: "Physio or OT?", "Accountant or financial analyst for me?" (two
 # short noun phrases joined by "or"; a question that opens with a verb or a question word asks something else).
 _LEAD_IN = re.compile(r"^(?:so|then|and|or)\s*,?\s+", re.I)
@@ -172,11 +173,14 @@ def ask_of(question: str) -> str:
 
 
 def asking_part(question: str, about: str = "") -> str:
-    """The sentence that asks, without what the person says of themselves in it ("I'm a welder from Tromsø,
-    which suits me?" -> ", which suits me?"): their traits are premises, not what they ask about."""
+    """The sentence that asks, without what the person says of themselves in it ("I'm a welder, which suits
+    me?" -> ", which suits me?"): their traits are premises, not what they ask about; a role they want to take
+    ("I want to become a pharmacist") is what they ask about and stays."""
     ask = ask_of(question)
     for trait in sorted(traits_of(question, about), key=len, reverse=True):
-        ask = ask.replace(trait, " ")
+        said = trait.removeprefix("not ") if trait.startswith("not ") and trait not in ask else trait  # "…than X"
+        if not wants_a_role(said):
+            ask = ask.replace(said, " ", 1)
     return ask
 
 

@@ -50,7 +50,7 @@ from advisor.profile import StoreProfile, current_profile, is_refusal
 from advisor.selection import countries_asked, passage_texts, rank_sentences
 from advisor.state import events, with_about
 from advisor.subjects import Subjects
-from advisor.text import content_words, plain_text, strip_citations, tokens
+from advisor.text import content_words, plain_text, split_sentences, strip_citations, tokens
 
 History = Sequence[tuple[str, str]] | Sequence[dict]
 STALLED_STREAM_S = 30.0  # a streamed answer its reader has not read from for this long no longer pauses preparation
@@ -485,8 +485,10 @@ class Pipeline:
         them?", "And in Japan?") or says too little to stand alone (five words, or one word that carries content:
         "How long?", "Who can do the second one?"), yes; a longer one that points nowhere only when every word of
         its own is one the store uses (not "Can you recommend a good recipe for banana bread?", "Can you help me
-        with my homework?")."""
-        return (bool(_FOLLOW_UP.search(asked)) or len(asked.split()) <= 5 or len(tokens(asked)) <= 1
+        with my homework?"). Short questions one after another say as little ("By how much? What's the figure
+        now?")."""
+        short = all(len(s.split()) <= 5 for s in split_sentences(asked, typed=True) or [asked])
+        return (bool(_FOLLOW_UP.search(asked)) or short or len(tokens(asked)) <= 1
                 or gate.keyword_coverage(asked, idf) >= 1.0)
 
     # ---------------------------------------------------------------- advise

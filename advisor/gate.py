@@ -114,6 +114,10 @@ _CAPITALISED = re.compile(rf"(?<!^)(?<![.?!]\s)\b({_NAME_WORD}(?:\s+{_NAME_WORD}
 _ARTICLE = re.compile(r"\b(?:an?|as an?|become an?)\s+", re.I)
 _PHRASE_END = frozenset("do does did earn earns make makes need needs work works get gets have has use uses "
                         "become becomes pay pays spend spends".split())
+# a plural word where a question names the worker it asks about: before a verb that ends a phrase, or opening it
+_WORKER_PLURAL = re.compile(
+    rf"(?<![\p{{L}}\p{{M}}'’-])(?P<word>\p{{L}}[\p{{L}}\p{{M}}-]*s)(?:\s+(?:{'|'.join(sorted(_PHRASE_END))})\b"
+    rf"|(?<=^\s*\p{{L}}[\p{{L}}\p{{M}}-]*s)\s*[:,])", re.I)
 # English endings of words for people (pharmacist, technician, assistant, trainee) or the head of one of
 # the store's subjects: a phrase after "a"/"an" is checked only when it names a kind of worker, never an
 # everyday thing ("an office"). Single-word embeddings (all-MiniLM-L6-v2) do not tell "carpenter" from
@@ -122,7 +126,7 @@ _PERSON = re.compile(r"(?:ist|ian|ant|(?<!car)eer|(?<!r)ee|man|woman|person)s?$"
 # "-er"/"-or" (plumber, translator) also end verbs and things ("an RN differ ..."): they count only for
 # a word the store never uses, in any variant.
 _AGENT = re.compile(r"(?:er|or)s?$")
-_PLURAL = re.compile(r"(?<![\p{L}\p{M}'’-])\p{L}[\p{L}\p{M}-]*\p{L}s(?![\p{L}\p{M}'’-])")
+_PLURAL_PERSON = re.compile(r"(?:ist|ian|ant|(?<!car)eer|(?<!r)ee)s$")  # -man, -woman, -person make no "-s" plural
 # How alike two spellings must be to count as one word ("licence"/"license", "Geneva"/"Genève").
 SPELLING_VARIANT = 0.82  # above "agricole"/"article" (0.8), below "licence"/"license" (0.857)
 
@@ -130,6 +134,11 @@ SPELLING_VARIANT = 0.82  # above "agricole"/"article" (0.8), below "licence"/"li
 def _person_ending(word: str) -> bool:
     """Does the word end as a word for a person does ("pharmacist", "planner", "auditor")?"""
     return bool(_PERSON.search(word) or _AGENT.search(word))
+
+
+def wants_a_role(text: str) -> bool:
+    """Does the text name a role the person would take ("become a pharmacist", "work as an OT")?"""
+    return any(m.group(0).lower().startswith(("as", "become")) for m in _ARTICLE.finditer(text))
 
 
 def names_a_worker(name: str) -> bool:
@@ -226,8 +235,9 @@ def names_in_question(question: str) -> list[str]:
 def unmentioned_names(question: str, docs: Sequence, subjects, vocabulary: dict[str, float] | None = None,
                       advising: bool = False) -> list[str]:
     """Countries, proper names and kinds of worker the question asks about that no retrieved passage mentions.
-    ``advising``: the question asks which of the store's careers suits the asker, so a phrase that ends in one
-    of them names it ("would I make a calmer nurse?"), whatever the words before it.
+    ``advising``: the question asks which of the store's careers suits the asker, so a phrase that ends in a
+    career's name's last word names it ("would I make a better cook?" where the store's career is "line
+    cook"), when the store uses the words before it ("a forensic accountant" is still another kind).
 
     "How much does a pilot earn in Japan?" on a store that never mentions pilots or Japan must not be
     answered with another subject's figures. "Mentioned" allows accents or none, plural or singular,
@@ -279,23 +289,24 @@ def unmentioned_names(question: str, docs: Sequence, subjects, vocabulary: dict[
             continue
         # a subject of the store, maybe with words before it the store uses ("an experienced physiotherapist";
         # not "an animal physiotherapist")
-        if any(end == len(phrase) and (advising or all(_mentioned_word(w, store_words)
-                                                       for w in content_words(phrase[:start])))
-               for start, end, _ in subjects.mentions(phrase)):
+        named = subjects.named_in(phrase) if advising else subjects.mentions(phrase)
+        if any(end == len(phrase) and all(_mentioned_word(w, store_words) for w in content_words(phrase[:start]))
+               for start, end, _ in named):
             continue
         if not (person or head.rstrip("s") in heads):
             continue
         if unknown or (len(phrase.split()) > 1 and _unsaid_kind(phrase, folded, sequence, heads)):
             missing.append(phrase)
-    # A kind of worker in the plural, without an article ("How much do dentists earn?"): a word for a person the
-    # store never uses, in any variant. Only by the endings that name people: "-ers" name the people around a
-    # job as often ("What do employers expect?" was refused on the starter store). A plural head the store does
-    # use ("banquet chefs") is left alone: without an article the words before it are too often no part of it.
-    for m in _PLURAL.finditer(question):
-        word = m.group(0)
-        if (word[0].isupper() and m.start() > 0) or subjects.find(word) or country_mentions(word):
+    # A kind of worker in the plural, without an article, where a question puts the worker it asks about: before
+    # one of the verbs that end a phrase ("How much do dieticians earn?", "dentists need") or opening it
+    # ("Pharmacists: what…?"). Elsewhere a plural with a person's ending is as often a thing or the people
+    # around a job ("grants", "fees", "applicants for…"), and "-ers" name those people as often ("What do
+    # employers expect?" was refused on the starter store); so these endings only, in that place only.
+    for m in _WORKER_PLURAL.finditer(question):
+        word = m.group("word")
+        if (word[0].isupper() and m.start("word") > 0) or subjects.find(word) or country_mentions(word):
             continue  # a name (checked above), one of the store's subjects, a nationality
-        if _PERSON.search(word.lower()) and not _mentioned(word, store_words):
+        if _PLURAL_PERSON.search(word.lower()) and not _mentioned(word, store_words):
             missing.append(word)
     return list(dict.fromkeys(missing))
 
