@@ -37,7 +37,8 @@ _ASKS_CHOICE = re.compile(
     r"\bwhich (?:one|of)\b|\bwhich (?:\w+ ){0,2}?(?:roles?|careers?|paths?|jobs?|trades?|professions?|options?|fields?|"
     r"directions?|routes?)\b|\b(?:whether|suits?|fits?|better fit|choose|pick|go for|lean|right for me|"
     r"for someone|decide|between|recommend|advise|suggest)\b|"
-    r"\bshould I (?:re-?)?(?:become|be|go|choose|pick|aim|pursue|train|take|stay|switch|move)\b|\bwhat (?:should|would|could) I (?:do|choose|pick|become|enjoy)\b", re.I)
+    r"\bshould I (?:re-?)?(?:become|be|go|choose|pick|aim|pursue|train|take|stay|switch|move)\b|"
+    r"\bwhat (?:should|would|could) I (?:do|choose|pick|become|enjoy)\b", re.I)
 # An alternative question that is nothing else: "Physio or OT?", "Accountant or financial analyst for me?" (two
 # short noun phrases joined by "or"; a question that opens with a verb or a question word asks something else).
 _LEAD_IN = re.compile(r"^(?:so|then|and|or)\s*,?\s+", re.I)

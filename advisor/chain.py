@@ -461,8 +461,9 @@ class Pipeline:
         # step does when nothing in the store speaks to what the person says of themselves.
         advising = advice.asks_for_advice(state["query"], state.get("about", ""), profile.subjects)
         # What the person says of themselves ("I speak Basque") is not what they ask about: an advice
-        # question's names are looked for in its asking sentence only, without their traits. A follow-up's are those it names itself
-        # ("And in Japan?"): a name the conversation carries over ("in the US") was looked for when it was asked.
+        # question's names are looked for in its asking sentence only, without their traits. A follow-up's are
+        # those it names itself ("And in Japan?"): a name the conversation carries over ("in the US") was looked
+        # for when it was asked.
         asked = advice.asking_part(state["query"], state.get("about", "")) if advising else state["asked_now"]
         uncovered = gate.unmentioned_names(asked, docs, profile.subjects, idf, advising=advising) if docs else []
         reasons = [("instruction", state["blocked"]), ("language", bool(asked_in)), ("no passages", not docs),

@@ -122,11 +122,12 @@ _WORKER_PLURAL = re.compile(
 # the store's subjects: a phrase after "a"/"an" is checked only when it names a kind of worker, never an
 # everyday thing ("an office"). Single-word embeddings (all-MiniLM-L6-v2) do not tell "carpenter" from
 # "office" (cosine to the subjects 0.46 and 0.36, "apprenticeship" 0.43), so the endings stay.
-_PERSON = re.compile(r"(?:ist|ian|ant|(?<!car)eer|(?<!r)ee|man|woman|person)s?$")
+_PERSON_ENDINGS = r"ist|ian|ant|(?<!car)eer|(?<!r)ee"
+_PERSON = re.compile(rf"(?:{_PERSON_ENDINGS}|man|woman|person)s?$")
 # "-er"/"-or" (plumber, translator) also end verbs and things ("an RN differ ..."): they count only for
 # a word the store never uses, in any variant.
 _AGENT = re.compile(r"(?:er|or)s?$")
-_PLURAL_PERSON = re.compile(r"(?:ist|ian|ant|(?<!car)eer|(?<!r)ee)s$")  # -man, -woman, -person make no "-s" plural
+_PLURAL_PERSON = re.compile(rf"(?:{_PERSON_ENDINGS})s$")  # -man, -woman and -person make no "-s" plural
 # How alike two spellings must be to count as one word ("licence"/"license", "Geneva"/"Genève").
 SPELLING_VARIANT = 0.82  # above "agricole"/"article" (0.8), below "licence"/"license" (0.857)
 
@@ -235,13 +236,13 @@ def names_in_question(question: str) -> list[str]:
 def unmentioned_names(question: str, docs: Sequence, subjects, vocabulary: dict[str, float] | None = None,
                       advising: bool = False) -> list[str]:
     """Countries, proper names and kinds of worker the question asks about that no retrieved passage mentions.
-    ``advising``: the question asks which of the store's careers suits the asker, so a phrase that ends in a
-    career's name's last word names it ("would I make a better cook?" where the store's career is "line
-    cook"), when the store uses the words before it ("a forensic accountant" is still another kind).
 
     "How much does a pilot earn in Japan?" on a store that never mentions pilots or Japan must not be
     answered with another subject's figures. "Mentioned" allows accents or none, plural or singular,
     short forms and spelling variants; an everyday word ("an office") is never a reason to refuse.
+    ``advising``: the question asks which of the store's careers suits the asker, so a phrase that ends in a
+    career's name's last word names it ("would I make a better cook?" where the store's career is "line
+    cook"), when the store uses the words before it ("a forensic accountant" is still another kind).
     """
     text = " ".join(d.page_content + " " + d.metadata.get("title", "") + " " + d.metadata.get("section", "")
                     for d in docs)
