@@ -251,7 +251,12 @@ def comparisons_supported(sentence: str, context: str, subjects: Subjects) -> bo
     them, so "the auditor earns more" cannot cite a passage where the tax accountant does.
     """
     claimed = comparisons(sentence, subjects, claimed=True)
-    return not claimed or claimed <= comparisons(context, subjects)
+    made = comparisons(context, subjects) if claimed else set()
+    if claimed <= made:
+        return True
+    # as selection reads the passage: a list item under its bold lead ("You want the higher pay: the BLS gives
+    # analysts…"), a table row under its column names ("Hours — Accountant: …; Financial analyst: more than…")
+    return claimed <= made | comparisons(join_lists(context, glossary=False), subjects)
 
 
 # ---------------------------------------------------------------- support scoring

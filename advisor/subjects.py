@@ -29,7 +29,7 @@ from functools import cached_property
 import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
 
 from advisor.figures import figures_in
-from advisor.text import STOPWORDS, content_words, fold, split_sentences, strip_citations
+from advisor.text import STOPWORDS, content_words, fold, sentence_span, split_sentences, strip_citations
 
 _WORD = re.compile(r"\p{L}[\p{L}0-9+#-]*")
 # Phrases in which a noun phrase names a kind of worker. Generic career language.
@@ -265,8 +265,13 @@ class Subjects:
             paired = self._in_order(text[start:end], position - start)
             if paired:
                 return paired
+        # Else the nearest within the window, in its own sentence when that names one ("For OTs the BLS gives
+        # $96,370, or $46.33 per hour. A PT…": the hourly figure is the OTs', though the next sentence's PT is closer).
+        mentions = self.mentions(text)
+        first, last = sentence_span(text, position)
+        own = [m for m in mentions if first <= m[0] < last]
         best, best_distance = None, window + 1
-        for m_start, m_end, subject in self.mentions(text):
+        for m_start, m_end, subject in own or mentions:
             distance = min(abs(m_start - position), abs(m_end - position))
             if distance < best_distance:
                 best, best_distance = subject, distance

@@ -52,6 +52,17 @@ def split_sentences(text: str, typed: bool = False) -> list[str]:
     return out
 
 
+def sentence_span(text: str, position: int) -> tuple[int, int]:
+    """(start, end) of the sentence or line of ``text`` that holds ``position``, as :func:`split_sentences` ends
+    them (an abbreviation's dot ends none)."""
+    protected = text
+    for abbr in _ABBREVIATIONS:
+        protected = protected.replace(abbr, "\x00" * len(abbr))  # same length: the offsets stay
+    ends = [0] + [m.end() for m in _SENTENCE_END.finditer(protected)] + [m.end() for m in re.finditer("\n", text)]
+    start = max(e for e in ends if e <= position)
+    return start, min((e for e in ends if e > position), default=len(text))
+
+
 def citations_in(sentence: str) -> list[int]:
     found: list[int] = []
     for group in _CITATION.findall(sentence):

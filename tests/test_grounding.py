@@ -420,3 +420,21 @@ def test_a_denial_denies_what_one_clause_asserts():
     assert contradiction(grounder, "Dental hygienists clean teeth and take X-rays, and as for cavities, they diagnose "
                          "them too. [1]", ["Dental hygienists do not diagnose cavities. They clean teeth and take "
                                            "X-rays."], [0]) == "denied"
+
+
+def test_a_figure_is_tied_to_the_subject_of_its_own_sentence_and_a_lead_reads_with_its_item():
+    """A source's own sentences hold against their passage: the hourly figure after a subject's yearly one is
+    that subject's, though the next sentence names the other career closer to it; a list item's bold lead
+    ("The higher median pay:") compares the career its item names."""
+    from advisor.grounding import comparisons_supported
+
+    passage = ("- For NPs the BLS gives a median annual wage of $126,260 in May 2023, or $60.70 per hour. "
+               "An RN therefore earns much less.\n"
+               "- **You want the higher median pay.** The BLS gives NPs a median of $126,260.")
+    assert figures_supported("For NPs the BLS gives a median annual wage of $126,260 in May 2023, or $60.70 per "
+                             "hour.", passage, NURSES)
+    assert not figures_supported("RNs earn $60.70 per hour.", passage, NURSES)
+    assert comparisons_supported("You want the higher median pay: The BLS gives NPs a median of $126,260.", passage,
+                                 NURSES)
+    assert not comparisons_supported("You want the higher median pay: The BLS gives RNs a median of $126,260.",
+                                     passage, NURSES)
