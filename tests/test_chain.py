@@ -797,7 +797,7 @@ def test_a_worker_named_after_an_activity_the_passages_name_is_not_mentioned_by_
 
 def test_a_kind_of_worker_in_the_plural_the_store_never_uses_is_not_mentioned():
     """Without an article too, where a question names the worker it asks about ("How much do dieticians earn?",
-    "Pharmacists: …"); a plural elsewhere is as often a thing, a verb or the people around a job. In an advice
+    "Pharmacists: …", "Do banquet chefs earn more?"); a plural elsewhere is as often a thing, a verb or the people around a job. In an advice
     question the person's traits are premises ("I'm a welder"), a role they want to take is asked about, and a
     career's last word names it when the store uses the words before it ("a better cook", not "a forensic
     cook")."""
@@ -809,7 +809,9 @@ def test_a_kind_of_worker_in_the_plural_the_store_never_uses_is_not_mentioned():
     subjects = Subjects({"chef": ["chefs"], "waiter": ["waiters"]})
     assert unmentioned_names("How much do dieticians earn in France?", docs, subjects) == ["dieticians"]
     assert unmentioned_names("Pharmacists: what do they earn?", docs, subjects) == ["Pharmacists"]
-    for answerable in ("How many hours do chefs and waiters work?", "Do banquet chefs earn more in France?",
+    # one of the store's careers after a word the store never uses is another kind, as after an article
+    assert unmentioned_names("Do banquet chefs earn more in France?", docs, subjects) == ["banquet chefs"]
+    for answerable in ("How many hours do chefs and waiters work?", "Do kitchen chefs earn more in France?",
                        "What do employers expect of chefs?", "Are there grants for chefs?",
                        "What regulation exists for waiters?", "Do chefs pay fees to the guild?",
                        "Do waiters help restaurants and shops?", "Can consultants move into kitchens?"):
