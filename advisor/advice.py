@@ -39,6 +39,9 @@ _ASKS_CHOICE = re.compile(
     r"for someone|decide|between|recommend|advise|suggest)\b|"
     r"\bshould I (?:re-?)?(?:become|be|go|choose|pick|aim|pursue|train|take|stay|switch|move)\b|"
     r"\bwhat (?:should|would|could) I (?:do|choose|pick|become|enjoy)\b", re.I)
+# "What should I study…?", "Which kitchen course should I look at?": what the person should do next, asked by one
+# who says what they are like, is a choice of path too (unless they say which role they want: "…to become a PT?")
+_WHAT_SHOULD_I = re.compile(r"\b(?:what|which)\s+(?:[\p{L}'’-]+\s+){0,3}?(?:should|would|could)\s+I\s+\p{L}", re.I)
 # An alternative question that is nothing else: "Physio or OT?", "Accountant or financial analyst for me?" (two
 # short noun phrases joined by "or"; a question that opens with a verb or a question word asks something else).
 _LEAD_IN = re.compile(r"^(?:so|then|and|or)\s*,?\s+", re.I)
@@ -193,7 +196,8 @@ def asks_for_advice(question: str, about: str = "", subjects: Subjects | None = 
     # a short question about the asker that names no career ("What would I enjoy most?", "Where do I fit?")
     about_me = not named and bool(_FIRST_PERSON.search(ask)) and len(content_words(ask)) <= 1
     alternative = subjects is not None and _offers_a_career(ask, subjects)
-    choice = ((bool(_ASKS_CHOICE.search(ask)) or len(named) >= 2 or about_me or alternative)
+    next_step = bool(_WHAT_SHOULD_I.search(ask)) and not wants_a_role(ask)
+    choice = ((bool(_ASKS_CHOICE.search(ask)) or len(named) >= 2 or about_me or alternative or next_step)
               and not asks_about_pay(ask) and not asks_number(ask))
     return choice and bool(traits_of(question, about))
 

@@ -41,6 +41,12 @@ def test_an_advice_question_asks_a_choice_about_the_asker_and_a_figure_question_
     assert asks_for_advice("I love order. So, physio or an auditor for me?", subjects=TWO)
     assert not asks_for_advice("I hate stress. Auditor stressful or calm?", subjects=TWO)
     assert not asks_for_advice("I hate stress. Then is an auditor calm or busy?", subjects=TWO)
+    # what the person should do next, asked by one who says what they are like; not by one who names the role
+    assert asks_for_advice("What should I study if I love anatomy and gadgets?", subjects=TWO)
+    assert asks_for_advice("Which evening course should I look at?", about="I keep tidy ledgers.", subjects=TWO)
+    assert not asks_for_advice("Which books should I read to become an auditor?", about="I like numbers.",
+                               subjects=TWO)
+    assert not asks_for_advice("Which repositories should I study to practise auditing?", subjects=TWO)
 
 
 def test_a_dislike_is_negative_and_a_liking_is_not():
