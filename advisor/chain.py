@@ -42,7 +42,7 @@ from advisor import advice, gate, language, safety
 from advisor.answer import Answer, AnswerChunk, Citation
 from advisor.config import Settings, get_settings
 from advisor.engines import ChatEngine, ExtractiveEngine, make_engine, resolve_engine
-from advisor.figures import asks_about_pay, country_mentions
+from advisor.figures import asks_about_pay, country_mentions, figures_in
 from advisor.ground import GroundStep
 from advisor.grounding import Grounder, conflicting_figures, money_statements, readings_of
 from advisor.llm import EngineUnavailable, describe_llm_error
@@ -599,19 +599,25 @@ class Pipeline:
     def _conflict_note(self, state: dict, numbering: dict[int, int], emitted: list[str]) -> str:
         """When the passages give different figures for one subject, currency and country, say so and cite each.
 
-        Only for the countries and subjects the question names, when it names any: a question about
-        pay in the UK is not answered with a note on how far two US surveys differ.
+        Only for the countries and subjects the question names, when it names any (else the subjects whose figures
+        the answer gives): a question about pay in the UK is not answered with a note on how far two US surveys differ.
         """
         if not asks_about_pay(state["query"]):
             return ""
         subjects = state["profile"].subjects
         countries, asked = countries_asked(state["query"], state["docs"], subjects), subjects.find(state["query"])
+        already = " ".join(strip_citations(e) for e in emitted)
+        stated = money_statements([already], subjects)
+        said = {(m.subject, m.currency, v) for m in stated for v in m.values}
+        # A question that names none of the store's subjects is about those whose pay the answer gives, if it
+        # gives any ("How much do OTs earn?" on a store whose subjects are two other careers, answered with OT
+        # figures: not a note on the other careers' pay).
+        paid = any(f.is_money for f in figures_in(already))
+        about = asked or {m.subject for m in stated} or (None if not paid else set())
         statements = [s for s in conflicting_figures([d.page_content for d in state["docs"]], subjects)
-                      if (not countries or s.country in countries) and (not asked or s.subject in asked)]
+                      if (not countries or s.country in countries) and (about is None or s.subject in about)]
         if not statements:
             return ""
-        already = " ".join(strip_citations(e) for e in emitted)
-        said = {(m.subject, m.currency, v) for m in money_statements([already], subjects) for v in m.values}
         parts, used, cited = [], set(), set()
         for s in statements:
             sentence = strip_citations(s.sentence).rstrip(".")

@@ -516,6 +516,23 @@ def test_the_conflict_note_keeps_to_the_country_asked_about(nursing_home):
     assert "disagree" in us.text, us.text
 
 
+def test_the_conflict_note_keeps_to_the_careers_the_answer_is_about(advisor_home, corpus_copy):
+    """A user adds one article on two other careers to the starter store, too little for the store to take them
+    for subjects of its own: a question on their pay gets their figures and no note on how far the AI and ML
+    engineer surveys differ; a pay question naming no career still gets that note."""
+    import shutil
+    from pathlib import Path
+
+    shutil.copy(Path(__file__).resolve().parent.parent / "corpora" / "dev-therapy" / "pt-vs-ot-compared.md", corpus_copy)
+    result = run_cli("ingest", str(corpus_copy), "--json", env={"ADVISOR_HOME": str(advisor_home)})
+    assert result.returncode == 0, result.stderr
+    advisor = Advisor(engine="extractive")
+    therapists = advisor.ask("How much do occupational therapists earn in the US?")
+    assert "$96,370" in therapists.text and "disagree" not in therapists.text, therapists.text
+    assert "engineer" not in therapists.text.split("Note:")[-1], therapists.text
+    assert "disagree" in advisor.ask("Which role pays more?").text
+
+
 def test_instructions_planted_in_a_document_are_never_relayed(advisor_home, corpus_copy):
     """A document that tells readers to send their password is stored, but no engine relays it."""
     (corpus_copy / "mentoring.md").write_text(
