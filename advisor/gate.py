@@ -128,7 +128,7 @@ _PERSON = re.compile(rf"(?:{_PERSON_ENDINGS}|man|woman|person)s?$")
 # a word the store never uses, in any variant.
 _AGENT = re.compile(r"(?:er|or)s?$")
 _PLURAL_PERSON = re.compile(rf"(?:{_PERSON_ENDINGS})s$")  # -man, -woman and -person make no "-s" plural
-_WORD_BEFORE = re.compile(r"(\p{L}[\p{L}\p{M}'’-]*)\s+$")
+_WORD_BEFORE = re.compile(r"(\p{L}[\p{L}\p{M}'’-]*)\s+$")  # the word just before a plural ("cargo drivers")
 # How alike two spellings must be to count as one word ("licence"/"license", "Geneva"/"Genève").
 SPELLING_VARIANT = 0.82  # above "agricole"/"article" (0.8), below "licence"/"license" (0.857)
 

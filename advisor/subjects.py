@@ -248,7 +248,8 @@ class Subjects:
     CONTRAST = re.compile(r";|\bwhile\b|\bwhereas\b|\bbut\b|\bcompared with\b|\bversus\b|\bvs\b|\bunlike\b")
 
     def near(self, text: str, position: int, window: int = 80) -> str | None:
-        """The subject a figure at ``position`` is about: the one named in its clause, else the nearest.
+        """The subject a figure at ``position`` is about: the one named in its clause, else the nearest (within
+        ``window`` characters) named in its sentence, else the nearest.
 
         "£105k for one role and £75k for the other" binds each figure to the role in
         its own clause although the other may be closer in characters.
