@@ -227,12 +227,21 @@ def comparisons(text: str, subjects: Subjects, claimed: bool = False) -> set[tup
                 if claimed and _a_share(sentence, m.start()):
                     continue
                 before = [s for start, _, s in mentions if start < m.start()]
-                after = [s for start, _, s in mentions if start > m.start()]
+                # A claim's word speaks of a subject after it only within its own clause: in "Your dislike of
+                # statistics is less of an obstacle, since Howell notes … of an AI engineer" "less" is the dislike's.
+                end = _clause_end(sentence, m.end()) if claimed else len(sentence)
+                after = [s for start, _, s in mentions if m.start() < start < end]
                 subject = before[-1] if before else (after[0] if after else about if figures_in(sentence) else None)
                 if subject:
                     found.add((m.group(1).lower(), subject))
             about = mentions[-1][2] if mentions else about
     return found
+
+
+def _clause_end(sentence: str, start: int) -> int:
+    """Where the claim that holds ``start`` ends (:data:`_CLAIMS`), or the sentence's end."""
+    m = _CLAIMS.search(sentence, start)
+    return m.start() if m else len(sentence)
 
 
 def _a_share(sentence: str, start: int) -> bool:

@@ -113,6 +113,10 @@ def test_a_comparison_must_be_made_of_the_same_subject_in_the_cited_passage():
     assert not comparisons_supported("The tax accountant role is easier to get into.", PASSAGE, SUBJECTS)
     assert comparisons_supported("An auditor's job is easier to get into.", PASSAGE, SUBJECTS)
     assert comparisons_supported("Auditors sign reports.", PASSAGE, SUBJECTS)  # no comparison: nothing to check
+    # a comparative speaks of a subject after it only within its own clause: here "less" is the dislike's
+    assert comparisons_supported("Your dislike of travel is less of an obstacle, since the guide says a tax "
+                                 "accountant prepares returns.", PASSAGE, SUBJECTS)
+    assert not comparisons_supported("Your dislike of travel matters less for a tax accountant.", PASSAGE, SUBJECTS)
 
 
 
