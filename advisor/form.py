@@ -26,6 +26,7 @@ _DANGLING = frozenset("a an the and or but nor of to in on at by for with from a
 # English leaves a preposition at the end of a relative clause ("…the repositories the guide points to."): in a
 # sentence a model wrote and closed itself, one of these may end it (is_whole's ``stranded``); a source's line or a
 # repaired one that stops on one was cut off.
+_ARTICLES = frozenset("a an the".split())
 _STRANDED = frozenset("of to in on at by for with from into".split())
 # Auxiliaries end a sentence only inside a clause the writer closed ("…how new the title is."); a line that
 # stops on one without a full stop was cut off ("The median salary is"), so it is not repaired into a sentence.
@@ -97,6 +98,8 @@ def is_whole(sentence: str, stranded: bool = False) -> bool:
     if len(words) < 4 or not _OPENING.match(text) or not _CLOSING.search(text):
         return False
     last = _last_word(text)
+    if last in _DANGLING and len(words) > 1 and _last_word(" ".join(words[:-1])) in _ARTICLES:
+        return True  # after an article the word is a noun: "…would be a plus."
     return last not in _DANGLING or (stranded and last in _STRANDED and text.rstrip("\"'”’)]")[-1:] in ".!?")
 
 

@@ -11,7 +11,7 @@ question through ``Advisor(chat_model=...)`` and counts which sentences reached 
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,9 +45,11 @@ class StandInAnswer:
 
 
 def load_standins(corpus: str) -> list[StandInAnswer]:
-    """The corpus's stand-in answers: the first author's (a visible and a held-out half) and a second author's
-    visible set (``standins/extra/CORPUS.yaml``), written later to tune on without reading the held-out half."""
-    return [answer for path in (STANDINS / f"{corpus}.yaml", STANDINS / "extra" / f"{corpus}.yaml")
+    """The corpus's stand-in answers: the first author's (a visible and a held-out half), a second author's
+    visible set (``standins/extra/CORPUS.yaml``), written later to tune on without reading the held-out half, and
+    a third author's ``blind`` set (``standins/blind/CORPUS.yaml``), whose answers the tuning session never read."""
+    return [answer for path in (STANDINS / f"{corpus}.yaml", STANDINS / "extra" / f"{corpus}.yaml",
+                                STANDINS / "blind" / f"{corpus}.yaml")
             if path.is_file() for answer in _load(path)]
 
 
@@ -146,8 +148,8 @@ def run_standins(corpus: str, folder: Path, settings) -> dict:
         return {}
     model = ScriptedChatModel(answers=answers, folder=str(folder))
     advisor = Advisor(settings=settings, chat_model=model)
-    counts: dict[str, Counter] = {"visible": Counter(), "heldout": Counter()}
-    kinds: dict[str, Counter] = {"visible": Counter(), "heldout": Counter()}
+    counts: dict[str, Counter] = defaultdict(Counter)
+    kinds: dict[str, Counter] = defaultdict(Counter)
     for item in answers:
         model.answers = [item]  # two authors may ask alike: the model answers the question being asked
         got = advisor.ask(item.question, item.history, about=item.about)

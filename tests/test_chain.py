@@ -126,6 +126,21 @@ def test_a_draft_sentence_that_repeats_the_lead_is_not_said_twice(corpus_home):
     assert reworded not in answer.text.replace(lead, "")
 
 
+def test_a_sentence_close_in_meaning_to_an_earlier_one_but_giving_another_figure_is_no_repeat():
+    """The embedding barely tells "£75k" from "£105k": a close sentence with a figure of its own states another fact."""
+    from types import SimpleNamespace
+
+    from advisor.chain import shared_grounder
+    from advisor.ground import GroundStep
+
+    step = SimpleNamespace(grounder=shared_grounder())
+    earlier = ["Levels.fyi via Egor Howell puts the UK average for ML engineers at £105k. [1]"]
+    other = "Levels.fyi via Egor Howell puts the UK average for AI engineers at £75k."
+    assert not GroundStep._repeats(step, other, earlier, 0.8)
+    assert GroundStep._repeats(step, "Levels.fyi via Egor Howell puts the UK average for AI engineers at £105k.",
+                               earlier, 0.8)
+
+
 def test_a_subject_swapped_draft_sentence_is_dropped(advisor_with):
     swapped = ("ML engineers integrate existing foundation models into software products through APIs and "
                "automation, while AI engineers build algorithms, often from scratch, for specific tasks [1].")

@@ -70,6 +70,8 @@ def test_what_does_not_read_as_a_sentence_is_recognised():
     assert not is_whole("Both roles share Python, data handling, ML [4]")
     assert not is_whole("Python and SQL; some companies need other languages, and Howell's own role requires Rust;")
     assert not is_whole("The TDS guide lists:")
+    assert is_whole("Knowing some SQL already would be a plus.")  # after an article the word is a noun
+    assert not is_whole("Both roles ask for Python plus.")
     assert not is_whole("software engineering fundamentals such as CI/CD.")
     assert is_whole("The TDS guide defines an ML engineer as someone who owns the model lifecycle. [1]")
     assert is_whole(as_sentence("python and SQL are the common languages;"))
