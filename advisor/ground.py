@@ -221,8 +221,8 @@ class GroundStep:
             if (len(words) >= 3 and len(words & content_words(before)) >= CONTAINED * len(words)
                     and all(any(same_value(f, g) for g in figures_in(before)) for f in figures)):
                 return True
-        # Close in meaning but giving a figure the close one does not: another fact ("AI engineers earn £75k" after
-        # "ML engineers earn £105k"), which the embedding barely tells apart.
+        # Close in meaning but giving a figure the close one does not: another fact ("Welders earn £31k" after
+        # "Electricians earn £38k"), which the embedding barely tells apart.
         close = self.grounder.embed(earlier) @ self.grounder.embed([text])[0] >= similarity
         return any(all(any(same_value(f, g) for g in figures_in(strip_citations(before))) for f in figures)
                    for before, near in zip(earlier, close) if near)

@@ -228,7 +228,7 @@ def comparisons(text: str, subjects: Subjects, claimed: bool = False) -> set[tup
                     continue
                 before = [s for start, _, s in mentions if start < m.start()]
                 # A claim's word speaks of a subject after it only within its own clause: in "Your dislike of
-                # statistics is less of an obstacle, since Howell notes … of an AI engineer" "less" is the dislike's.
+                # travel is less of an obstacle, since the guide says a welder works on site" "less" is the dislike's.
                 end = _clause_end(sentence, m.end()) if claimed else len(sentence)
                 after = [s for start, _, s in mentions if m.start() < start < end]
                 subject = before[-1] if before else (after[0] if after else about if figures_in(sentence) else None)
