@@ -98,7 +98,7 @@ def is_whole(sentence: str, stranded: bool = False) -> bool:
     if len(words) < 4 or not _OPENING.match(text) or not _CLOSING.search(text):
         return False
     last = _last_word(text)
-    if last in _DANGLING and len(words) > 1 and _last_word(" ".join(words[:-1])) in _ARTICLES:
+    if last in _DANGLING and _last_word(words[-2]) in _ARTICLES:
         return True  # after an article the word is a noun: "…would be a plus."
     return last not in _DANGLING or (stranded and last in _STRANDED and text.rstrip("\"'”’)]")[-1:] in ".!?")
 

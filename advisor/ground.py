@@ -217,15 +217,18 @@ class GroundStep:
             return False
         text = strip_citations(sentence)
         words, figures = content_words(text), figures_in(text)
-        for before in map(strip_citations, earlier):
-            if (len(words) >= 3 and len(words & content_words(before)) >= CONTAINED * len(words)
-                    and all(any(same_value(f, g) for g in figures_in(before)) for f in figures)):
-                return True
+        earlier = [strip_citations(before) for before in earlier]
+
+        def gives_its_figures(before: str) -> bool:  # every figure of the sentence, with the same value
+            return all(any(same_value(f, g) for g in figures_in(before)) for f in figures)
+
+        if len(words) >= 3 and any(len(words & content_words(before)) >= CONTAINED * len(words)
+                                   and gives_its_figures(before) for before in earlier):
+            return True
         # Close in meaning but giving a figure the close one does not: another fact ("Welders earn £31k" after
         # "Electricians earn £38k"), which the embedding barely tells apart.
         close = self.grounder.embed(earlier) @ self.grounder.embed([text])[0] >= similarity
-        return any(all(any(same_value(f, g) for g in figures_in(strip_citations(before))) for f in figures)
-                   for before, near in zip(earlier, close) if near)
+        return any(gives_its_figures(before) for before, near in zip(earlier, close) if near)
 
     def _not_yet_said(self, candidates: Iterator[str], said: list[str], similarity: float = 0.8) -> Iterator[str]:
         said_vectors = self.grounder.embed(said)
