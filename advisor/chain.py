@@ -445,8 +445,9 @@ class Pipeline:
         # only the conversation beside it: the retrieved passages (uploads too) are measured against it alone
         alone = CONTEXT_MARK in (state.get("rewritten") or "") and not goes_on
         judged = with_about({**state, "query": state["asked_now"]} if alone else state)
-        # A subject's short form counts as its name ("PT" where the passages write "PTs" or "physical therapist").
-        spelled = profile.subjects.spell_out(judged, initials=True)
+        # A subject's short form counts as its name ("PT" where the passages write "PTs" or "physical therapist"),
+        # and one of the store's abbreviations as the words it defines it by.
+        spelled = profile.subjects.spell_out(judged, initials=True, glossary=True)
         if alone and docs:
             vectors = self.grounder.embed([spelled] + [d.page_content for d in docs])
             dense = list(vectors[1:] @ vectors[0])

@@ -72,8 +72,9 @@ class Calibration:
 
 # Raised whenever what the features measure changes, so a store's saved calibration is fitted again on the features
 # the gate now computes (2: coverage reads a short form in the singular or the plural and leaves out a word that
-# stems to a function word or is a letter left by a clitic; 3: one weight, WEIGHTS).
-FEATURES_VERSION = 3
+# stems to a function word or is a letter left by a clitic; 3: one weight, WEIGHTS; 4: a question's abbreviations
+# are embedded with the words the store defines them by, advisor/subjects.py's glossary).
+FEATURES_VERSION = 4
 # Used only until a store has been calibrated (an empty store refuses anyway).
 DEFAULT = Calibration(weight=1.0, threshold=0.9, features_version=FEATURES_VERSION)
 

@@ -169,8 +169,10 @@ class HybridRetriever(BaseRetriever):
         Dense search reads the question with each subject spelled out ("CPA" -> "certified public accountant"),
         which the small embedding model matches far better than an abbreviation; ``subjects`` defaults to
         the ones saved with the store (advisor/subjects.py). The gate's feature, the best cosine, is the
-        better of the question's own and the spelled-out one's: "What does a PT do?" is as answerable as
-        "What does a physical therapist do?".
+        best of the question's own, the spelled-out one's and that of the question with the store's other
+        abbreviations followed by their words (its glossary): "What does a PT do?" is as answerable as
+        "What does a physical therapist do?", and "Where is the ATPL exam?" as "… the airline transport pilot
+        licence exam?".
         """
         from advisor.embeddings import get_embeddings
 
@@ -185,7 +187,10 @@ class HybridRetriever(BaseRetriever):
         if subjects is None:
             subjects = _saved_subjects((collection.metadata or {}).get("subjects"))
         spelled = subjects.spell_out(query, initials=True)
-        query_vector, raw_vector = get_embeddings().encode(list(dict.fromkeys([spelled, query])))[[0, -1]]
+        glossed = subjects.spell_out(query, initials=True, glossary=True)
+        texts = list(dict.fromkeys([spelled, query, glossed]))
+        vectors = get_embeddings().encode(texts)
+        query_vector, others = vectors[0], vectors[1:]
         dense = collection.query(
             query_embeddings=[query_vector],
             n_results=n,
@@ -204,10 +209,9 @@ class HybridRetriever(BaseRetriever):
                 "dense": 1.0 - float(distance), "fused": 1.0 / (RRF_K + rank + 1), "keyword_rank": -1,
             }
         best_dense = max((c["dense"] for c in candidates.values()), default=-1.0)
-        if spelled != query:
-            nearest = collection.query(query_embeddings=[raw_vector], n_results=1, where=where, include=["distances"])
-            own = 1.0 - float(nearest["distances"][0][0]) if nearest["distances"][0] else -1.0
-            best_dense = max(best_dense, own)
+        if len(others):  # as written, and with the store's abbreviations spelled out
+            nearest = collection.query(query_embeddings=list(others), n_results=1, where=where, include=["distances"])
+            best_dense = max([best_dense, *(1.0 - float(d[0]) for d in nearest["distances"] if d)])
 
         index = self._keyword_index(collection, session)
         keyword_only: list[str] = []
@@ -296,7 +300,8 @@ class HybridRetriever(BaseRetriever):
         from advisor.embeddings import get_embeddings
 
         spelled = [subjects.spell_out(q, initials=True) for q in queries] if subjects else list(queries)
-        texts = list(dict.fromkeys([*queries, *spelled]))
+        glossed = [subjects.spell_out(q, initials=True, glossary=True) for q in queries] if subjects else list(queries)
+        texts = list(dict.fromkeys([*queries, *spelled, *glossed]))
         with store_faults(self.settings):
             collection = self.collection()
             idf = self.keyword_index().idf
@@ -306,7 +311,8 @@ class HybridRetriever(BaseRetriever):
             nearest = collection.query(query_embeddings=vectors, n_results=1, where=searchable_where(),
                                        include=["distances"])
         best = {t: 1.0 - float(d[0]) for t, d in zip(texts, nearest["distances"]) if d}
-        return [gate.features(s, [best[t] for t in (q, s) if t in best], idf) for q, s in zip(queries, spelled)]
+        return [gate.features(g, [best[t] for t in (q, s, g) if t in best], idf)
+                for q, s, g in zip(queries, spelled, glossed)]
 
     def _diversify(self, candidates: dict[str, dict], k: int) -> list[str]:
         """MMR over the fused scores, with at most ``max_chunks_per_source`` chunks per source."""

@@ -15,6 +15,9 @@ Abbreviations defined in the text ("certified public accountant (CPA)") and init
 of a subject's modifier ("ML" for "machine learning") become variants of it; so do another
 name glossed in brackets ("physiotherapists (physical therapists)"), a clipped compound the
 text uses as a noun ("physio", leaving "therapist"), and initials used as a noun ("PTs").
+
+The store's other abbreviations, each defined beside its words ("Airline Transport Pilot Licence (ATPL)", or the
+other way round), make its glossary: what a person writes is embedded with them spelled out.
 """
 
 from __future__ import annotations
@@ -66,6 +69,12 @@ _SET_ASIDE = re.compile(r"\b(?:unlike|compared (?:with|to)|like|than|rather than
                         re.I)
 # A word in capitals that may be a name's initials ("FA", "FAs").
 _INITIALS = re.compile(r"(?<![\w-])\p{Lu}{2,5}s?(?![\w-])")
+_INITIALS_PLURAL = re.compile(r"(?<![\w-])(\p{Lu}{2,8})s?(?![\w-])")  # a glossary's abbreviation, as written
+# An abbreviation defined beside its words, either way round: "the Civil Aviation Authority (CAA)", "CAA (Civil
+# Aviation Authority)". Which of the words before the bracket are its own is told by their initials.
+_DEFINED_AFTER = re.compile(r"((?:[\p{L}'’-]+\s+){1,10})\((\p{Lu}{2,8})s?\)")
+_DEFINED_BEFORE = re.compile(r"(?<![\w-])(\p{Lu}{2,8})s?\s+\(([\p{L}'’\s-]{5,100})\)")
+_GLUE = frozenset("of and for the in on to at & de du des la le der die das und y e et".split())
 
 
 def _plural(word: str) -> str:
@@ -84,6 +93,8 @@ class Subjects:
     display: dict[str, str] = field(default_factory=dict)  # subject -> as the documents write it ("UX designer")
     # the subjects a title or heading names: what the store is about ("bank", named only in running text, is not)
     headed: list[str] = field(default_factory=list)
+    # the store's abbreviations that name no subject, as written -> the words the text defines them by
+    glossary: dict[str, str] = field(default_factory=dict)
 
     # ---------------------------------------------------------------- matching
     @cached_property
@@ -195,7 +206,7 @@ class Subjects:
             return text
         return self._pattern.sub(lambda m: self._subject_of(m.group(1)), text)
 
-    def spell_out(self, text: str, initials: bool = False) -> str:
+    def spell_out(self, text: str, initials: bool = False, glossary: bool = False) -> str:
         """The text with every shorter form of a subject written in its longest ("CPAs" -> "certified public
         accountants", "a CPA's" -> "a certified public accountant's"), plural and possessive kept:
         the embedding model knows the words far better than the abbreviation. A glossed name may be the longest
@@ -204,9 +215,14 @@ class Subjects:
 
         ``initials``: also the initials of one subject's name, though no passage writes them ("an FA"): for what
         the person wrote. A passage's capitals keep their own meaning ("CT" after a translator's name, "CA" for
-        California), and its abbreviations are the store's variants already."""
+        California), and its abbreviations are the store's variants already.
+
+        ``glossary``: the store's other abbreviations are followed by the words it defines them by ("the ATPL
+        (airline transport pilot licence)"), for the gate, which asks whether the store speaks of what a person
+        wrote. Retrieval and ranking keep the abbreviation alone: spelled out, "ADL" found passages about daily
+        life instead of the one defining it (dev-therapy)."""
         if self._pattern is None:
-            return text
+            return self._spell_glossary(text) if glossary else text
 
         def spelled_initials(m: re.Match) -> str:
             named = self.by_initials(m.group(0))
@@ -226,7 +242,20 @@ class Subjects:
             words = full.split()
             return " ".join([*words[:-1], _plural(words[-1]) if plural else words[-1]]) + m.group(0)[len(m.group(1)):]
 
-        return self._pattern.sub(longest, _INITIALS.sub(spelled_initials, text) if initials else text)
+        text = self._pattern.sub(longest, _INITIALS.sub(spelled_initials, text) if initials else text)
+        # the glossary last: "UX designer" is a subject's name before "UX" is a field's
+        return self._spell_glossary(text) if glossary else text
+
+    def _spell_glossary(self, text: str) -> str:
+        """The store's abbreviations in the text, as written ("ATPLs"), followed by their words in brackets."""
+        if not self.glossary:
+            return text
+
+        def spelled(m: re.Match) -> str:
+            words = self.glossary.get(m.group(1))
+            return f"{m.group(0)} ({words})" if words else m.group(0)
+
+        return _INITIALS_PLURAL.sub(spelled, text)
 
     def __bool__(self) -> bool:
         return bool(self.variants)
@@ -367,15 +396,16 @@ class Subjects:
 
     # ---------------------------------------------------------------- storage
     def to_json(self) -> str:
-        return json.dumps({"variants": self.variants, "display": self.display, "headed": self.headed},
-                          sort_keys=True)
+        return json.dumps({"variants": self.variants, "display": self.display, "headed": self.headed,
+                           "glossary": self.glossary}, sort_keys=True)
 
     @classmethod
     def from_json(cls, data: str | None) -> Subjects:
         if not data:
             return cls()
         loaded = json.loads(data)
-        return cls(loaded.get("variants", {}), loaded.get("display", {}), loaded.get("headed", []))
+        return cls(loaded.get("variants", {}), loaded.get("display", {}), loaded.get("headed", []),
+                   loaded.get("glossary", {}))
 
     def name(self, subject: str) -> str:
         """The subject as the documents write it ("UX designer")."""
@@ -591,8 +621,47 @@ def find_subjects(documents: Iterable[tuple[str, str]]) -> Subjects:
 
     ranked = sorted(variants, key=lambda p: (-(p in in_heading), -doc_count[p], -mass(p)))[:MAX_SUBJECTS]
     display = {p: " ".join([shown[p].most_common(1)[0][0], p.split()[-1]]).strip() if shown[p] else p for p in ranked}
-    return Subjects({p: sorted(variants[p] - {p}) for p in sorted(ranked)}, display,
-                    sorted(p for p in ranked if p in in_heading))
+    found = Subjects({p: sorted(variants[p] - {p}) for p in sorted(ranked)}, display,
+                     sorted(p for p in ranked if p in in_heading))
+    found.glossary = {a: words for a, words in glossary(text for _, text in docs).items() if not found.find(a)}
+    return found
+
+
+def _initials_match(words: list[str], letters: str) -> bool:
+    """Do the words' initials spell the letters (words such as "of" and "and" may be left out, a hyphenated word
+    gives the initials of its parts, an elided article is passed over)?"""
+    def spell(k: int, at: int) -> bool:
+        if at == len(letters):
+            return k == len(words)
+        if k == len(words):
+            return False
+        word = words[k]
+        parts = [p for p in word.split("-") if p]
+        if parts and "".join(p[0] for p in parts).upper() == letters[at:at + len(parts)] and spell(k + 1, at + len(parts)):
+            return True
+        elided = re.sub(r"^\p{L}{1,4}['’]", "", word)  # "l'aviation", "dell'arte": the word after the elision
+        if letters[at] in {word[:1].upper(), elided[:1].upper()} and spell(k + 1, at + 1):
+            return True
+        return word.lower() in _GLUE and k > 0 and spell(k + 1, at)
+    return spell(0, 0)
+
+
+def glossary(texts: Iterable[str]) -> dict[str, str]:
+    """Abbreviation (as written) -> the words the texts define it by most often, when those words' initials spell
+    it: "Airline Transport Pilot Licence (ATPL)" -> {"ATPL": "airline transport pilot licence"}."""
+    defined: dict[str, Counter] = defaultdict(Counter)
+    for text in texts:
+        for m in _DEFINED_AFTER.finditer(text):
+            words, letters = m.group(1).split(), m.group(2)
+            for start in range(len(words) - 1, -1, -1):  # the shortest run of words before the bracket that spells it
+                if _initials_match(words[start:], letters):
+                    defined[letters][" ".join(words[start:]).lower()] += 1
+                    break
+        for m in _DEFINED_BEFORE.finditer(text):
+            letters, words = m.group(1), m.group(2).split()
+            if _initials_match(words, letters):
+                defined[letters][" ".join(words).lower()] += 1
+    return {letters: counts.most_common(1)[0][0] for letters, counts in defined.items()}
 
 
 def headings_and_text(records: Sequence[tuple[str, dict]]) -> list[tuple[str, str]]:

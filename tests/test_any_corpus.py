@@ -111,6 +111,30 @@ def test_a_glossed_name_and_a_clipped_compound_are_variants_of_a_career_and_look
     assert subjects.spell_out("What do PTs earn?") == "What do physical therapists earn?"
 
 
+def test_a_store_abbreviation_is_spelled_out_in_what_the_person_writes_and_a_subject_stays_a_subject():
+    """The store defines "ATPL" and "DGAC" by their words (either way round, "de" and an elided article left out
+    of the initials): the gate reads a question's "ATPLs" with them. "(APRNs)" without words that spell it, and a
+    subject's own initials, make no glossary entry."""
+    from advisor.subjects import find_subjects
+
+    docs = [
+        ("How to become a pilot or an air traffic controller",
+         "A pilot needs an Airline Transport Pilot Licence (ATPL). Pilots who fly in France answer to the "
+         "DGAC (Direction générale de l'aviation civile). An air traffic controller works in a tower; air traffic "
+         "controllers (ATCs) earn well. Therapists (APRNs) are no abbreviation of theirs."),
+        ("Pilot or air traffic controller: pay",
+         "A pilot earns more. An air traffic controller who qualifies earns a steady wage; pilots and air traffic "
+         "controllers work shifts. The ATPL takes years. Become a pilot, an air traffic controller or an ATC."),
+    ]
+    subjects = find_subjects(docs)
+    assert subjects.glossary == {"ATPL": "airline transport pilot licence",
+                                 "DGAC": "direction générale de l'aviation civile"}
+    assert subjects.spell_out("Do ATPLs cost much?", initials=True, glossary=True) == \
+        "Do ATPLs (airline transport pilot licence) cost much?"
+    assert subjects.spell_out("Do ATPLs cost much?", initials=True) == "Do ATPLs cost much?"  # retrieval's
+    assert type(subjects).from_json(subjects.to_json()).glossary == subjects.glossary
+
+
 def test_an_everyday_word_a_career_starts_with_and_a_gloss_of_another_kind_are_no_variants():
     """"a stock"/"stocks" start "stockbroker" and leave "broker", a noun of the text, but no text names a stock
     as anyone's work; "electricians (apprentices)" glosses a stage, not another name, and ends unlike it."""
