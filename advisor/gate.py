@@ -32,7 +32,7 @@ import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" a
 
 from advisor.figures import (countries_named, country_mentions, country_of, figures_in, is_currency_code,
                              with_digits)
-from advisor.text import STOPWORDS, content_words, fold, split_sentences, stem, tokens
+from advisor.text import ABBREVIATION_GLUE, STOPWORDS, content_words, fold, split_sentences, stem, tokens
 
 PROBES_FILE = Path(__file__).resolve().parent / "data" / "unanswerable_probes.txt"
 # Keyword coverage counts as much as the best cosine; only the threshold is fitted on the store's probes. Fitting the
@@ -203,7 +203,6 @@ def _phrase_after_article(text: str, start: int, joined: bool = False) -> str:
 
 # An abbreviation written in capitals ("HMRC", "CFPs") or opening a name ("JPMorgan"); "I" is none.
 _ABBREVIATION = re.compile(r"(?<![\p{L}\p{N}])(\p{Lu}{2,}(?:\p{Ll}+\p{L}*|s)?)(?![\p{L}\p{N}])")
-_SHORT_WORDS = frozenset("of and for the in on to at &".split())  # left out of an abbreviation's letters
 
 
 def _spelled_out(abbreviation: str, text: str) -> bool:
@@ -213,7 +212,7 @@ def _spelled_out(abbreviation: str, text: str) -> bool:
     letters = fold(abbreviation.removesuffix("s"))
     n = len(letters)
     for clause in (text.split("\n") if n >= 4 else re.split(r"[^\p{L}\p{M}\s'’-]+", text)):
-        words = [w for w in re.findall(r"\p{L}[\p{L}\p{M}'’-]*", clause) if w.lower() not in _SHORT_WORDS]
+        words = [w for w in re.findall(r"\p{L}[\p{L}\p{M}'’-]*", clause) if w.lower() not in ABBREVIATION_GLUE]
         if any("".join(fold(w[0]) for w in words[i:i + n]) == letters for i in range(len(words) - n + 1)):
             return True
     return False

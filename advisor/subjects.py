@@ -32,7 +32,8 @@ from functools import cached_property
 import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
 
 from advisor.figures import figures_in
-from advisor.text import STOPWORDS, content_words, fold, sentence_span, split_sentences, strip_citations
+from advisor.text import (ABBREVIATION_GLUE, STOPWORDS, content_words, fold, sentence_span, split_sentences,
+                          strip_citations)
 
 _WORD = re.compile(r"\p{L}[\p{L}0-9+#-]*")
 # Phrases in which a noun phrase names a kind of worker. Generic career language.
@@ -74,7 +75,6 @@ _INITIALS_PLURAL = re.compile(r"(?<![\w-])(\p{Lu}{2,8})s?(?![\w-])")  # a glossa
 # Aviation Authority)". Which of the words before the bracket are its own is told by their initials.
 _DEFINED_AFTER = re.compile(r"((?:[\p{L}'’-]+\s+){1,10})\((\p{Lu}{2,8})s?\)")
 _DEFINED_BEFORE = re.compile(r"(?<![\w-])(\p{Lu}{2,8})s?\s+\(([\p{L}'’\s-]{5,100})\)")
-_GLUE = frozenset("of and for the in on to at & de du des la le der die das und y e et".split())
 
 
 def _plural(word: str) -> str:
@@ -637,12 +637,13 @@ def _initials_match(words: list[str], letters: str) -> bool:
             return False
         word = words[k]
         parts = [p for p in word.split("-") if p]
-        if parts and "".join(p[0] for p in parts).upper() == letters[at:at + len(parts)] and spell(k + 1, at + len(parts)):
+        initials = "".join(p[0] for p in parts).upper()
+        if parts and initials == letters[at:at + len(parts)] and spell(k + 1, at + len(parts)):
             return True
         elided = re.sub(r"^\p{L}{1,4}['’]", "", word)  # "l'aviation", "dell'arte": the word after the elision
         if letters[at] in {word[:1].upper(), elided[:1].upper()} and spell(k + 1, at + 1):
             return True
-        return word.lower() in _GLUE and k > 0 and spell(k + 1, at)
+        return word.lower() in ABBREVIATION_GLUE and k > 0 and spell(k + 1, at)
     return spell(0, 0)
 
 

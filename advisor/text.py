@@ -89,6 +89,9 @@ STOPWORDS = frozenset(
     explain tell describe please give show list summarise summarize know want need let lets say says said
     advisor""".split()
 )
+# The small words an abbreviation's letters leave out ("Health and Care Professions Council", "Direction générale
+# de l'aviation civile"), in the languages of Western European articles.
+ABBREVIATION_GLUE = frozenset("of and for the in on to at & de du des la le der die das und y e et".split())
 _WORD = re.compile(r"[\p{L}\p{N}][\p{L}\p{M}\p{N}+#.-]*[\p{L}\p{M}\p{N}+#]|[\p{L}\p{N}]")
 
 
