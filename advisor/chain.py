@@ -439,8 +439,10 @@ class Pipeline:
         idf = self.idf(state["session"])  # one read of the vocabulary this session sees, for both checks below
         # A follow-up goes on with a topic the store answered a turn ago ("Where is she originally from?" after
         # "Tell me about Inês Gonçalves."): the gate's score does not refuse it; names the store lacks still do.
-        # One that does not go on with it ("…a recipe for banana bread?") is judged by its own words, as alone.
-        goes_on = state.get("rewritten") is not None and self._continues(state["asked_now"], idf)
+        # One that does not go on with it, by its words or by its meaning ("…a recipe for banana bread?"), is
+        # judged by its own words, as alone.
+        goes_on = state.get("rewritten") is not None and (
+            self._continues(state["asked_now"], idf) or self._near_conversation(state["asked_now"], state["turns"], docs))
         continuing = goes_on and answered_last(state["turns"])
         # only the conversation beside it: the retrieved passages (uploads too) are measured against it alone
         alone = CONTEXT_MARK in (state.get("rewritten") or "") and not goes_on
@@ -492,6 +494,19 @@ class Pipeline:
         short = all(len(s.split()) <= 5 for s in split_sentences(asked, typed=True) or [asked])
         return (bool(_FOLLOW_UP.search(asked)) or short or len(tokens(asked)) <= 1
                 or gate.keyword_coverage(asked, idf) >= 1.0)
+
+    def _near_conversation(self, asked: str, turns: list[tuple[str, str]], docs: Sequence[Document]) -> bool:
+        """Is a follow-up nearer in meaning to the conversation (its last exchange, or a passage found for the
+        question it continues) than to every question about no job (the gate's unanswerable probes)? Then it goes
+        on with it in words of its own ("right, so what happens on a night shift then?"); a recipe or homework help
+        stays nearer the probes than to any career answer."""
+        last = " ".join(text for _, text in turns[-2:])
+        if not last.strip():
+            return False
+        probes = gate.unanswerable_probes()
+        vectors = self.grounder.embed([asked, *probes, last, *(d.page_content for d in docs)])
+        similarity = vectors[1:] @ vectors[0]
+        return float(similarity[len(probes):].max()) > float(similarity[:len(probes)].max())
 
     # ---------------------------------------------------------------- advise
     def advise(self, state: dict, config: RunnableConfig) -> dict:

@@ -317,6 +317,18 @@ def test_an_off_topic_question_in_a_conversation_is_still_refused(corpus_home):
     assert not Pipeline._continues("Can you recommend a good recipe for banana bread?", {})
 
 
+def test_a_follow_up_in_words_of_its_own_goes_on_when_it_is_nearer_the_conversation_than_the_everyday(corpus_home):
+    """No pointing word, six words or more, words the store does not use ("cool", "hired", "remote"): judged alone
+    it was refused. It is nearer in meaning to the last exchange and its passages than to any of the gate's
+    questions about no job, so it goes on with the conversation; the recipe stays nearer those."""
+    history = [("What does an ML engineer do?", "ML engineers build and train models [1].")]
+    advisor = Advisor(engine="extractive")
+    for question in ("ok cool, is a master's degree needed to get hired?",
+                     "okay, is the work mostly remote or in an office?"):
+        assert not advisor.ask(question, history=history).refused, question
+    assert advisor.ask("Can you recommend a good recipe for banana bread?", history=history).refused
+
+
 def test_she_in_a_follow_up_is_the_person_the_last_question_named():
     turns = normalize_history([("Tell me about Inês Gonçalves.", "Inês is an occupational therapist in Hull.")])
     subjects = Subjects({"occupational therapist": ["ot"]})
