@@ -234,6 +234,13 @@ def names_in_question(question: str) -> list[str]:
     return [m.group(1) for m in _CAPITALISED.finditer(question)]
 
 
+def asking_sentences(question: str) -> str:
+    """The question's sentences that end in a question mark, or all of it when none does or it is one sentence."""
+    sentences = split_sentences(question, typed=True)
+    asking = [s for s in sentences if s.rstrip().endswith("?")]
+    return " ".join(asking) if asking and len(asking) < len(sentences) else question
+
+
 def unmentioned_names(question: str, docs: Sequence, subjects, vocabulary: dict[str, float] | None = None,
                       advising: bool = False) -> list[str]:
     """Countries, proper names and kinds of worker the question asks about that no retrieved passage mentions.
@@ -275,6 +282,9 @@ def unmentioned_names(question: str, docs: Sequence, subjects, vocabulary: dict[
     # mentions as such ("a physician assistant" where passages only name physicians).
     # the heads of the careers the store is about ("therapist"), not of a subject met in passing ("analyst job")
     heads = {n.split()[-1] for s in subjects.careers for n in [s, *subjects.variants.get(s, [])] if n.split()}
+    # What the question asks about is in its sentences that ask: a kind of worker named in a statement beside them
+    # ("… I saw a survey by an economist.") is a premise, as an advice question's traits are.
+    question = asking_sentences(question)
     for m in _ARTICLE.finditer(question):
         # "become a …", "qualify as an …": what follows names a kind of worker whatever its ending
         as_role = m.group(0).lower().startswith(("as", "become"))

@@ -872,6 +872,22 @@ def test_a_kind_of_worker_in_the_plural_the_store_never_uses_is_not_mentioned():
     assert unmentioned_names("Would I make a forensic cook?", docs, line, advising=True) == ["forensic cook"]
 
 
+def test_a_kind_of_worker_named_beside_the_question_not_in_it_is_a_premise():
+    """A statement beside the sentence that asks ("… I saw a survey by a dietician.") says where the person read
+    it or who they are; the kinds of worker it names are not what is asked about. One named in the asking
+    sentence still is, whatever comes before it."""
+    from advisor.gate import unmentioned_names
+
+    docs = [Document(page_content="Chefs in France earn 30,000 euros; waiters work long hours in the kitchen.")]
+    subjects = Subjects({"chef": ["chefs"], "waiter": ["waiters"]})
+    assert unmentioned_names("Do chefs earn more in France? I saw a survey by a dietician.", docs, subjects) == []
+    assert unmentioned_names("I'm a pharmacist. Do chefs earn more in France?", docs, subjects) == []
+    assert unmentioned_names("I read about it. How much do dieticians earn in France?", docs, subjects) == \
+        ["dieticians"]
+    assert unmentioned_names("How much does a pharmacist earn in France? I'm curious.", docs, subjects) == \
+        ["pharmacist"]
+
+
 def test_an_abbreviation_the_passages_never_write_or_spell_out_is_not_mentioned():
     """Probes written for dev-therapy and dev-finance: "HMRC", "NZ" and "JPMorgan" named nowhere are refused;
     an abbreviation the passages write out, or write with a plural, is mentioned; "Agricole" is no spelling of
