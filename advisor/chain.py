@@ -501,9 +501,9 @@ class Pipeline:
         on with it in words of its own ("right, so what happens on a night shift then?"); a recipe or homework help
         stays nearer the probes than to any career answer."""
         last = " ".join(text for _, text in turns[-2:])
-        if not last.strip():
-            return False
         probes = gate.unanswerable_probes()
+        if not last.strip() or not probes or not answered_last(turns):  # not after a refusal: nothing to go on with
+            return False
         vectors = self.grounder.embed([asked, *probes, last, *(d.page_content for d in docs)])
         similarity = vectors[1:] @ vectors[0]
         return float(similarity[len(probes):].max()) > float(similarity[:len(probes)].max())

@@ -234,11 +234,18 @@ def names_in_question(question: str) -> list[str]:
     return [m.group(1) for m in _CAPITALISED.finditer(question)]
 
 
+_ASKS = re.compile(r"\?[^\p{L}\p{N}]*$")  # a sentence ending in a question mark ("…?!", "…?)")
+
+
 def asking_sentences(question: str) -> str:
-    """The question's sentences that end in a question mark, or all of it when none does or it is one sentence."""
+    """The question's sentences that ask (end in a question mark), with any statement naming a role the person
+    would take ("I want to become a sommelier. How long does the training take?" asks about the sommelier); all
+    of it when no sentence asks, or every one does."""
     sentences = split_sentences(question, typed=True)
-    asking = [s for s in sentences if s.rstrip().endswith("?")]
-    return " ".join(asking) if asking and len(asking) < len(sentences) else question
+    asking = [s for s in sentences if _ASKS.search(s) or wants_a_role(s)]
+    if not any(_ASKS.search(s) for s in asking) or len(asking) == len(sentences):
+        return question
+    return " ".join(asking)
 
 
 def unmentioned_names(question: str, docs: Sequence, subjects, vocabulary: dict[str, float] | None = None,
@@ -282,8 +289,9 @@ def unmentioned_names(question: str, docs: Sequence, subjects, vocabulary: dict[
     # mentions as such ("a physician assistant" where passages only name physicians).
     # the heads of the careers the store is about ("therapist"), not of a subject met in passing ("analyst job")
     heads = {n.split()[-1] for s in subjects.careers for n in [s, *subjects.variants.get(s, [])] if n.split()}
-    # What the question asks about is in its sentences that ask: a kind of worker named in a statement beside them
-    # ("… I saw a survey by an economist.") is a premise, as an advice question's traits are.
+    # What the question asks about is in its sentences that ask, and in a role the person says they would take: a
+    # kind of worker named in another statement ("… I saw a survey by an economist.") is a premise, as an advice
+    # question's traits are.
     question = asking_sentences(question)
     for m in _ARTICLE.finditer(question):
         # "become a …", "qualify as an …": what follows names a kind of worker whatever its ending

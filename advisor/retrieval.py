@@ -294,13 +294,14 @@ class HybridRetriever(BaseRetriever):
 
         The best dense cosine among a search's candidates is the nearest passage's, so one
         nearest neighbour per question gives the same feature as a full search. With ``subjects``, a question
-        is read as the answer pipeline's gate reads it: the better cosine of it and of it with its subjects'
-        short forms spelled out, and the spelled-out one's keyword coverage.
+        is read as the answer pipeline's gate reads it: the best cosine of it, of it with its subjects' short
+        forms spelled out and of it with the store's glossary too, and the glossed one's keyword coverage.
         """
         from advisor.embeddings import get_embeddings
 
-        spelled = [subjects.spell_out(q, initials=True) for q in queries] if subjects else list(queries)
-        glossed = [subjects.spell_out(q, initials=True, glossary=True) for q in queries] if subjects else list(queries)
+        known = subjects is not None  # (a store may have a glossary and no subjects)
+        spelled = [subjects.spell_out(q, initials=True) for q in queries] if known else list(queries)
+        glossed = [subjects.spell_out(q, initials=True, glossary=True) for q in queries] if known else list(queries)
         texts = list(dict.fromkeys([*queries, *spelled, *glossed]))
         with store_faults(self.settings):
             collection = self.collection()

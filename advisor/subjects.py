@@ -32,7 +32,7 @@ from functools import cached_property
 import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
 
 from advisor.figures import figures_in
-from advisor.text import (ABBREVIATION_GLUE, STOPWORDS, content_words, fold, sentence_span, split_sentences,
+from advisor.text import (STOPWORDS, content_words, fold, is_glue, sentence_span, split_sentences,
                           strip_citations)
 
 _WORD = re.compile(r"\p{L}[\p{L}0-9+#-]*")
@@ -70,11 +70,11 @@ _SET_ASIDE = re.compile(r"\b(?:unlike|compared (?:with|to)|like|than|rather than
                         re.I)
 # A word in capitals that may be a name's initials ("FA", "FAs").
 _INITIALS = re.compile(r"(?<![\w-])\p{Lu}{2,5}s?(?![\w-])")
-_INITIALS_PLURAL = re.compile(r"(?<![\w-])(\p{Lu}{2,8})s?(?![\w-])")  # a glossary's abbreviation, as written
+_INITIALS_PLURAL = re.compile(r"(?<![\w-])(\p{Lu}{2,8})s?(?![\w-])(?!\s*\()")  # a glossary's abbreviation, unglossed
 # An abbreviation defined beside its words, either way round: "the Civil Aviation Authority (CAA)", "CAA (Civil
 # Aviation Authority)". Which of the words before the bracket are its own is told by their initials.
-_DEFINED_AFTER = re.compile(r"((?:[\p{L}'’-]+\s+){1,10})\((\p{Lu}{2,8})s?\)")
-_DEFINED_BEFORE = re.compile(r"(?<![\w-])(\p{Lu}{2,8})s?\s+\(([\p{L}'’\s-]{5,100})\)")
+_DEFINED_AFTER = re.compile(r"((?:[\p{L}'’&-]+\s+){1,10})\((\p{Lu}{2,8})s?\)")
+_DEFINED_BEFORE = re.compile(r"(?<![\w-])(\p{Lu}{2,8})s?\s+\(([\p{L}'’&\s-]{5,100})\)")
 
 
 def _plural(word: str) -> str:
@@ -628,23 +628,22 @@ def find_subjects(documents: Iterable[tuple[str, str]]) -> Subjects:
 
 
 def _initials_match(words: list[str], letters: str) -> bool:
-    """Do the words' initials spell the letters (words such as "of" and "and" may be left out, a hyphenated word
-    gives the initials of its parts, an elided article is passed over)?"""
-    def spell(k: int, at: int) -> bool:
-        if at == len(letters):
-            return k == len(words)
-        if k == len(words):
-            return False
-        word = words[k]
-        parts = [p for p in word.split("-") if p]
-        initials = "".join(p[0] for p in parts).upper()
-        if parts and initials == letters[at:at + len(parts)] and spell(k + 1, at + len(parts)):
-            return True
+    """Do the words' initials spell the letters, with or without accents (small words such as "of", "de" and "&"
+    may be passed over, a hyphenated word gives the initials of its parts, an elided article is passed over)?"""
+    letters = fold(letters)
+    options = []  # per word: how many letters it may spell from its initials (0: passed over)
+    for k, word in enumerate(words):
+        parts = [fold(p[0]) for p in word.split("-") if p]
         elided = re.sub(r"^\p{L}{1,4}['’]", "", word)  # "l'aviation", "dell'arte": the word after the elision
-        if letters[at] in {word[:1].upper(), elided[:1].upper()} and spell(k + 1, at + 1):
-            return True
-        return word.lower() in ABBREVIATION_GLUE and k > 0 and spell(k + 1, at)
-    return spell(0, 0)
+        spelled = {"".join(parts), fold(word[:1]), fold(elided[:1])} - {""}
+        options.append((spelled, k > 0 and is_glue(word)))
+    reachable = {0}  # letters spelled so far, after each word in turn
+    for spelled, glue in options:
+        reachable = {at + len(s) for at in reachable for s in spelled if letters.startswith(s, at)} | \
+            (reachable if glue else set())
+        if not reachable:
+            return False
+    return len(letters) in reachable
 
 
 def glossary(texts: Iterable[str]) -> dict[str, str]:
@@ -656,13 +655,20 @@ def glossary(texts: Iterable[str]) -> dict[str, str]:
             words, letters = m.group(1).split(), m.group(2)
             for start in range(len(words) - 1, -1, -1):  # the shortest run of words before the bracket that spells it
                 if _initials_match(words[start:], letters):
-                    defined[letters][" ".join(words[start:]).lower()] += 1
+                    if len(letters) > 2 or _capitalised(words[start:]):
+                        defined[letters][" ".join(words[start:]).lower()] += 1
                     break
         for m in _DEFINED_BEFORE.finditer(text):
             letters, words = m.group(1), m.group(2).split()
-            if _initials_match(words, letters):
+            if _initials_match(words, letters) and (len(letters) > 2 or _capitalised(words)):
                 defined[letters][" ".join(words).lower()] += 1
     return {letters: counts.most_common(1)[0][0] for letters, counts in defined.items()}
+
+
+def _capitalised(words: list[str]) -> bool:
+    """Are the words that spell an abbreviation written with capitals ("Public Relations")? Two letters are too
+    often the initials of any two words ("about it (AI)") to be trusted otherwise."""
+    return all(w[:1].isupper() for w in words if not is_glue(w))
 
 
 def headings_and_text(records: Sequence[tuple[str, dict]]) -> list[tuple[str, str]]:

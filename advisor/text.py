@@ -90,8 +90,13 @@ STOPWORDS = frozenset(
     advisor""".split()
 )
 # The small words an abbreviation's letters leave out ("Health and Care Professions Council", "Direction générale
-# de l'aviation civile"), in the languages of Western European articles.
+# de l'aviation civile"): any word of three lower-case letters or fewer, and these written otherwise ("And", "&").
 ABBREVIATION_GLUE = frozenset("of and for the in on to at & de du des la le der die das und y e et".split())
+
+
+def is_glue(word: str) -> bool:
+    """May an abbreviation's letters pass over the word ("of", "de", "&", "della")?"""
+    return word.lower() in ABBREVIATION_GLUE or (word.islower() and len(word) <= 3)
 _WORD = re.compile(r"[\p{L}\p{N}][\p{L}\p{M}\p{N}+#.-]*[\p{L}\p{M}\p{N}+#]|[\p{L}\p{N}]")
 
 

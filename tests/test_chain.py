@@ -3,6 +3,7 @@
 import asyncio
 import json
 import re
+from types import SimpleNamespace
 
 import pytest
 from conftest import run_cli
@@ -326,7 +327,14 @@ def test_a_follow_up_in_words_of_its_own_goes_on_when_it_is_nearer_the_conversat
     for question in ("ok cool, is a master's degree needed to get hired?",
                      "okay, is the work mostly remote or in an office?"):
         assert not advisor.ask(question, history=history).refused, question
-    assert advisor.ask("Can you recommend a good recipe for banana bread?", history=history).refused
+    refused = advisor.ask("Can you recommend a good recipe for banana bread?", history=history)
+    assert refused.refused
+    # after a refusal there is no conversation to go on with: a second off-topic turn is judged alone
+    turns = [("user", "Can you recommend a good recipe for banana bread?"), ("assistant", refused.text)]
+    again = "ok, and is it fine to use frozen bananas for the bread then?"
+    steps = SimpleNamespace(grounder=advisor.grounder)  # the method reads only the pipeline's embeddings
+    assert not Pipeline._near_conversation(steps, again, turns, [])
+    assert Pipeline._near_conversation(steps, again, [*turns[:1], ("assistant", "Use ripe bananas and flour.")], [])
 
 
 def test_she_in_a_follow_up_is_the_person_the_last_question_named():
@@ -625,6 +633,22 @@ def test_an_abbreviated_subject_is_searched_spelled_out(corpus_home):
     assert "fraud detection" in advisor.ask(question).text
 
 
+def test_the_gate_reads_an_abbreviation_with_the_words_the_store_defines_it_by(corpus_home):
+    """The starter articles define "retrieval-augmented generation (RAG)": the gate's nearest passage to "Do I need
+    RAG?" is found with those words (search and calibration alike), while retrieval keeps the question as written."""
+    import dataclasses
+
+    advisor = Advisor(engine="extractive")
+    subjects = advisor.profile().subjects
+    assert subjects.glossary.get("RAG") == "retrieval-augmented generation"
+    question = "Do I need RAG?"
+    glossed = advisor.retriever.gate_features(question, subjects)
+    bare = advisor.retriever.gate_features(question, dataclasses.replace(subjects, glossary={}))
+    assert glossed.best_dense > bare.best_dense + 0.05
+    assert advisor.retriever.invoke(question, subjects=subjects)[0].metadata["best_dense"] == \
+        pytest.approx(glossed.best_dense, abs=1e-4)
+
+
 def test_a_supported_draft_sentence_beside_the_question_is_dropped(small_advisor_with):
     question = "How much does an ML engineer earn in the UK compared with the US?"
     specialties = "Howell lists specialties within the role: ML platform engineer, ML hardware engineer and ML solutions architect"
@@ -885,6 +909,9 @@ def test_a_kind_of_worker_named_beside_the_question_not_in_it_is_a_premise():
     assert unmentioned_names("I read about it. How much do dieticians earn in France?", docs, subjects) == \
         ["dieticians"]
     assert unmentioned_names("How much does a pharmacist earn in France? I'm curious.", docs, subjects) == \
+        ["pharmacist"]
+    # the sentence that asks names none of the store's careers: the statement says what it is about
+    assert unmentioned_names("I want to become a pharmacist. How long does the training take?", docs, subjects) == \
         ["pharmacist"]
 
 
