@@ -441,8 +441,9 @@ class Pipeline:
         # "Tell me about Inês Gonçalves."): the gate's score does not refuse it; names the store lacks still do.
         # One that does not go on with it, by its words or by its meaning ("…a recipe for banana bread?"), is
         # judged by its own words, as alone.
+        asked_now = state["asked_now"]
         goes_on = state.get("rewritten") is not None and (
-            self._continues(state["asked_now"], idf) or self._near_conversation(state["asked_now"], state["turns"], docs))
+            self._continues(asked_now, idf) or self._near_conversation(asked_now, state["turns"], docs))
         continuing = goes_on and answered_last(state["turns"])
         # only the conversation beside it: the retrieved passages (uploads too) are measured against it alone
         alone = CONTEXT_MARK in (state.get("rewritten") or "") and not goes_on

@@ -17,7 +17,7 @@ name glossed in brackets ("physiotherapists (physical therapists)"), a clipped c
 text uses as a noun ("physio", leaving "therapist"), and initials used as a noun ("PTs").
 
 The store's other abbreviations, each defined beside its words ("Airline Transport Pilot Licence (ATPL)", or the
-other way round), make its glossary: what a person writes is embedded with them spelled out.
+other way round), make its glossary: the relevance gate reads what a person writes with them spelled out.
 """
 
 from __future__ import annotations
@@ -631,7 +631,7 @@ def _initials_match(words: list[str], letters: str) -> bool:
     """Do the words' initials spell the letters, with or without accents (small words such as "of", "de" and "&"
     may be passed over, a hyphenated word gives the initials of its parts, an elided article is passed over)?"""
     letters = fold(letters)
-    options = []  # per word: how many letters it may spell from its initials (0: passed over)
+    options = []  # per word: the initials it may spell, and whether it may be passed over
     for k, word in enumerate(words):
         parts = [fold(p[0]) for p in word.split("-") if p]
         elided = re.sub(r"^\p{L}{1,4}['’]", "", word)  # "l'aviation", "dell'arte": the word after the elision

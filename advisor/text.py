@@ -95,8 +95,10 @@ ABBREVIATION_GLUE = frozenset("of and for the in on to at & de du des la le der 
 
 
 def is_glue(word: str) -> bool:
-    """May an abbreviation's letters pass over the word ("of", "de", "&", "della")?"""
+    """May an abbreviation's letters pass over the word ("of", "de", "&", "und")?"""
     return word.lower() in ABBREVIATION_GLUE or (word.islower() and len(word) <= 3)
+
+
 _WORD = re.compile(r"[\p{L}\p{N}][\p{L}\p{M}\p{N}+#.-]*[\p{L}\p{M}\p{N}+#]|[\p{L}\p{N}]")
 
 
