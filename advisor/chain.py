@@ -439,14 +439,16 @@ class Pipeline:
         idf = self.idf(state["session"])  # one read of the vocabulary this session sees, for both checks below
         # A follow-up goes on with a topic the store answered a turn ago ("Where is she originally from?" after
         # "Tell me about Inês Gonçalves."): the gate's score does not refuse it; names the store lacks still do.
-        # One that does not go on with it, by its words or by its meaning ("…a recipe for banana bread?"), is
-        # judged by its own words, as alone.
+        # One that does not go on with it by its words ("…a recipe for banana bread?") is judged by its own words,
+        # as alone; when it goes on by its meaning only ("okay, is the work mostly remote?"), it is admitted, and a
+        # score its own words miss adds the notice that the sources may not answer it directly.
         asked_now = state["asked_now"]
-        goes_on = state.get("rewritten") is not None and (
-            self._continues(asked_now, idf) or self._near_conversation(asked_now, state["turns"], docs))
+        follow_up = state.get("rewritten") is not None
+        by_words = follow_up and self._continues(asked_now, idf)
+        goes_on = by_words or (follow_up and self._near_conversation(asked_now, state["turns"], docs))
         continuing = goes_on and answered_last(state["turns"])
         # only the conversation beside it: the retrieved passages (uploads too) are measured against it alone
-        alone = CONTEXT_MARK in (state.get("rewritten") or "") and not goes_on
+        alone = CONTEXT_MARK in (state.get("rewritten") or "") and not by_words
         judged = with_about({**state, "query": state["asked_now"]} if alone else state)
         # A subject's short form counts as its name ("PT" where the passages write "PTs" or "physical therapist"),
         # and one of the store's abbreviations as the words it defines it by.

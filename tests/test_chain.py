@@ -14,7 +14,8 @@ from langchain_core.messages import AIMessage
 from langchain_core.retrievers import BaseRetriever
 
 from advisor.answer import Answer
-from advisor.chain import Advisor, Pipeline, heuristic_rewrite, needs_rewrite, normalize_history, unresolved_other
+from advisor.chain import (CONTINUED_NOTICE, Advisor, Pipeline, heuristic_rewrite, needs_rewrite, normalize_history,
+                           unresolved_other)
 from advisor.form import is_whole
 from advisor.grounding import ground_sentence
 from advisor.selection import rank_sentences
@@ -326,7 +327,9 @@ def test_a_follow_up_in_words_of_its_own_goes_on_when_it_is_nearer_the_conversat
     advisor = Advisor(engine="extractive")
     for question in ("ok cool, is a master's degree needed to get hired?",
                      "okay, is the work mostly remote or in an office?"):
-        assert not advisor.ask(question, history=history).refused, question
+        answer = advisor.ask(question, history=history)
+        assert not answer.refused, question
+        assert answer.notice == CONTINUED_NOTICE, question  # judged by its own words, it would not have passed
     refused = advisor.ask("Can you recommend a good recipe for banana bread?", history=history)
     assert refused.refused
     # after a refusal there is no conversation to go on with: a second off-topic turn is judged alone
