@@ -770,8 +770,10 @@ def verify_drafted(grounder: Grounder, sentence: str, contexts: Sequence[str], t
     known = known_names([contexts[i] for i in evidence], subjects)
     named = "\n".join([together, premise, *(labels[i] for i in evidence if i < len(labels))])
     said_otherwise = contradiction(grounder, text, contexts, evidence, premise, subjects)
+    # A clause said of one subject that the passages at hand say only of another ("ML engineers adapt
+    # pre-trained models…" where a passage says it of AI engineers) is false, whichever passages it cites.
     if said_otherwise or subjects.swapped(
-            text, subjects.clauses("\n".join(s for i in evidence for s in readings_of(contexts[i])), kinds=True)):
+            text, subjects.clauses("\n".join(s for c in contexts for s in readings_of(c)), kinds=True)):
         return Verdict(None, contradicted=said_otherwise == "denied")
     if (not figures_supported(text, together, subjects) or not comparisons_supported(text, together, subjects)
             or {n for n in novel_names(text, named, known) if not subjects.find(n)}):

@@ -118,13 +118,28 @@ def _from_file(text: str, file_text: str) -> bool:
     return bool(words) and all(w in file_text for w in words)
 
 
-def reached(sentence: str, answer_sentences: list[str]) -> bool:
+def reached(sentence: str, answer_sentences: list[str], subjects=None) -> bool:
     """Did the drafted sentence reach the reader: nearly all its words, and every figure, in one answer sentence
-    (a swapped figure is not reached by the true figure in the same words)."""
+    (a swapped figure is not reached by the true figure in the same words), saying what it says of the same
+    careers (``subjects``, the store's: "Howell says AI engineers build algorithms…, while ML engineers
+    integrate…" is not reached by the source's own sentence with the careers the other way round)."""
     words, figures = content_words(sentence), figures_in(sentence)
     return bool(words) and any(len(words & content_words(a)) >= KEPT * len(words)
                                and all(any(same_value(f, g) for g in figures_in(a)) for f in figures)
+                               and (subjects is None or _same_roles(sentence, a, subjects))
                                for a in answer_sentences)
+
+
+def _same_roles(sentence: str, answer: str, subjects) -> bool:
+    """The answer sentence names the drafted sentence's careers in the same order and ties each clause to the
+    same one (advisor.subjects.Subjects.swapped)."""
+    def order(text: str) -> list[str]:
+        return list(dict.fromkeys(subject for _, _, subject in sorted(subjects.mentions(text))))
+
+    drafted, said = order(sentence), order(answer)
+    if len(drafted) >= 2 and set(drafted) == set(said) and drafted != said:
+        return False
+    return not subjects.swapped(sentence, subjects.clauses(answer))
 
 
 def _answer_sentences(text: str) -> list[str]:
@@ -148,6 +163,7 @@ def run_standins(corpus: str, folder: Path, settings) -> dict:
         return {}
     model = ScriptedChatModel(answers=answers, folder=str(folder))
     advisor = Advisor(settings=settings, chat_model=model)
+    subjects = advisor.profile().subjects
     counts: dict[str, Counter] = defaultdict(Counter)
     kinds: dict[str, Counter] = defaultdict(Counter)
     for item in answers:
@@ -155,7 +171,7 @@ def run_standins(corpus: str, folder: Path, settings) -> dict:
         got = advisor.ask(item.question, item.history, about=item.about)
         said = [] if got.refused else _answer_sentences(got.text)
         for sentence in item.sentences:
-            kept = reached(sentence.text, said)
+            kept = reached(sentence.text, said, subjects)
             key = f"{'true' if sentence.truth else 'false'}_{'kept' if kept else 'dropped'}"
             counts[item.half][key] += 1
             if (sentence.truth and not kept) or (not sentence.truth and kept):

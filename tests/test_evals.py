@@ -359,6 +359,21 @@ def test_a_stand_in_model_cites_the_passages_of_the_files_its_sentences_name(tmp
     assert not reached("The survey puts designer pay at $80,000 a year.", ["The survey gives designers a year."])
     # The same words with another figure is not the drafted sentence reaching the reader.
     assert not reached("Designers earn $8,000 a year.", ["Designers earn $80,000 a year."])
+    # Nor the same words said of the careers the other way round (the source's own sentence, which the answer
+    # quotes where it dropped the drafted one).
+    from advisor.subjects import find_subjects
+
+    subjects = find_subjects([("The ML engineer role\nThe AI engineer role", """
+An ML engineer builds models. ML engineers who train models need statistics. Machine learning engineers earn well.
+An AI engineer uses models. AI engineers who ship products need APIs. The AI engineer role is new.
+Become an ML engineer or become an AI engineer: AI engineers earn well too, as do ML engineers.
+""")])
+    source = "ML engineers build algorithms from scratch, while AI engineers integrate existing models."
+    assert reached(source, [source], subjects)
+    assert not reached("AI engineers build algorithms from scratch, while ML engineers integrate existing models.",
+                       [source], subjects)
+    assert not reached("The guide sends AI engineers to algorithms and ML engineers to products.",
+                       ["The guide sends ML engineers to algorithms and AI engineers to products."], subjects)
 
 
 def test_the_share_of_an_answer_a_model_wrote_counts_its_kept_sentences_over_those_shown():

@@ -438,3 +438,23 @@ def test_a_figure_is_tied_to_the_subject_of_its_own_sentence_and_a_lead_reads_wi
                                  NURSES)
     assert not comparisons_supported("You want the higher median pay: The BLS gives RNs a median of $126,260.",
                                      passage, NURSES)
+
+
+def test_a_claim_the_passages_at_hand_make_of_another_career_is_dropped_whichever_one_it_cites():
+    """The passages a capable model's sentence cites may not say whom a claim is about: another passage given with
+    them does, of the other career ("AI engineers adapt large pre-trained models…"), so the sentence saying it of
+    ML engineers is false; said of AI engineers it is kept."""
+    from advisor.chain import shared_grounder
+    from advisor.grounding import verify_drafted
+
+    subjects = find_subjects([("AI engineer vs ML engineer", CORPUS[0][1])])
+    passages = ["ML engineers craft models from data and deploy them after extensive data preparation and training, "
+                "aiming for accuracy and reliability over time. They adapt their pipelines as users and data change.",
+                "The video summary frames the split as product-first versus model-first. AI engineers adapt large "
+                "pre-trained models to what users need and ship applications quickly, then refine them for usability, "
+                "safety and cost."]
+    claim = "adapt large pre-trained models to what users need and ship applications quickly. [{}]"
+    wrong = verify_drafted(shared_grounder(), "ML engineers " + claim.format(1), passages, 0.55, subjects)
+    right = verify_drafted(shared_grounder(), "AI engineers " + claim.format(2), passages, 0.55, subjects)
+    assert wrong.kept is None
+    assert right.kept is not None
