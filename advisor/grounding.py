@@ -589,7 +589,9 @@ def contradiction(grounder: Grounder, sentence: str, contexts: Sequence[str], so
     if _contrast_reversed(text, restated):
         return "contrast"
     if _NEGATION.search(text):  # it negates what no sentence around its source negates
-        if _NEGATION.search(around) or _negations_held(grounder, text, windows, premise):
+        # (the same thing: "Not every NP is a nurse first" is not held by "…not really alternatives: every NP is
+        # a nurse first")
+        if _negates_alike(text, around) or _negations_held(grounder, text, windows, premise):
             return ""
         return "negation"
     return "negation" if _asserts_negated(text, restated) else ""  # its source negates what it asserts
@@ -729,7 +731,15 @@ def _negations_held(grounder: Grounder, text: str, windows: list[tuple[str, str]
         spans = [_negated_span(clause, m) for m in _NEGATION.finditer(clause)]
         return bool(spans) and not (asked and all(span and len(span & asked) * 2 >= len(span) for span in spans))
 
-    return _held_by_clause(grounder, text, windows, negates, lambda _, __, near: bool(_NEGATION.search(near)))
+    return _held_by_clause(grounder, text, windows, negates, lambda clause, _, near: _negates_alike(clause, near))
+
+
+def _negates_alike(text: str, near: str) -> bool:
+    """The source text negates what the text negates: a negation of the same words ("…not really alternatives:
+    every NP is a nurse first" does not hold "Not every NP is a nurse first"), or any when the text's negation
+    applies to no content word."""
+    said = _negated_words(text)
+    return bool(_NEGATION.search(near)) and (not said or bool(said & _negated_words(near)))
 
 
 # ---------------------------------------------------------------- a drafted sentence, verified

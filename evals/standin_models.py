@@ -21,6 +21,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
 from advisor.figures import figures_in, same_value
+from advisor.grounding import negated
 from advisor.text import content_words, fold, split_sentences, strip_citations
 
 STANDINS = Path(__file__).resolve().parent / "standins"
@@ -120,12 +121,14 @@ def _from_file(text: str, file_text: str) -> bool:
 
 def reached(sentence: str, answer_sentences: list[str], subjects=None) -> bool:
     """Did the drafted sentence reach the reader: nearly all its words, and every figure, in one answer sentence
-    (a swapped figure is not reached by the true figure in the same words), saying what it says of the same
-    careers (``subjects``, the store's: "Howell says AI engineers build algorithms…, while ML engineers
-    integrate…" is not reached by the source's own sentence with the careers the other way round)."""
+    (a swapped figure is not reached by the true figure in the same words), negated alike ("Not every NP is a
+    nurse first" is not reached by "Every NP is a nurse first") and saying what it says of the same careers
+    (``subjects``, the store's: "Howell says AI engineers build algorithms…, while ML engineers integrate…" is
+    not reached by the source's own sentence with the careers the other way round)."""
     words, figures = content_words(sentence), figures_in(sentence)
     return bool(words) and any(len(words & content_words(a)) >= KEPT * len(words)
                                and all(any(same_value(f, g) for g in figures_in(a)) for f in figures)
+                               and negated(sentence) == negated(a)
                                and (subjects is None or _same_roles(sentence, a, subjects))
                                for a in answer_sentences)
 

@@ -150,6 +150,14 @@ def test_a_subject_swapped_draft_sentence_is_dropped(advisor_with):
     assert "ML engineers integrate existing foundation models" not in answer.text
 
 
+def test_a_claim_found_said_of_the_other_career_is_not_rescued_by_the_store(advisor_with):
+    """A sentence its cited passages do not hold is looked for in the store; a passage found there that says it of
+    the other career does not vouch for it."""
+    swapped = "ML engineers adapt large pre-trained models to what users need and ship applications quickly [1]."
+    answer = advisor_with(swapped).ask("What does an ML engineer do day to day?")
+    assert "ML engineers adapt large pre-trained models" not in answer.text
+
+
 def test_the_ground_step_drops_cut_off_orphan_and_repeated_sentences(advisor_with):
     # Each sentence below is supported by the retrieved passages; only its form is wrong where it lands.
     draft = ("Egor Howell's newsletter puts it this way: an ML engineer develops models from scratch [1].\n"

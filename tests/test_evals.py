@@ -359,6 +359,7 @@ def test_a_stand_in_model_cites_the_passages_of_the_files_its_sentences_name(tmp
     assert not reached("The survey puts designer pay at $80,000 a year.", ["The survey gives designers a year."])
     # The same words with another figure is not the drafted sentence reaching the reader.
     assert not reached("Designers earn $8,000 a year.", ["Designers earn $80,000 a year."])
+    assert not reached("Designers do not earn $80,000 a year.", ["Designers earn $80,000 a year."])
     # Nor the same words said of the careers the other way round (the source's own sentence, which the answer
     # quotes where it dropped the drafted one).
     from advisor.subjects import find_subjects

@@ -458,3 +458,21 @@ def test_a_claim_the_passages_at_hand_make_of_another_career_is_dropped_whicheve
     right = verify_drafted(shared_grounder(), "AI engineers " + claim.format(2), passages, 0.55, subjects)
     assert wrong.kept is None
     assert right.kept is not None
+
+
+def test_a_negation_is_held_only_by_a_source_negating_the_same_thing():
+    """A negation beside the source sentence restated, of something else, does not make a negated claim the
+    source's: "Not every NP is a registered nurse first" is against "…not really alternatives: every NP is a
+    registered nurse first"; "The two roles are not alternatives" is held by it."""
+    from advisor.chain import shared_grounder
+    from advisor.grounding import contradiction
+
+    source = ("The two roles are not really alternatives: every NP is a registered nurse first. Skills On Point, "
+              "written by a nurse who has worked as both an RN and an NP, makes this point.")
+    grounder = shared_grounder()
+    assert contradiction(grounder, "Not every NP is a registered nurse first, Skills On Point points out. [1]",
+                         [source], [0]) != ""
+    assert contradiction(grounder, "Every NP is a registered nurse first, Skills On Point points out. [1]",
+                         [source], [0]) == ""
+    assert contradiction(grounder, "Skills On Point says the two roles are not really alternatives. [1]",
+                         [source], [0]) == ""
