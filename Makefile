@@ -69,20 +69,27 @@ test: install-test
 	$(PY) -m pytest -n $(TEST_WORKERS)
 	$(MAKE) evals
 
-# The CI gate: both offline engines on the seven blind corpora (built by authors that were not tuning;
-# evals/datasets/blind-*.md), the extractive engine on the two tuned ones, every threshold of
-# evals/thresholds.yaml. The local engine is a case's time ten times over and holds the extractive
-# engine's facts on the tuned corpora (BENCHMARKS.md), so CI gates it where it matters, on articles
-# nobody tuned on; `make evals EVAL_TUNED_ENGINES=extractive,local` scores it on every corpus.
+# The CI gate: the extractive engine on the seven blind corpora (built by authors that were not tuning;
+# evals/datasets/blind-*.md) and the two tuned ones, and the local engine beside it on three of the blind
+# ones, every threshold of evals/thresholds.yaml. The local model writes for five seconds or so a case on
+# 2 cores, so on every blind corpus it made CI run close to an hour; on all seven its facts, refusals and
+# out-of-scope answers matched the extractive engine's within a case (BENCHMARKS.md), so CI scores it where
+# it rewrites the most sentences (languages, media, teaching). `make evals EVAL_LOCAL_CORPORA=<all seven>`
+# gates it on every blind corpus; `EVAL_TUNED_ENGINES=extractive,local` on the tuned ones too.
 EVAL_CORPORA ?= starter,nursing,blind-trades,blind-languages,blind-aviation,blind-media,blind-architecture,blind-veterinary,blind-teaching
-EVAL_ENGINES ?= extractive,local
+EVAL_LOCAL_CORPORA ?= blind-languages,blind-media,blind-teaching
 EVAL_TUNED_ENGINES ?= extractive
 # Two corpora at a time, one core each: one corpus's retrieval and verification (single-threaded Python)
 # run while the other's model writes. llama.cpp alone gains nothing from it (bench/llama_threads.py).
 EVAL_JOBS ?= 2
+# Both runs go to the end (a miss in the first still shows the second's figures); either one's miss fails.
 evals: install
-	$(PY) -m evals --engine $(EVAL_ENGINES) --tuned-engines $(EVAL_TUNED_ENGINES) --corpus $(EVAL_CORPORA) \
-		--jobs $(EVAL_JOBS) --out reports/evals
+	status=0; \
+	$(PY) -m evals --engine extractive --tuned-engines $(EVAL_TUNED_ENGINES) --corpus $(EVAL_CORPORA) \
+		--jobs $(EVAL_JOBS) --out reports/evals || status=1; \
+	$(PY) -m evals --engine extractive,local --corpus $(EVAL_LOCAL_CORPORA) \
+		--jobs $(EVAL_JOBS) --out reports/evals-local || status=1; \
+	exit $$status
 
 bench: install
 	$(PY) -m ingest
