@@ -199,7 +199,9 @@ class GroundStep:
                  if d.page_content not in present]
         if not found:
             return None
-        result = check(strip_citations(sentence), [d.page_content for d in found], labels=[label_of(d) for d in found]).kept
+        # (a swap is looked for in the passages at hand too: the one saying it of another career is not searched)
+        result = check(strip_citations(sentence), [d.page_content for d in found], labels=[label_of(d) for d in found],
+                       beside=contexts).kept
         if result is None or denied_by(self.grounder, sentence, contexts + [d.page_content for d in found]):
             return None
         sources = []

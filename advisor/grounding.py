@@ -20,7 +20,7 @@ import logging
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
@@ -486,7 +486,7 @@ def _negated_span(sentence: str, negation: re.Match) -> set[str]:
     return content_words(" ".join(re.split(r"[,;:.]", sentence[negation.end():])[0].split()[:5]))
 
 
-def _negated_words(sentence: str) -> set[str]:
+def negated_words(sentence: str) -> set[str]:
     """The content words the sentence's negations apply to."""
     return {w for m in _NEGATION.finditer(sentence) for w in _negated_span(sentence, m)}
 
@@ -500,7 +500,7 @@ def _denied(text: str, sentences: Sequence[str], similarity: np.ndarray) -> bool
     # with a source's "…do not agree on which role pays more". A denial denies what one of its clauses asserts:
     # "the sources agree that both fields pay well, and … specialising still pays off" is not what "they do not
     # agree on which role pays more" denies.
-    words = content_words(text) - _negated_words(text)
+    words = content_words(text) - negated_words(text)
     clauses = [content_words(c) & words for c in _CLAIMS.split(text)]
     # The source sentence it restates, when both negate the same thing ("…need not stop you… without formal
     # ML education" of "…even without formal ML education"), says it with the same polarity: not a denial.
@@ -508,7 +508,7 @@ def _denied(text: str, sentences: Sequence[str], similarity: np.ndarray) -> bool
     # another thing, and is one.)
     restated = int(np.argmax(similarity)) if negated(text) and len(similarity) else -1
     if restated >= 0 and (float(similarity[restated]) < RESTATES_FOR_POLARITY
-                          or not _negated_words(text) & _negated_words(sentences[restated])):
+                          or not negated_words(text) & negated_words(sentences[restated])):
         restated = -1
     denials: list[tuple[float, set[str]]] = []
     for k, (sentence, sim) in enumerate(zip(sentences, similarity)):
@@ -589,8 +589,8 @@ def contradiction(grounder: Grounder, sentence: str, contexts: Sequence[str], so
     if _contrast_reversed(text, restated):
         return "contrast"
     if _NEGATION.search(text):  # it negates what no sentence around its source negates
-        # (the same thing: "Not every NP is a nurse first" is not held by "…not really alternatives: every NP is
-        # a nurse first")
+        # (the same thing: "Not every sommelier is a waiter first" is not held by "…not really alternatives: every
+        # sommelier is a waiter first")
         if _negates_alike(text, around) or _negations_held(grounder, text, windows, premise):
             return ""
         return "negation"
@@ -722,7 +722,7 @@ def _negations_held(grounder: Grounder, text: str, windows: list[tuple[str, str]
     holds it negates what the person negated ("Since you'd rather not spend your days on prompts, …"), or
     restates a source sentence that negates too ("…, while RNs do not prescribe" from another passage than
     the one the whole sentence restates best)."""
-    asked = _negated_words(premise)  # what the person says they do not have, want or like
+    asked = negated_words(premise)  # what the person says they do not have, want or like
     negating = [c for c in _CLAUSE.split(text) if _NEGATION.search(c)]
     if not negating or len(negating) == len(_CLAUSE.split(text)):
         return False  # one claim: the sentence's own polarity is checked against the source it restates
@@ -736,10 +736,10 @@ def _negations_held(grounder: Grounder, text: str, windows: list[tuple[str, str]
 
 def _negates_alike(text: str, near: str) -> bool:
     """The source text negates what the text negates: a negation of the same words ("…not really alternatives:
-    every NP is a nurse first" does not hold "Not every NP is a nurse first"), or any when the text's negation
-    applies to no content word."""
-    said = _negated_words(text)
-    return bool(_NEGATION.search(near)) and (not said or bool(said & _negated_words(near)))
+    every sommelier is a waiter first" does not hold "Not every sommelier is a waiter first"), or any when the
+    text's negation applies to no content word."""
+    said = negated_words(text)
+    return bool(_NEGATION.search(near)) and (not said or bool(said & negated_words(near)))
 
 
 # ---------------------------------------------------------------- a drafted sentence, verified
@@ -755,14 +755,15 @@ class Verdict:
 
 
 def verify_drafted(grounder: Grounder, sentence: str, contexts: Sequence[str], threshold: float,
-                   subjects: Subjects | None = None, premise: str = "", labels: Sequence[str] = ()
-                   ) -> Verdict:
+                   subjects: Subjects | None = None, premise: str = "", labels: Sequence[str] = (),
+                   beside: Sequence[str] = ()) -> Verdict:
     """Keep a model's sentence when what it claims holds in the passages it cites, taken together.
 
     The evidence is the cited passages plus the one that supports the sentence best and, for a figure,
     year or name the cited ones lack, the passage that states it (a model may cite one passage of two it
     combined). Checked over that evidence as one text: no contradiction
-    (:func:`contradiction`), no claim about one subject matched only by a clause about another, every
+    (:func:`contradiction`), no claim about one subject matched only by a clause about another (nor one that
+    every passage given, and those ``beside`` them, say only of another), every
     figure with its subject, every comparison, every name (in the passages, in their articles'
     ``labels`` — a title or publisher — or in the person's own words, ``premise``), and no person's or
     firm's deed said of another. What is left is whether it is about what the evidence says: half the
@@ -780,11 +781,16 @@ def verify_drafted(grounder: Grounder, sentence: str, contexts: Sequence[str], t
     known = known_names([contexts[i] for i in evidence], subjects)
     named = "\n".join([together, premise, *(labels[i] for i in evidence if i < len(labels))])
     said_otherwise = contradiction(grounder, text, contexts, evidence, premise, subjects)
-    # A clause said of one subject that the passages at hand say only of another ("ML engineers adapt
-    # pre-trained models…" where a passage says it of AI engineers) is false, whichever passages it cites.
-    if said_otherwise or subjects.swapped(
-            text, subjects.clauses("\n".join(s for c in contexts for s in readings_of(c)), kinds=True)):
+    def clauses_of(texts: Iterable[str]) -> list[tuple[set[str], set[str]]]:
+        return subjects.clauses("\n".join(s for c in texts for s in readings_of(c)), kinds=True)
+
+    # A clause said of one subject that its evidence says of another is false; so is one that the passages at
+    # hand (and those ``beside`` them) say only of another, none of them of its own ("Chefs pair each course
+    # with a wine…" where the evidence speaks of chefs' stocks and another passage says it of sommeliers).
+    if said_otherwise or subjects.swapped(text, clauses_of(contexts[i] for i in evidence)):
         return Verdict(None, contradicted=said_otherwise == "denied")
+    if subjects.swapped(text, clauses_of([*contexts, *beside]), unless_own=True):
+        return Verdict(None)  # (the store's search may find a passage saying it of its own subject)
     if (not figures_supported(text, together, subjects) or not comparisons_supported(text, together, subjects)
             or {n for n in novel_names(text, named, known) if not subjects.find(n)}):
         return Verdict(None)

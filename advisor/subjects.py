@@ -376,8 +376,12 @@ class Subjects:
     def _strip(self, text: str) -> str:
         return self._pattern.sub(" ", text) if self._pattern is not None else text
 
-    def swapped(self, sentence: str, context_clauses: list[tuple[set[str], set[str]]]) -> bool:
-        """Does a clause say of one subject what the context says only of another?"""
+    def swapped(self, sentence: str, context_clauses: list[tuple[set[str], set[str]]], unless_own: bool = False
+                ) -> bool:
+        """Does a clause say of one subject what the context says only of another? ``unless_own`` (for a wide
+        context, every passage at hand): not when a context clause about its own subject shares half as many of
+        its words as the closest one ("Chefs need strong knife skills" beside "Chefs need knife work…" and
+        "Sommeliers need strong tasting skills")."""
         for found, words in self.clauses(sentence):
             if len(found) != 1 or len(words) < 2:
                 continue
@@ -387,7 +391,9 @@ class Subjects:
                                                       for s in named) else 0
                         for named, other in context_clauses]
             best = max(overlaps, default=0)
-            if best < max(2, 0.4 * len(words)):
+            enough = max(2, 0.4 * len(words))
+            if best < enough or unless_own and any(
+                    2 * o >= best and subject in named for (named, _), o in zip(context_clauses, overlaps)):
                 continue
             closest = set().union(*(s for (s, _), o in zip(context_clauses, overlaps) if o == best))
             if not found & closest:

@@ -21,7 +21,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
 from advisor.figures import figures_in, same_value
-from advisor.grounding import negated
+from advisor.grounding import negated_words
 from advisor.text import content_words, fold, split_sentences, strip_citations
 
 STANDINS = Path(__file__).resolve().parent / "standins"
@@ -128,9 +128,16 @@ def reached(sentence: str, answer_sentences: list[str], subjects=None) -> bool:
     words, figures = content_words(sentence), figures_in(sentence)
     return bool(words) and any(len(words & content_words(a)) >= KEPT * len(words)
                                and all(any(same_value(f, g) for g in figures_in(a)) for f in figures)
-                               and negated(sentence) == negated(a)
+                               and _negated_alike(sentence, a)
                                and (subjects is None or _same_roles(sentence, a, subjects))
                                for a in answer_sentences)
+
+
+def _negated_alike(sentence: str, answer: str) -> bool:
+    """The answer sentence negates the drafted sentence's words it holds as the drafted one does ("Every NP is a
+    nurse first" is in "…not really alternatives: every NP is a nurse first"; "Not every NP…" is not)."""
+    words = content_words(sentence)
+    return negated_words(sentence) & words == negated_words(answer) & words
 
 
 def _same_roles(sentence: str, answer: str, subjects) -> bool:

@@ -458,6 +458,11 @@ def test_a_claim_the_passages_at_hand_make_of_another_career_is_dropped_whicheve
     right = verify_drafted(shared_grounder(), "AI engineers " + claim.format(2), passages, 0.55, subjects)
     assert wrong.kept is None
     assert right.kept is not None
+    # A passage about the other career sharing more words does not outweigh one about its own that holds it.
+    skills = ["ML engineers need statistics and linear algebra.", "AI engineers need strong software skills."]
+    assert subjects.swapped("ML engineers need strong statistics skills.", subjects.clauses(skills[1]))
+    assert not subjects.swapped("ML engineers need strong statistics skills.", subjects.clauses("\n".join(skills)),
+                                unless_own=True)
 
 
 def test_a_negation_is_held_only_by_a_source_negating_the_same_thing():
