@@ -82,9 +82,13 @@ EVAL_TUNED_ENGINES ?= extractive
 # Two corpora at a time, one core each: one corpus's retrieval and verification (single-threaded Python)
 # run while the other's model writes. llama.cpp alone gains nothing from it (bench/llama_threads.py).
 EVAL_JOBS ?= 2
+# The local run one corpus at a time on both cores: with three corpora, two at a time left the last one
+# alone on one core for about seven minutes (CI of 7a1d51c), and one llama.cpp context on two threads writes
+# as fast as two on one each (bench/llama_threads.py).
+EVAL_LOCAL_JOBS ?= 1
 # Both runs go to the end (a miss in the first still shows the second's figures); either one's miss fails.
 # `EVAL_LOCAL_CORPORA=` (empty) leaves the second out, as the dev-corpora runs of evals/README.md do.
-EVAL_LOCAL_RUN = $(PY) -m evals --engine extractive,local --corpus $(EVAL_LOCAL_CORPORA) --jobs $(EVAL_JOBS) \
+EVAL_LOCAL_RUN = $(PY) -m evals --engine extractive,local --corpus $(EVAL_LOCAL_CORPORA) --jobs $(EVAL_LOCAL_JOBS) \
 	--out reports/evals-local || status=1;
 evals: install
 	status=0; \

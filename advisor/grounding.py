@@ -27,7 +27,7 @@ import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" a
 import numpy as np
 
 from advisor.figures import Figure, counts_held, country_of, figures_in, same_value, with_digits
-from advisor.lexicon import claims, opposed, words_of
+from advisor.lexicon import base_forms, claims, opposed, opposites_of, words_of
 from advisor.reading import join_lists
 from advisor.subjects import Subjects
 from advisor.text import citations_in, content_words, split_sentences, strip_citations
@@ -217,7 +217,7 @@ def comparisons(text: str, subjects: Subjects, claimed: bool = False) -> set[tup
     for paragraph in strip_citations(text).split("\n"):
         about = None
         for sentence in split_sentences(paragraph):
-            mentions = subjects.mentions(sentence)
+            mentions = subjects.mentions(sentence, fields=not claimed)
             named = [(start, end) for start, end, _ in mentions]
             formed = [m for m in _ER_WORD.finditer(sentence)
                       if m.group(1).lower() not in _NOT_COMPARED and not _COMPARATIVE.fullmatch(m.group(1))
@@ -265,7 +265,21 @@ def comparisons_supported(sentence: str, context: str, subjects: Subjects) -> bo
         return True
     # as selection reads the passage: a list item under its bold lead ("You want the higher pay: the BLS gives
     # analysts…"), a table row under its column names ("Hours — Accountant: …; Financial analyst: more than…")
-    return claimed <= made | comparisons(join_lists(context, glossary=False), subjects)
+    made |= comparisons(join_lists(context, glossary=False), subjects)
+    return all(claim in made or _converse_made(claim, sentence, made, subjects) for claim in claimed)
+
+
+def _converse_made(claim: tuple[str, str], sentence: str, made: set[tuple[str, str]], subjects: Subjects) -> bool:
+    """Is the comparison made the other way round: the sentence sets its subject against one other, and the
+    context says the opposite of that one ("the chef earns less than the sommelier" where "the sommelier earns
+    more"; opposites from advisor.lexicon)?"""
+    word, subject = claim
+    others = subjects.find(sentence) - {subject}
+    if len(others) != 1:
+        return False
+    other = next(iter(others))
+    made_bases = {(base, s) for w, s in made for base in base_forms(w)}
+    return any((base, other) in made_bases for o in opposites_of(word) for base in base_forms(o))
 
 
 # ---------------------------------------------------------------- support scoring

@@ -95,19 +95,32 @@ class Subjects:
     headed: list[str] = field(default_factory=list)
     # the store's abbreviations that name no subject, as written -> the words the text defines them by
     glossary: dict[str, str] = field(default_factory=dict)
+    # subject -> its name's field as the text writes it ("ux design" for "ux designer"): a mention of the
+    # subject (what "UX design roles" pay is a UX designer's pay), never one of its names
+    fields: dict[str, list[str]] = field(default_factory=dict)
 
     # ---------------------------------------------------------------- matching
     @cached_property
     def _pattern(self) -> re.Pattern | None:
+        return self._compiled(fields=True)
+
+    @cached_property
+    def _name_pattern(self) -> re.Pattern | None:
+        return self._compiled(fields=False)
+
+    def _compiled(self, fields: bool) -> re.Pattern | None:
         forms: dict[str, str] = {}
         for name, names in self.variants.items():
             for v in {name, *names}:
                 words = v.split()
                 forms[v] = name
                 forms[" ".join([*words[:-1], _plural(words[-1])])] = name
+        for name, named in self.fields.items() if fields else ():
+            for f in named:
+                forms.setdefault(f, name)
         if not forms:
             return None
-        self._forms = forms
+        self._forms = {**getattr(self, "_forms", {}), **forms}
         alternatives = sorted(forms, key=len, reverse=True)
         body = "|".join(r"[\s-]+".join(re.escape(w) for w in a.split()) for a in alternatives)
         return re.compile(r"(?<![\w-])(" + body + r")(?:'s|')?(?![\w-])", re.I)
@@ -115,11 +128,14 @@ class Subjects:
     def _subject_of(self, matched: str) -> str:
         return self._forms[" ".join(re.split(r"[\s-]+", matched.lower()))]
 
-    def mentions(self, text: str) -> list[tuple[int, int, str]]:
-        """(start, end, subject) of every mention, longest variant first."""
-        if self._pattern is None:
+    def mentions(self, text: str, fields: bool = True) -> list[tuple[int, int, str]]:
+        """(start, end, subject) of every mention, longest variant first. ``fields``: a field named after a
+        subject ("UX design") is a mention of it; not for a claim's comparisons, where "UX design is the better
+        fit for you" weighs the person's fit, not what a source compares."""
+        pattern = self._pattern if fields else self._name_pattern
+        if pattern is None:
             return []
-        return [(m.start(), m.end(), self._subject_of(m.group(1))) for m in self._pattern.finditer(text)]
+        return [(m.start(), m.end(), self._subject_of(m.group(1))) for m in pattern.finditer(text)]
 
     def find(self, text: str) -> set[str]:
         return {s for _, _, s in self.mentions(text)}
@@ -236,6 +252,8 @@ class Subjects:
             subject = self._subject_of(m.group(1))
             full = max([subject, *self.variants.get(subject, [])], key=len)
             said = " ".join(re.split(r"[\s-]+", m.group(1).lower()))
+            if said in self.fields.get(subject, ()):  # a field, no worker: as written
+                return m.group(0)
             if said in (full, " ".join([*full.split()[:-1], _plural(full.split()[-1])])):
                 return m.group(0)
             plural = said not in {subject, *self.variants.get(subject, [])}
@@ -403,7 +421,7 @@ class Subjects:
     # ---------------------------------------------------------------- storage
     def to_json(self) -> str:
         return json.dumps({"variants": self.variants, "display": self.display, "headed": self.headed,
-                           "glossary": self.glossary}, sort_keys=True)
+                           "glossary": self.glossary, "fields": self.fields}, sort_keys=True)
 
     @classmethod
     def from_json(cls, data: str | None) -> Subjects:
@@ -411,7 +429,7 @@ class Subjects:
             return cls()
         loaded = json.loads(data)
         return cls(loaded.get("variants", {}), loaded.get("display", {}), loaded.get("headed", []),
-                   loaded.get("glossary", {}))
+                   loaded.get("glossary", {}), loaded.get("fields", {}))
 
     def name(self, subject: str) -> str:
         """The subject as the documents write it ("UX designer")."""
@@ -630,7 +648,32 @@ def find_subjects(documents: Iterable[tuple[str, str]]) -> Subjects:
     found = Subjects({p: sorted(variants[p] - {p}) for p in sorted(ranked)}, display,
                      sorted(p for p in ranked if p in in_heading))
     found.glossary = {a: words for a, words in glossary(text for _, text in docs).items() if not found.find(a)}
-    return found
+    return Subjects(found.variants, found.display, found.headed, found.glossary,
+                    fields_of(found, [text for _, text in docs]))
+
+
+def fields_of(subjects: Subjects, texts: Sequence[str]) -> dict[str, list[str]]:
+    """Each subject's field as the texts write it: a name of two or more words with its last word turned into
+    the field's ("UX design", "physical therapy", "pastry cooking"; :func:`_same_stem`), its other words kept.
+    A one-word name's field ("nursing") is left out, often naming another subject's work as well; so is a
+    field two subjects would share or one that is a name itself."""
+    text = "\n".join(texts)
+    found: dict[str, set[str]] = defaultdict(set)
+    for subject, names in subjects.variants.items():
+        for name in {subject, *names}:
+            words = name.split()
+            if len(words) < 2:
+                continue
+            lead = r"[\s-]+".join(re.escape(w) for w in words[:-1])
+            for m in re.finditer(rf"(?<![\w-]){lead}[\s-]+(\p{{L}}+)(?![\w-])", text, re.I):
+                said = m.group(1).lower()
+                if said not in (words[-1], _plural(words[-1])) and _same_stem(fold(said), fold(words[-1])):
+                    found[" ".join([*words[:-1], said])].add(subject)
+    out: dict[str, list[str]] = defaultdict(list)
+    for phrase, named in sorted(found.items()):
+        if len(named) == 1 and not subjects.find(phrase):
+            out[next(iter(named))].append(phrase)
+    return dict(out)
 
 
 def _initials_match(words: list[str], letters: str) -> bool:

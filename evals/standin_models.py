@@ -149,6 +149,12 @@ def _same_roles(sentence: str, answer: str, subjects) -> bool:
     drafted, said = order(sentence), order(answer)
     if len(drafted) >= 2 and set(drafted) == set(said) and drafted != said:
         return False
+    # each figure tied to the same career ("X roles grew 45%" is not in "X roles grew 35% and Y roles 45%")
+    for f in figures_in(sentence):
+        owner = subjects.near(sentence, f.start)
+        if owner and not any(same_value(f, g) and subjects.near(answer, g.start) in (owner, None)
+                             for g in figures_in(answer)):
+            return False
     return not subjects.swapped(sentence, subjects.clauses(answer))
 
 

@@ -4,7 +4,7 @@ The subjects are found by advisor.subjects in the same way ingest finds them, fr
 """
 
 from advisor.figures import figures_in
-from advisor.grounding import conflicting_figures, figures_supported
+from advisor.grounding import comparisons_supported, conflicting_figures, figures_supported
 from advisor.subjects import Subjects, find_subjects
 from advisor.text import citations_in, split_sentences, strip_citations
 
@@ -44,6 +44,23 @@ def test_a_figure_must_appear_tied_to_the_same_subject():
     assert not figures_supported("ML engineers in the UK average $105k.", UK, SUBJECTS)  # wrong currency
     assert figures_supported("ML engineers earn around $250,000 in the US.", US, SUBJECTS)
     assert not figures_supported("ML engineers earn around $160,000 in the US.", US, SUBJECTS)
+
+
+def test_a_careers_field_is_a_mention_of_it():
+    growth = "The guide says ML engineering roles grew 35% year on year, and AI engineering roles even faster, at 45%."
+    subjects = find_subjects([(CORPUS[0][0], CORPUS[0][1] + growth)])
+    assert subjects.fields == {"ai engineer": ["ai engineering"], "ml engineer": ["ml engineering"]}
+    assert figures_supported("AI engineering roles grew 45% a year.", growth, subjects)
+    assert not figures_supported("ML engineering roles grew 45% a year.", growth, subjects)  # the other's figure
+    assert subjects.spell_out("ML engineering roles") == "ML engineering roles"  # a field, not a worker
+    assert Subjects.from_json(subjects.to_json()).fields == subjects.fields
+
+
+def test_a_comparison_may_be_made_the_other_way_round():
+    source = US + " By these figures the ML engineer earns more."
+    assert comparisons_supported("The AI engineer earns about $160,000, less than the ML engineer.", source, SUBJECTS)
+    assert not comparisons_supported("The AI engineer earns more than the ML engineer.", source, SUBJECTS)
+    assert not comparisons_supported("The ML engineer earns less than the AI engineer.", source, SUBJECTS)
 
 
 def test_conflicts_need_the_same_subject_currency_and_country():
