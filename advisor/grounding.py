@@ -266,20 +266,38 @@ def comparisons_supported(sentence: str, context: str, subjects: Subjects) -> bo
     # as selection reads the passage: a list item under its bold lead ("You want the higher pay: the BLS gives
     # analysts…"), a table row under its column names ("Hours — Accountant: …; Financial analyst: more than…")
     made |= comparisons(join_lists(context, glossary=False), subjects)
-    return all(claim in made or _converse_made(claim, sentence, made, subjects) for claim in claimed)
+    return all(claim in made or _converse_made(claim, sentence, context, subjects) for claim in claimed)
 
 
-def _converse_made(claim: tuple[str, str], sentence: str, made: set[tuple[str, str]], subjects: Subjects) -> bool:
-    """Is the comparison made the other way round: the sentence sets its subject against one other, and the
-    context says the opposite of that one ("the chef earns less than the sommelier" where "the sommelier earns
-    more"; opposites from advisor.lexicon)?"""
+def _converse_made(claim: tuple[str, str], sentence: str, context: str, subjects: Subjects) -> bool:
+    """Is the comparison made the other way round: the sentence sets its subject against one other named after
+    "than", and a passage sentence with the one before it, naming both, says the opposite of the other ("the
+    chef earns less than the sommelier" where "… By these figures the sommelier earns more"; opposites from
+    advisor.lexicon) and says nothing of the kind of the subject itself? Not for a superlative ("the most"):
+    the least of several is no converse of one."""
     word, subject = claim
-    others = subjects.find(sentence) - {subject}
+    opposite = {base for o in opposites_of(word) for base in base_forms(o)}
+    if not opposite or word in ("most", "least") or word.endswith("est"):
+        return False
+    at = re.search(rf"\b{re.escape(word)}\b", sentence, re.I)
+    than = re.search(r"\bthan\b", sentence[at.end():_clause_end(sentence, at.end())], re.I) if at else None
+    if than is None:
+        return False
+    after = sentence[at.end() + than.end():_clause_end(sentence, at.end())]
+    others = {s for _, _, s in subjects.mentions(after, fields=False)} - {subject}
     if len(others) != 1:
         return False
     other = next(iter(others))
-    made_bases = {(base, s) for w, s in made for base in base_forms(w)}
-    return any((base, other) in made_bases for o in opposites_of(word) for base in base_forms(o))
+    said = split_sentences(context)
+    for i, here in enumerate(said):
+        pair = " ".join(said[max(0, i - 1):i + 1])
+        if not {subject, other} <= subjects.find(pair):
+            continue
+        compared = {(b, s) for w, s in comparisons(pair, subjects) for b in base_forms(w)}
+        if any((base, other) in compared for base in opposite) and not any((base, subject) in compared
+                                                                             for base in opposite):
+            return True
+    return False
 
 
 # ---------------------------------------------------------------- support scoring

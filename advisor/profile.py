@@ -191,8 +191,10 @@ def current_profile(retriever) -> StoreProfile:
     with store_faults(getattr(retriever, "settings", None)):
         collection = retriever.collection()
         saved = StoreProfile.from_metadata(collection.metadata or {})
+        # (a profile saved before subjects kept their fields is made again: its subjects would lack them)
         if (saved is not None and saved.revision == revision(collection)
-                and saved.gate.features_version == FEATURES_VERSION):
+                and saved.gate.features_version == FEATURES_VERSION
+                and '"fields"' in ((collection.metadata or {}).get("subjects") or '"fields"')):
             return saved
         return refresh_profile(retriever)
 

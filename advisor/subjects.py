@@ -56,6 +56,9 @@ MIN_STEM, WORKER_ENDING, FIELD_ENDING = 4, 3, 5
 MAX_SUBJECTS = 12
 # The endings English gives a field of work ("nursing", "accountancy", "physiotherapy", "administration").
 _FIELD_ENDING = re.compile(r"(?:ing|ancy|ency|y|ics|ation)$", re.I)
+# A field's word in a name's place ("tax accounting", "data analysis", "project management"): a field's ending,
+# not a verb's form ("managed") or a noun that merely starts alike ("office" of "officer").
+_FIELD_WORD = re.compile(r"(?:ing|ancy|ency|y|ics|ation|ment|ance|ence|ism|sis)$", re.I)
 # a copula and its article just before a name: what follows is what the clause's subject is ("… is a legal
 # assistant", "… are a type of dental assistant")
 _PREDICATE = re.compile(r"\b(?:is|are|was|were|be|being|been)\s+(?:(?:an?|the)\s+)?(?:(?:type|kind|form)\s+of\s+)?$", re.I)
@@ -95,32 +98,43 @@ class Subjects:
     headed: list[str] = field(default_factory=list)
     # the store's abbreviations that name no subject, as written -> the words the text defines them by
     glossary: dict[str, str] = field(default_factory=dict)
-    # subject -> its name's field as the text writes it ("ux design" for "ux designer"): a mention of the
-    # subject (what "UX design roles" pay is a UX designer's pay), never one of its names
+    # subject -> its name's field as the text writes it ("data analysis" for "data analyst"): a mention of the
+    # subject where no name is near (what "data analysis roles" pay is a data analyst's pay), never one of its names
     fields: dict[str, list[str]] = field(default_factory=dict)
 
     # ---------------------------------------------------------------- matching
     @cached_property
-    def _pattern(self) -> re.Pattern | None:
-        return self._compiled(fields=True)
-
-    @cached_property
-    def _name_pattern(self) -> re.Pattern | None:
-        return self._compiled(fields=False)
-
-    def _compiled(self, fields: bool) -> re.Pattern | None:
+    def _forms(self) -> dict[str, str]:
+        """Every form that names a subject, its words one space apart -> the subject: names and variants, singular
+        and plural, and then the fields (:attr:`fields`), which never take a name's place."""
         forms: dict[str, str] = {}
         for name, names in self.variants.items():
             for v in {name, *names}:
-                words = v.split()
-                forms[v] = name
+                words = re.split(r"[\s-]+", v)  # "full-stack developer" is matched as "full stack developer"
+                forms[" ".join(words)] = name
                 forms[" ".join([*words[:-1], _plural(words[-1])])] = name
-        for name, named in self.fields.items() if fields else ():
+        for name, named in self.fields.items():
             for f in named:
                 forms.setdefault(f, name)
+        return forms
+
+    @cached_property
+    def _field_forms(self) -> frozenset[str]:
+        return frozenset(f for named in self.fields.values() for f in named if self._forms.get(f) is not None) - {
+            " ".join(re.split(r"[\s-]+", v)) for name, names in self.variants.items() for v in {name, *names}}
+
+    @cached_property
+    def _pattern(self) -> re.Pattern | None:
+        return self._compiled(self._forms)
+
+    @cached_property
+    def _name_pattern(self) -> re.Pattern | None:
+        return self._compiled({f: s for f, s in self._forms.items() if f not in self._field_forms})
+
+    @staticmethod
+    def _compiled(forms: dict[str, str]) -> re.Pattern | None:
         if not forms:
             return None
-        self._forms = {**getattr(self, "_forms", {}), **forms}
         alternatives = sorted(forms, key=len, reverse=True)
         body = "|".join(r"[\s-]+".join(re.escape(w) for w in a.split()) for a in alternatives)
         return re.compile(r"(?<![\w-])(" + body + r")(?:'s|')?(?![\w-])", re.I)
@@ -129,13 +143,37 @@ class Subjects:
         return self._forms[" ".join(re.split(r"[\s-]+", matched.lower()))]
 
     def mentions(self, text: str, fields: bool = True) -> list[tuple[int, int, str]]:
-        """(start, end, subject) of every mention, longest variant first. ``fields``: a field named after a
-        subject ("UX design") is a mention of it; not for a claim's comparisons, where "UX design is the better
-        fit for you" weighs the person's fit, not what a source compares."""
+        """(start, end, subject) of every mention, longest variant first.
+
+        ``fields``: in a clause that names no subject by name, a field named after one ("data analysis roles
+        grew 45%") is a mention of it; beside a name, a field is what that one does ("accountants who learn data
+        analysis earn…"). Not for a claim's comparisons, where "data analysis is the better fit for you" weighs
+        the person's fit, not what a source compares."""
         pattern = self._pattern if fields else self._name_pattern
         if pattern is None:
             return []
-        return [(m.start(), m.end(), self._subject_of(m.group(1))) for m in pattern.finditer(text)]
+        matches = list(pattern.finditer(text))
+        found = [(m.start(), m.end(), self._subject_of(m.group(1))) for m in matches]
+        if not fields or not self._field_forms:
+            return found
+        is_field = [" ".join(re.split(r"[\s-]+", m.group(1).lower())) in self._field_forms for m in matches]
+        named = [a for (a, _, _), f in zip(found, is_field) if not f]
+
+        def beside_a_name(position: int) -> bool:  # in its clause
+            first, last = sentence_span(text, position)
+            breaks = [first, *(first + b.end() for b in self._CLAUSE_BREAK.finditer(text[first:last])), last]
+            start = max(b for b in breaks if b <= position)
+            end = min((b for b in breaks if b > position), default=last)
+            return any(start <= a < end for a in named)
+
+        return [m for m, f in zip(found, is_field) if not f or not beside_a_name(m[0])]
+
+    def normalize(self, text: str) -> str:
+        """The text with every variant replaced by its subject's name ("CPAs" -> "certified public accountant");
+        a field stays as written."""
+        if self._name_pattern is None:
+            return text
+        return self._name_pattern.sub(lambda m: self._subject_of(m.group(1)), text)
 
     def find(self, text: str) -> set[str]:
         return {s for _, _, s in self.mentions(text)}
@@ -215,12 +253,6 @@ class Subjects:
         return {subject for subject, names in self.variants.items() for name in {subject, *names}
                 if len(parts := re.split(r"[\s-]+", name)) >= 2
                 and "".join(fold(p)[0] for p in parts) == fold(letters).lower()}
-
-    def normalize(self, text: str) -> str:
-        """The text with every variant replaced by its subject's name ("CPAs" -> "certified public accountant")."""
-        if self._pattern is None:
-            return text
-        return self._pattern.sub(lambda m: self._subject_of(m.group(1)), text)
 
     def spell_out(self, text: str, initials: bool = False, glossary: bool = False) -> str:
         """The text with every shorter form of a subject written in its longest ("CPAs" -> "certified public
@@ -654,7 +686,8 @@ def find_subjects(documents: Iterable[tuple[str, str]]) -> Subjects:
 
 def fields_of(subjects: Subjects, texts: Sequence[str]) -> dict[str, list[str]]:
     """Each subject's field as the texts write it: a name of two or more words with its last word turned into
-    the field's ("UX design", "physical therapy", "pastry cooking"; :func:`_same_stem`), its other words kept.
+    the field's ("data analysis", "physical therapy", "pastry cooking"; :func:`_same_stem`, :data:`_FIELD_WORD`), its
+    other words kept.
     A one-word name's field ("nursing") is left out, often naming another subject's work as well; so is a
     field two subjects would share or one that is a name itself."""
     text = "\n".join(texts)
@@ -667,11 +700,14 @@ def fields_of(subjects: Subjects, texts: Sequence[str]) -> dict[str, list[str]]:
             lead = r"[\s-]+".join(re.escape(w) for w in words[:-1])
             for m in re.finditer(rf"(?<![\w-]){lead}[\s-]+(\p{{L}}+)(?![\w-])", text, re.I):
                 said = m.group(1).lower()
-                if said not in (words[-1], _plural(words[-1])) and _same_stem(fold(said), fold(words[-1])):
+                if said not in (words[-1], _plural(words[-1])) and _FIELD_WORD.search(said) \
+                        and _same_stem(fold(said), fold(words[-1])):
                     found[" ".join([*words[:-1], said])].add(subject)
+    # a name that opens with the field's last word ("engineering manager") would be read as the field's
+    opening = {re.split(r"[\s-]+", n)[0] for s, names in subjects.variants.items() for n in {s, *names}}
     out: dict[str, list[str]] = defaultdict(list)
     for phrase, named in sorted(found.items()):
-        if len(named) == 1 and not subjects.find(phrase):
+        if len(named) == 1 and not subjects.find(phrase) and phrase.split()[-1] not in opening:
             out[next(iter(named))].append(phrase)
     return dict(out)
 

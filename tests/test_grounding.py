@@ -53,6 +53,10 @@ def test_a_careers_field_is_a_mention_of_it():
     assert figures_supported("AI engineering roles grew 45% a year.", growth, subjects)
     assert not figures_supported("ML engineering roles grew 45% a year.", growth, subjects)  # the other's figure
     assert subjects.spell_out("ML engineering roles") == "ML engineering roles"  # a field, not a worker
+    # beside a name, a field is what that one does
+    learning = "ML engineers who pick up AI engineering earn $200,000."
+    assert figures_supported("ML engineers who pick up these skills earn $200,000.", learning, subjects)
+    assert Subjects({"full-stack developer": []}).find("Full-stack developers code.") == {"full-stack developer"}
     assert Subjects.from_json(subjects.to_json()).fields == subjects.fields
 
 
@@ -61,6 +65,9 @@ def test_a_comparison_may_be_made_the_other_way_round():
     assert comparisons_supported("The AI engineer earns about $160,000, less than the ML engineer.", source, SUBJECTS)
     assert not comparisons_supported("The AI engineer earns more than the ML engineer.", source, SUBJECTS)
     assert not comparisons_supported("The ML engineer earns less than the AI engineer.", source, SUBJECTS)
+    both_ways = "ML engineers need more statistics. The AI engineer earns more than the ML engineer."
+    assert not comparisons_supported("The AI engineer earns less than the ML engineer.", both_ways, SUBJECTS)
+    assert not comparisons_supported("The AI engineer earns the least.", source, SUBJECTS)
 
 
 def test_conflicts_need_the_same_subject_currency_and_country():

@@ -68,11 +68,10 @@ def test_local_engine_answers_with_valid_citations(corpus_home, gguf):
 
 @pytest.fixture(scope="module")
 def llama_server(gguf):
-    # every core for writing too (the server's default is half of them: the ragas test took 156 s on one)
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1", "--port", str(port),
-         "--n_ctx", "2048", "--n_threads", "-1", "--api_key", "test-key", "--model_alias", "qwen-local"],
+         "--n_ctx", "2048", "--api_key", "test-key", "--model_alias", "qwen-local"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}/v1"
