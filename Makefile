@@ -81,14 +81,13 @@ EVAL_LOCAL_CORPORA ?= blind-languages,blind-media,blind-teaching
 EVAL_TUNED_ENGINES ?= extractive
 # Two corpora at a time, one core each: one corpus's retrieval and verification (single-threaded Python)
 # run while the other's model writes. llama.cpp alone gains nothing from it (bench/llama_threads.py).
+# For the local run too: one corpus at a time on both cores was slower in all (CI of f974257: languages,
+# media and teaching 7 min 29 s, 5 min 56 s and 7 min 48 s one after another; in that of 7a1d51c the first
+# two side by side took 10 min 41 s, the third 9 min 44 s after them: about 21 minutes against 19).
 EVAL_JOBS ?= 2
-# The local run one corpus at a time on both cores: with three corpora, two at a time left the last one
-# alone on one core for about seven minutes (CI of 7a1d51c), and one llama.cpp context on two threads writes
-# as fast as two on one each (bench/llama_threads.py).
-EVAL_LOCAL_JOBS ?= 1
 # Both runs go to the end (a miss in the first still shows the second's figures); either one's miss fails.
 # `EVAL_LOCAL_CORPORA=` (empty) leaves the second out, as the dev-corpora runs of evals/README.md do.
-EVAL_LOCAL_RUN = $(PY) -m evals --engine extractive,local --corpus $(EVAL_LOCAL_CORPORA) --jobs $(EVAL_LOCAL_JOBS) \
+EVAL_LOCAL_RUN = $(PY) -m evals --engine extractive,local --corpus $(EVAL_LOCAL_CORPORA) --jobs $(EVAL_JOBS) \
 	--out reports/evals-local || status=1;
 evals: install
 	status=0; \
