@@ -79,11 +79,13 @@ test: install-test
 EVAL_CORPORA ?= starter,nursing,blind-trades,blind-languages,blind-aviation,blind-media,blind-architecture,blind-veterinary,blind-teaching
 EVAL_LOCAL_CORPORA ?= blind-languages,blind-media,blind-teaching
 EVAL_TUNED_ENGINES ?= extractive
-# Two corpora at a time, one core each: one corpus's retrieval and verification (single-threaded Python)
-# run while the other's model writes. llama.cpp alone gains nothing from it (bench/llama_threads.py).
-# For the local run too: one corpus at a time on both cores was slower in all (CI of f974257: languages,
-# media and teaching 7 min 29 s, 5 min 56 s and 7 min 48 s one after another; in that of 7a1d51c the first
-# two side by side took 10 min 41 s, the third 9 min 44 s after them: about 21 minutes against 19).
+# Two worker processes, one core each: one's retrieval and verification (single-threaded Python) run while
+# the other's model writes. llama.cpp alone gains nothing from both cores (bench/llama_threads.py), and one
+# corpus at a time on both cores was slower in all (CI of f974257: about 21 minutes against 19). The workers
+# take shares, not corpora (evals/README.md): the local model's cases of each corpus are split in two, so
+# neither worker waits at the end for the other's last corpus. On one machine, the local run of
+# languages, media and teaching took 970 s so, where its shares' own times add up to about 19 minutes
+# for the old order (one corpus per worker, the third after the faster of the first two).
 EVAL_JOBS ?= 2
 # Both runs go to the end (a miss in the first still shows the second's figures); either one's miss fails.
 # `EVAL_LOCAL_CORPORA=` (empty) leaves the second out, as the dev-corpora runs of evals/README.md do.

@@ -29,7 +29,7 @@ from evals.judge import JUDGE_METRICS, JudgeUnavailable, judge_rows, require_jud
 from evals.report import write_reports
 from evals.instruction_check import describe as describe_instruction_check
 from evals.instruction_check import misses as instruction_misses
-from evals.worker import score_corpus_with
+from evals.worker import Share, score_share_with
 
 THRESHOLDS = Path(__file__).resolve().parent / "thresholds.yaml"
 METRICS = ("faithfulness", "answer_relevance", "fact_recall", "context_precision", "context_recall", "citation_validity")
@@ -148,7 +148,9 @@ def tuned_blind_gaps(report: dict) -> list[str]:
     return lines
 
 
-def run_engine(engine: str, cases, settings) -> list[dict]:
+def run_engine(engine: str, cases, settings, part: int = 0, parts: int = 1) -> list[dict]:
+    """The engine's answers to ``cases[part::parts]``, scored (the other cases' questions still count for
+    the off-topic check)."""
     from tqdm import tqdm
 
     from advisor.chain import Advisor
@@ -157,7 +159,8 @@ def run_engine(engine: str, cases, settings) -> list[dict]:
     advisor = Advisor(settings=settings, engine=engine)
     careers = sorted({c.recommends for c in cases if c.recommends and c.recommends.lower() != "depends"})
     rows = []
-    for case in tqdm(cases, desc=f"eval {engine}", unit="case", file=sys.stderr):
+    share = f" {part + 1}/{parts}" if parts > 1 else ""
+    for case in tqdm(cases[part::parts], desc=f"eval {engine}{share}", unit="case", file=sys.stderr):
         started = time.perf_counter()
         answer = advisor.ask(case.question, case.history, about=case.about)
         others = [c.question for c in cases if c.question != case.question]  # for the off-topic count
@@ -235,34 +238,131 @@ def metric_misses(metric: dict, thresholds: dict) -> list[str]:
     return misses
 
 
-def score_corpus(name: str | None, engines: list[str], tuned_engines: list[str], thresholds: dict, judge: str | None,
-                 settings, dataset: Path = DEFAULT_DATASET) -> dict:
-    """One corpus scored: a fresh store of its own, every engine it is scored with, and its stand-in models.
-    ``name`` None: the configured store with ``dataset``."""
-    from evals.corpora import build_store, get_corpus
-    from ingest.pipeline import ensure_store
+def engines_for(corpus: str | None, engines: list[str], tuned_engines: list[str]) -> list[str]:
+    """A blind corpus is scored with ``engines``, one the advisor was tuned on with ``tuned_engines``."""
+    return engines if is_blind(corpus or "store") else tuned_engines
 
-    corpus = get_corpus(name) if name else None
-    if corpus:
-        corpus_settings = build_store(corpus, settings)
-    else:
-        ensure_store(settings)
-        corpus_settings = settings
-    cases = load_cases(corpus.dataset if corpus else dataset)
-    entry = {"dataset": str(corpus.dataset if corpus else dataset), "cases": len(cases), "engines": {}}
-    for engine in (engines if is_blind(name or "store") else tuned_engines):
-        rows = run_engine(engine, cases, corpus_settings)
+
+def corpus_entry(name: str | None, dataset: Path, rows_by_engine: dict[str, list[dict]], standins: dict | None,
+                 thresholds: dict, judge: str | None, settings) -> dict:
+    """One corpus's part of the report: per engine its rows, their summary and the thresholds it misses."""
+    cases = load_cases(dataset)
+    entry = {"dataset": str(dataset), "cases": len(cases), "engines": {}}
+    for engine, rows in rows_by_engine.items():
         summary = summarize(rows)
         entry["engines"][engine] = {"summary": summary,
                                     "misses": check(summary, thresholds_for(name or "store", thresholds)),
                                     "rows": rows, "blind_figures": blind_figures(rows)}
         if judge:
             entry["engines"][engine]["judge"] = judge_rows(rows, [c.reference_answer for c in cases], settings)
+    if standins is not None:
+        entry["standins"] = standins
+    return entry
+
+
+def score_corpus(name: str | None, engines: list[str], tuned_engines: list[str], thresholds: dict, judge: str | None,
+                 settings, dataset: Path = DEFAULT_DATASET) -> dict:
+    """One corpus scored in this process: a fresh store of its own, every engine it is scored with, and its
+    stand-in models. ``name`` None: the configured store with ``dataset``."""
+    from evals.corpora import build_store, get_corpus
+    from ingest.pipeline import ensure_store
+
+    corpus = get_corpus(name) if name else None
+    if corpus:
+        corpus_settings = build_store(corpus, settings)
+        dataset = corpus.dataset
+    else:
+        ensure_store(settings)
+        corpus_settings = settings
+    cases = load_cases(dataset)
+    rows = {engine: run_engine(engine, cases, corpus_settings) for engine in engines_for(name, engines, tuned_engines)}
+    standins = None
     if corpus:
         from evals.standin_models import run_standins
 
-        entry["standins"] = run_standins(name, corpus.folder, corpus_settings)
-    return entry
+        standins = run_standins(name, corpus.folder, corpus_settings)
+    return corpus_entry(name, dataset, rows, standins, thresholds, judge, settings)
+
+
+# Rough seconds a case, to hand out the longest shares first (BENCHMARKS.md: the local model writes for about
+# five seconds a case on one core, the extractive engine answers in about one).
+SECONDS_A_CASE = {"local": 6.0}
+
+
+def plan_shares(names: list[str], engines: list[str], tuned_engines: list[str], jobs: int) -> list[Share]:
+    """The shares of the corpora's scoring, longest first, so that no worker is left with a long one at
+    the end while the others wait: a slow engine's cases are split ``jobs`` ways (the case count of each
+    corpus, not the corpus, sets its share's length)."""
+    from evals.corpora import get_corpus
+    from evals.standin_models import load_standins
+
+    sized = []
+    for name in names:
+        cases = len(load_cases(get_corpus(name).dataset))
+        for engine in engines_for(name, engines, tuned_engines):
+            cost = SECONDS_A_CASE.get(engine, 1.0)
+            parts = jobs if cost > 1.0 else 1
+            sized += [(cases * cost / parts, Share(name, engine, part, parts)) for part in range(parts)]
+        standins = len(load_standins(name))
+        if standins:
+            sized.append((float(standins), Share(name, None)))
+    return [share for _, share in sorted(sized, key=lambda pair: -pair[0])]
+
+
+def score_share(share: Share, settings) -> dict:
+    """One share scored on a fresh store of its own (an embedded Chroma client belongs to one process):
+    ``{"rows": …}`` or ``{"standins": …}``."""
+    from evals.corpora import build_store, get_corpus
+
+    corpus = get_corpus(share.corpus)
+    corpus_settings = build_store(corpus, settings)
+    if share.engine is None:
+        from evals.standin_models import run_standins
+
+        return {"standins": run_standins(share.corpus, corpus.folder, corpus_settings)}
+    cases = load_cases(corpus.dataset)
+    return {"rows": run_engine(share.engine, cases, corpus_settings, share.part, share.parts)}
+
+
+def in_case_order(parts: dict[Share, list[dict]]) -> list[dict]:
+    """The rows of one corpus and engine, from the shares that answered every ``parts``-th case, back in the
+    dataset's order."""
+    merged: list = [None] * sum(len(rows) for rows in parts.values())
+    for share, rows in parts.items():
+        merged[share.part::share.parts] = rows
+    return merged
+
+
+def score_shared(names: list[str], engines: list[str], tuned_engines: list[str], thresholds: dict,
+                 judge: str | None, settings, jobs: int) -> dict[str, dict]:
+    """The corpora scored by ``jobs`` worker processes, each with an equal share of the cores, taking
+    shares (:func:`plan_shares`) as they free up; each corpus's entry is put together from its shares."""
+    from evals.corpora import get_corpus
+
+    threads = max(1, (os.cpu_count() or 2) // jobs)
+    shared = {"local_threads": threads}
+    if "local" in engines + tuned_engines:  # one copy of the packaged model for every worker
+        from advisor.llm import EngineUnavailable, ensure_local_model
+
+        try:
+            shared["local_model"] = ensure_local_model(settings)
+        except EngineUnavailable:
+            pass  # each worker reports it as a single process would
+    shares = plan_shares(names, engines, tuned_engines, jobs)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        futures = {share: pool.submit(score_share_with, threads, share, settings.model_copy(update={
+            "home": settings.home / "eval-jobs" / f"{share.corpus}-{share.engine or 'standins'}-{share.part}",
+            **shared})) for share in shares}
+        done = {share: future.result() for share, future in futures.items()}
+    entries = {}
+    for name in names:
+        rows: dict[str, list[dict]] = {}
+        for engine in engines_for(name, engines, tuned_engines):
+            rows[engine] = in_case_order({s: done[s]["rows"] for s in done if s.corpus == name and s.engine == engine})
+        standins = next((done[s]["standins"] for s in done if s.corpus == name and s.engine is None), {})
+        entries[name] = corpus_entry(name, get_corpus(name).dataset, rows, standins, thresholds, judge, settings)
+    return entries
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -278,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--thresholds", type=Path, default=THRESHOLDS, help="minimum scores (default: %(default)s)")
     parser.add_argument("--judge", choices=["openai"], help="also score with ragas through the OpenAI-compatible model")
     parser.add_argument("--jobs", type=int, default=1,
-                        help="corpora scored side by side, each in its own process (default: %(default)s)")
+                        help="worker processes scoring the corpora side by side (default: %(default)s)")
     args = parser.parse_args(argv)
 
     from advisor.config import get_settings
@@ -299,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             raise ValueError(f"unknown engine {', '.join(unknown)}: use {', '.join(ENGINE_CHOICES)}")
         if args.jobs < 1:
-            raise ValueError(f"--jobs {args.jobs}: give 1 or more corpora to score at a time")
+            raise ValueError(f"--jobs {args.jobs}: give 1 or more worker processes")
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -312,27 +412,10 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     started = time.perf_counter()
     report: dict = {"corpora": {}, "thresholds": thresholds}
-    jobs = min(args.jobs, len(targets)) if targets[0] else 1
+    jobs = args.jobs if targets[0] else 1
     if jobs > 1:
-        # Side by side, each corpus in a process of its own with its own store home (an embedded Chroma
-        # client belongs to one process) and an equal share of the cores.
-        threads = max(1, (os.cpu_count() or 2) // jobs)
-        shared = {"local_threads": threads}
-        if "local" in engines + tuned_engines:  # one copy of the packaged model for every worker
-            from advisor.llm import EngineUnavailable, ensure_local_model
-
-            try:
-                shared["local_model"] = ensure_local_model(settings)
-            except EngineUnavailable:
-                pass  # each worker reports it as a single process would
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(jobs, mp_context=context) as pool:
-            futures = [pool.submit(score_corpus_with, threads, corpus.name, engines, tuned_engines, thresholds,
-                                   args.judge, settings.model_copy(
-                                       update={"home": settings.home / "eval-jobs" / corpus.name, **shared}))
-                       for corpus in targets]
-            for corpus, future in zip(targets, futures):
-                report["corpora"][corpus.name] = future.result()
+        report["corpora"] = score_shared([corpus.name for corpus in targets], engines, tuned_engines, thresholds,
+                                         args.judge, settings, jobs)
     else:
         for corpus in targets:
             report["corpora"][corpus.name if corpus else "store"] = score_corpus(

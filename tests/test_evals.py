@@ -405,3 +405,17 @@ def test_fact_recall_reads_a_percentage_however_it_is_written():
     answer = "The BLS projects growth of 11 percent for OTs [1]. Physios grow 14 per cent [1]."
     assert fact_recall(Unrelated(), answer, ["11%", "14%"]) == 1.0
     assert fact_recall(Unrelated(), answer, ["12%"]) == 0.0
+
+
+def test_shares_put_the_slow_engine_first_split_across_the_workers():
+    """``--jobs N``: the local model's cases are split N ways and handed out first, so no worker is left with
+    a long share at the end; a tuned corpus gets its stand-in models' share and no local one."""
+    from evals.__main__ import in_case_order, plan_shares
+    from evals.worker import Share
+
+    shares = plan_shares(["starter", "blind-trades"], ["extractive", "local"], ["extractive"], jobs=2)
+    assert shares[:2] == [Share("blind-trades", "local", 0, 2), Share("blind-trades", "local", 1, 2)]
+    assert set(shares[2:]) == {Share("blind-trades", "extractive"), Share("starter", "extractive"), Share("starter", None)}
+    rows = [{"question": f"q{i}"} for i in range(5)]
+    parts = {Share("x", "local", 1, 2): rows[1::2], Share("x", "local", 0, 2): rows[0::2]}
+    assert in_case_order(parts) == rows
