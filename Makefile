@@ -82,10 +82,10 @@ EVAL_TUNED_ENGINES ?= extractive
 # Two worker processes, one core each: one's retrieval and verification (single-threaded Python) run while
 # the other's model writes. llama.cpp alone gains nothing from both cores (bench/llama_threads.py), and one
 # corpus at a time on both cores was slower in all (CI of f974257: about 21 minutes against 19). The workers
-# take shares, not corpora (evals/README.md): the local model's cases of each corpus are split in two, so
-# neither worker waits at the end for the other's last corpus. On one machine, the local run of
-# languages, media and teaching took 970 s so, where its shares' own times add up to about 19 minutes
-# for the old order (one corpus per worker, the third after the faster of the first two).
+# take shares, not corpora (evals/README.md): the local model's cases of each corpus are split EVAL_JOBS ways,
+# so neither worker waits at the end for the other's last corpus. On one machine the local run of languages,
+# media and teaching took 970 s, where its shares' own times, laid out one corpus per worker as before, come
+# to about 19 minutes; the fresh-clone CI of 3b7faf5 took 2,076 s in all (BENCHMARKS.md).
 EVAL_JOBS ?= 2
 # Both runs go to the end (a miss in the first still shows the second's figures); either one's miss fails.
 # `EVAL_LOCAL_CORPORA=` (empty) leaves the second out, as the dev-corpora runs of evals/README.md do.

@@ -315,7 +315,7 @@ def score_share(share: Share, settings) -> dict:
     from evals.corpora import build_store, get_corpus
 
     corpus = get_corpus(share.corpus)
-    corpus_settings = build_store(corpus, settings)
+    corpus_settings = build_store(corpus, settings, share=f"{share.engine or 'standins'}-{share.part}")
     if share.engine is None:
         from evals.standin_models import run_standins
 
@@ -339,7 +339,9 @@ def score_shared(names: list[str], engines: list[str], tuned_engines: list[str],
     shares (:func:`plan_shares`) as they free up; each corpus's entry is put together from its shares."""
     from evals.corpora import get_corpus
 
-    threads = max(1, (os.cpu_count() or 2) // jobs)
+    shares = plan_shares(names, engines, tuned_engines, jobs)
+    workers = min(jobs, len(shares))  # no more processes than shares, and the cores shared among those
+    threads = max(1, (os.cpu_count() or 2) // workers)
     shared = {"local_threads": threads}
     if "local" in engines + tuned_engines:  # one copy of the packaged model for every worker
         from advisor.llm import EngineUnavailable, ensure_local_model
@@ -348,13 +350,16 @@ def score_shared(names: list[str], engines: list[str], tuned_engines: list[str],
             shared["local_model"] = ensure_local_model(settings)
         except EngineUnavailable:
             pass  # each worker reports it as a single process would
-    shares = plan_shares(names, engines, tuned_engines, jobs)
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
         futures = {share: pool.submit(score_share_with, threads, share, settings.model_copy(update={
             "home": settings.home / "eval-jobs" / f"{share.corpus}-{share.engine or 'standins'}-{share.part}",
             **shared})) for share in shares}
-        done = {share: future.result() for share, future in futures.items()}
+        try:
+            done = {share: future.result() for share, future in futures.items()}
+        except BaseException:
+            pool.shutdown(cancel_futures=True)  # a failed share is reported now, not after every other one
+            raise
     entries = {}
     for name in names:
         rows: dict[str, list[dict]] = {}
@@ -412,10 +417,9 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     started = time.perf_counter()
     report: dict = {"corpora": {}, "thresholds": thresholds}
-    jobs = args.jobs if targets[0] else 1
-    if jobs > 1:
+    if args.jobs > 1 and targets[0]:
         report["corpora"] = score_shared([corpus.name for corpus in targets], engines, tuned_engines, thresholds,
-                                         args.judge, settings, jobs)
+                                         args.judge, settings, args.jobs)
     else:
         for corpus in targets:
             report["corpora"][corpus.name if corpus else "store"] = score_corpus(

@@ -29,9 +29,10 @@ class Corpus:
     def gate_questions(self) -> Path:
         return DATASETS / f"{self.name}-gate.yaml"
 
-    def settings(self, settings: Settings) -> Settings:
-        """The settings with a collection of this corpus's own, so an eval never touches the user's store."""
-        return settings.model_copy(update={"collection": f"eval-{self.name}"})
+    def settings(self, settings: Settings, share: str = "") -> Settings:
+        """The settings with a collection of this corpus's own, so an eval never touches the user's store (and,
+        with ``share``, of one eval worker's share of it: two shares never rebuild one collection of a server)."""
+        return settings.model_copy(update={"collection": f"eval-{self.name}{f'-{share}' if share else ''}"})
 
 
 def is_blind(corpus: str) -> bool:
@@ -55,13 +56,14 @@ def get_corpus(name: str) -> Corpus:
     return known[name]
 
 
-def build_store(corpus: Corpus, settings: Settings) -> Settings:
-    """A fresh store built from the corpus (its own collection), profiled and calibrated; returns its settings."""
+def build_store(corpus: Corpus, settings: Settings, share: str = "") -> Settings:
+    """A fresh store built from the corpus (its own collection, see Corpus.settings), profiled and calibrated;
+    returns its settings."""
     from advisor.profile import CorpusProfile, refresh_profile
     from advisor.retrieval import get_retriever
     from ingest.pipeline import ingest_paths
 
-    settings = corpus.settings(settings)
+    settings = corpus.settings(settings, share)
     ingest_paths([corpus.folder], settings=settings, reset=True)
     refresh_profile(get_retriever(settings), CorpusProfile.load(corpus.folder))
     return settings
