@@ -315,7 +315,7 @@ def score_share(share: Share, settings) -> dict:
     from evals.corpora import build_store, get_corpus
 
     corpus = get_corpus(share.corpus)
-    corpus_settings = build_store(corpus, settings, share=f"{share.engine or 'standins'}-{share.part}")
+    corpus_settings = build_store(corpus, settings, share=share.label)
     if share.engine is None:
         from evals.standin_models import run_standins
 
@@ -353,7 +353,7 @@ def score_shared(names: list[str], engines: list[str], tuned_engines: list[str],
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
         futures = {share: pool.submit(score_share_with, threads, share, settings.model_copy(update={
-            "home": settings.home / "eval-jobs" / f"{share.corpus}-{share.engine or 'standins'}-{share.part}",
+            "home": settings.home / "eval-jobs" / f"{share.corpus}-{share.label}",
             **shared})) for share in shares}
         try:
             done = {share: future.result() for share, future in futures.items()}

@@ -20,6 +20,11 @@ class Share:
     part: int = 0
     parts: int = 1
 
+    @property
+    def label(self) -> str:
+        """What tells it from the corpus's other shares (its store's home and collection carry it)."""
+        return f"{self.engine or 'standins'}-{self.part}"
+
 
 def score_share_with(threads: int, *args, **kwargs) -> dict:
     """:func:`evals.__main__.score_share` with torch (the embedding model) on ``threads`` threads; llama.cpp
