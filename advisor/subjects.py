@@ -231,6 +231,34 @@ class Subjects:
             i += 1
         return found
 
+    def named_among(self, text: str, among: Iterable[str]) -> set[str]:
+        """The subjects of ``among`` a text names: by name or variant, or by a name's last word alone outside
+        any name, where it fits one of ``among`` only ("accountants", weighing a certified public accountant
+        against a financial analyst, though the store names chartered accountants too)."""
+        among = set(among)
+        found = self.mentions(text)
+        named = ({s for _, _, s in found} | self._elided(text, found)) & among
+        for m in _WORD.finditer(text):
+            if not any(start <= m.start() < end for start, end, _ in found):
+                heads = self.by_head(m.group(0)) & among
+                if len(heads) == 1:
+                    named |= heads
+        return named
+
+    def _elided(self, text: str, found: list[tuple[int, int, str]]) -> set[str]:
+        """The subjects named with a shared last word left out ("sound and lighting technicians", "sound/lighting
+        technicians": the sound technician too): a word joined to a name of two or more words by a mark or one
+        short word, that takes the place of the name's first word(s) to make another subject's name."""
+        out = set()
+        for start, end, _ in found:
+            words = re.split(r"[\s-]+", text[start:end].strip())
+            before = re.search(r"(\p{L}[\p{L}0-9+#-]*)\s*(?:[,/&]|\s\p{L}{1,3})\s*$", text[:start])
+            if len(words) < 2 or not before:
+                continue
+            spelled = " ".join([before.group(1), *words[1:]])
+            out |= {s for a, b, s in self.mentions(spelled) if a == 0 and b == len(spelled)}
+        return out
+
     def by_head(self, word: str) -> set[str]:
         """The subjects whose name ends in ``word``, singular or plural ("accountants": every accountant)."""
         said = {fold(w) for w in [word.lower(), *_singulars(word.lower())]}

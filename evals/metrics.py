@@ -155,7 +155,10 @@ def form_report(grounder, answer: Answer, case: Case, other_questions: Sequence[
     if not sentences:
         return {"sentences": 0, "fragments": 0, "orphans": 0, "duplicates": 0, "off_topic": 0, "first_answers": False}
     relevance = sentence_relevance(grounder, sentences, case)
-    on_question = relevance_probability(grounder.embed, sentences, case.question, case.reference_facts, other_questions)
+    # The question as the person put it, with what they said of themselves in the About-you box: an advice
+    # answer's sentences about those traits answer it.
+    asked = f"{case.question} (About me: {case.about})" if case.about else case.question
+    on_question = relevance_probability(grounder.embed, sentences, asked, case.reference_facts, other_questions)
     vectors = grounder.embed([strip_citations(s) for s in sentences])
     similarity = vectors @ vectors.T
     words = [set(tokens(strip_citations(s))) for s in sentences]

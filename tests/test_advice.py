@@ -3,7 +3,9 @@ looked up on its own, and an engine that quotes opens with the career the traits
 
 from __future__ import annotations
 
-from advisor.advice import ask_of, asks_for_advice, negative, traits_of
+from langchain_core.documents import Document
+
+from advisor.advice import ask_of, asks_for_advice, candidates_of, negative, traits_of
 from advisor.chain import Advisor
 from advisor.subjects import Subjects
 
@@ -25,6 +27,9 @@ def test_traits_are_the_persons_statements_split_into_clauses():
     assert traits_of("I want to earn while I train. Which suits me?") == ["I want to earn while I train"]
     assert traits_of("I love numbers while I hate small talk. Which suits me?") == [
         "I love numbers", "I hate small talk"]
+    # an "and" between a word and itself joins
+    assert traits_of("I get bored doing one thing over and over. Which suits me?") == [
+        "I get bored doing one thing over and over"]
 
 
 def test_an_advice_question_asks_a_choice_about_the_asker_and_a_figure_question_does_not():
@@ -96,6 +101,17 @@ def test_a_career_is_named_by_its_initials_or_its_field_and_only_a_whole_phrase_
         assert FINANCE.named_by(phrase) == set(), phrase
     assert Subjects({"plumber": [], "electrician": []}).named_by("plumbing") == {"plumber"}
     assert Subjects({"plumber": [], "electrician": []}).named_by("electrical work") == set()
+
+
+def test_a_word_two_careers_share_names_the_one_weighed():
+    """"Accountants" is either kind of accountant in the store, but of a certified public accountant and a
+    financial analyst it names the first; inside "chartered accountants" it names neither of them."""
+    weighed = ["certified public accountant", "financial analyst"]
+    assert FINANCE.named_among("Accountants prepare tax returns.", weighed) == {"certified public accountant"}
+    assert FINANCE.named_among("Accountants prepare tax returns.", ["certified public accountant",
+                                                                     "chartered accountant"]) == set()
+    assert FINANCE.named_among("Chartered accountants audit firms.", weighed) == set()
+    assert FINANCE.named_among("Accountant vs financial analyst", weighed) == set(weighed)
 
 
 def test_an_alternative_of_fields_or_initials_is_a_choice_between_the_careers_they_name():
@@ -187,3 +203,29 @@ def test_the_opening_quotes_a_trait_without_the_and_that_joined_it():
     advice = Advice("auditor", ["auditor", "bookkeeper"], ["I like rules", "and I love audits"],
                     {"and I love audits": Pull("auditor", 0.1, 0, "auditor")})
     assert "(“I love audits”)" in opening(advice, TWO)
+
+
+def test_of_more_than_two_careers_the_choice_is_the_pair_the_headings_set_side_by_side():
+    """A store of three careers: the passages name the financial analyst and the chartered accountant most,
+    but the titles weigh the certified public accountant against the financial analyst."""
+    def passage(title: str, text: str) -> Document:
+        return Document(page_content=text, metadata={"title": title})
+
+    docs = [passage("Certified public accountant or financial analyst: which suits you?", "Both read figures."),
+            passage("Certified public accountant or financial analyst: which suits you?", "Audits take weeks."),
+            passage("Pay", "Chartered accountants earn more than financial analysts, and chartered accountants "
+                           "train longer; financial analysts travel.")]
+    assert candidates_of("Which suits me? I like figures.", docs, FINANCE) == ["certified public accountant",
+                                                                                  "financial analyst"]
+    assert candidates_of("Which suits me? I like figures.", docs[2:], FINANCE) == ["chartered accountant",
+                                                                                      "financial analyst"]
+
+
+def test_names_sharing_a_last_word_left_out_name_both():
+    """"Sound and lighting technicians" names the sound technician too, so a unit under that heading is tied to
+    neither career by it; "Unions and lighting technicians" names one."""
+    crew = Subjects({"sound technician": [], "lighting technician": []})
+    both = ["sound technician", "lighting technician"]
+    assert crew.named_among("Skills for sound and lighting technicians", both) == set(both)
+    assert crew.named_among("Sound/lighting technicians tour", both) == set(both)
+    assert crew.named_among("Unions and lighting technicians", both) == {"lighting technician"}

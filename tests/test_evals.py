@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -143,6 +144,15 @@ def test_form_metrics_catch_fragments_orphans_duplicates_and_off_topic(corpus_ho
     others = ["What do registered nurses earn?", "Where do most registered nurses work?", "How do I become an RN?"]
     assert form_report(shared_grounder(), duties, duties_case, others)["off_topic"] == 1
     assert is_fragment("Both roles share Python, data handling, ML [4]") and not is_fragment("Both roles use Python.")
+    # An advice question is judged with what the person said in the About-you box: a sentence on that is on it.
+    bedside = Answer(text="Nurse practitioners spend much of their day with patients at the bedside [1].",
+                     contexts=[PASSAGE])
+    advice = Case(question="Which of the two suits me?", category="advice", reference_facts=["a master's degree"],
+                  expected_sources=["a.md"])
+    told = dataclasses.replace(advice, about="I love caring for patients at the bedside.")
+    others = [*others, "Which pays more?"]
+    assert form_report(shared_grounder(), bedside, advice, others)["off_topic"] == 1
+    assert form_report(shared_grounder(), bedside, told, others)["off_topic"] == 0
     # "By these figures" points back like "These figures" does: an orphan under a sentence from another source.
     torn = Answer(text=("Registered nurses earned a median of $86,070 in May 2023 [1].\n"
                         "By these figures the nurse practitioner earns more [2].\n"
