@@ -73,7 +73,9 @@ _CLAUSE_BREAK = re.compile(r"([;,:]\s+|\s+(?:but|while|although|though|whereas)\
 _AND = re.compile(r"\s+and\s+", re.I)
 _LEADING_JOIN = re.compile(r"^(?:and|but|so|or)\s+", re.I)
 
-MIN_EVIDENCE = 0.3  # a unit less similar than this to a trait says nothing about it
+# A unit less similar than this to a trait says nothing about it: a trait no unit reaches is passed over,
+# and a career whose closest unit does not reach it scores as if it had none that close.
+MIN_EVIDENCE = 0.3
 # Summed margins below this: the traits do not settle it, and the answer says it depends. On the 90 tuning advice
 # questions (evals/datasets/*-advice.yaml and the dev corpora's) 0.00: 60, 0.02: 61, 0.05: 56 open as labelled.
 MIN_MARGIN = 0.02
@@ -146,12 +148,13 @@ def traits_of(question: str, about: str = "") -> list[str]:
 
 
 def _split_and(clause: str) -> list[str]:
-    """The clause split at each "and", except one between a word and itself ("over and over", "more and more")."""
+    """The clause split at each "and", except one between a word and itself that a word at most follows ("over
+    and over", "again and again"; not "a desk job and job security matters to me")."""
     pieces = _AND.split(clause)
     joined = [pieces[0]]
     for piece in pieces[1:]:
-        last, first = re.findall(r"\p{L}+", joined[-1])[-1:], re.findall(r"\p{L}+", piece)[:1]
-        if last and first and last[0].lower() == first[0].lower():
+        last, after = re.findall(r"\p{L}+", joined[-1])[-1:], re.findall(r"\p{L}+", piece)
+        if last and after and last[0].lower() == after[0].lower() and len(after) <= 2:
             joined[-1] += " and " + piece
         else:
             joined.append(piece)
@@ -270,12 +273,15 @@ def candidates_of(question: str, docs: Sequence[Document], subjects: Subjects) -
     named |= set(sides) & main
     # A store of more than two careers: the two that the passages' titles and headings set side by side ("X or
     # Y: which suits you?") are the choice its articles weigh, most often among the passages found (with the one
-    # the question names, if it names one); else the two the passages name most.
+    # the question names, if it names one; ties go to the pair the passages name more). A pair set side by side
+    # once counts only when it holds the career the passages name most. Else the two the passages name most.
+    ranked = [s for s, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if s in main]
     compared = Counter(pair for d in docs if len(pair := tuple(sorted(subjects.named_among(heading_of(d), main)))) == 2
                        and set(named) <= set(pair))
     if compared:
-        return list(max(sorted(compared), key=lambda pair: compared[pair]))
-    ranked = [s for s, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if s in main]
+        pair = max(sorted(compared), key=lambda p: (compared[p], sum(counts.get(s, 0) for s in p)))
+        if compared[pair] >= 2 or ranked[:1] and ranked[0] in pair:
+            return list(pair)
     # one named ("Would I make a good X?"): it and the career its passages weigh it against
     chosen = [*sorted(named, key=lambda s: (-counts.get(s, 0), s)), *(s for s in ranked if s not in named)][:2]
     return chosen if len(chosen) == 2 else []
@@ -325,8 +331,6 @@ def advise(grounder: Grounder, question: str, about: str, docs: list[Document], 
         return None
     units = [(u, c) for u, _, c in tied]
     vectors = grounder.embed([subjects.spell_out(text) for _, text, _ in tied])
-    # what the passages say, tied to one career or not: whether the store speaks of a trait at all
-    said = grounder.embed([subjects.spell_out(" ".join(u.sentences)) for u in found])
     trait_vectors = grounder.embed([subjects.spell_out(t, initials=True) for t in traits])
     total = dict.fromkeys(candidates, 0.0)
     pulls: dict[str, Pull] = {}
@@ -336,10 +340,11 @@ def advise(grounder: Grounder, question: str, about: str, docs: list[Document], 
     rows = {c: [k for k, (_, career) in enumerate(units) if career == c] for c in candidates}
     for trait, tv in zip(traits, trait_vectors):
         sims = vectors @ tv
-        if float(np.max(said @ tv)) < MIN_EVIDENCE:
+        if float(np.max(sims)) < MIN_EVIDENCE:
             continue  # the store says nothing of this trait
         dislike = against(trait)
-        score = {c: (float(sims[rows[c]].max()) if rows[c] else 0.0) * (-1 if dislike else 1) for c in candidates}
+        score = {c: max(float(sims[rows[c]].max()) if rows[c] else 0.0, MIN_EVIDENCE) * (-1 if dislike else 1)
+                 for c in candidates}
         # The unit behind each career, to quote: the closest one that counts for it. A liking matched by a unit
         # counts for that unit's career; a dislike counts against it, unless the unit states it as a dislike
         # too ("if you'd rather not…, choose…").
@@ -367,6 +372,14 @@ def advise(grounder: Grounder, question: str, about: str, docs: list[Document], 
             # with the next sentence of its list item: a trait's lead ("You like clear rules: …") is followed
             # by what a source says of it
             advice.evidence.append((u.doc, " ".join([*u.sentences, next_in_item(docs[u.doc], u.position)]).strip()))
+    if not advice.evidence:
+        # No unit tied to one career reaches a trait, but the store may still speak of one ("both need…"): the
+        # passage nearest to a trait follows the opening that says the sources tie it to neither career alone.
+        near = grounder.embed([subjects.spell_out(" ".join(u.sentences)) for u in found]) @ trait_vectors.T
+        unit, _ = np.unravel_index(int(np.argmax(near)), near.shape)
+        if float(near.max()) >= MIN_EVIDENCE:
+            u = found[unit]
+            advice.evidence.append((u.doc, " ".join(u.sentences)))
     advice.opening = opening(advice, subjects)
     return advice
 
@@ -392,7 +405,7 @@ def opening(advice: Advice, subjects: Subjects) -> str:
     pulls = {c: advice.weighing(c) for c in advice.candidates}
     if all(pulls.values()):
         parts = [f"“{_as_quoted(pulls[c])}” points to {subjects.label(c)}" for c in advice.candidates]
-        return f"It depends on which matters more to you: {'; '.join(parts)}."
+        return f"The choice depends on which matters more to you: {'; '.join(parts)}."
     names = [subjects.label(c) for c in advice.candidates]
-    return (f"It depends on what matters most to you: the sources do not tie what you describe to "
+    return (f"The choice depends on what matters most to you: the sources do not tie what you describe to "
             f"{' or '.join(names)} alone.")

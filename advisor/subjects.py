@@ -36,6 +36,8 @@ from advisor.text import (STOPWORDS, content_words, fold, is_glue, sentence_span
                           strip_citations)
 
 _WORD = re.compile(r"\p{L}[\p{L}0-9+#-]*")
+# a word joined to what follows it as one of two names sharing their last word ("sound and lighting technicians")
+_JOINED = re.compile(r"(\p{L}[\p{L}0-9+#-]*)\s*(?:[/&]|\s(?:and|or)\s)\s*$", re.I)
 # Phrases in which a noun phrase names a kind of worker. Generic career language.
 _ROLE_CONTEXT_BEFORE = re.compile(
     r"\b(?:as|become|becoming|became|hire|hiring|hired|aspiring|junior|senior|experienced|practising|practicing)"
@@ -247,16 +249,15 @@ class Subjects:
 
     def _elided(self, text: str, found: list[tuple[int, int, str]]) -> set[str]:
         """The subjects named with a shared last word left out ("sound and lighting technicians", "sound/lighting
-        technicians": the sound technician too): a word joined to a name of two or more words by a mark or one
-        short word, that takes the place of the name's first word(s) to make another subject's name."""
+        technicians": the sound technician too): a word joined to a name of two or more words by "and", "or", "/"
+        or "&", that takes the place of the name's first word or words to make another subject's name."""
         out = set()
         for start, end, _ in found:
             words = re.split(r"[\s-]+", text[start:end].strip())
-            before = re.search(r"(\p{L}[\p{L}0-9+#-]*)\s*(?:[,/&]|\s\p{L}{1,3})\s*$", text[:start])
-            if len(words) < 2 or not before:
-                continue
-            spelled = " ".join([before.group(1), *words[1:]])
-            out |= {s for a, b, s in self.mentions(spelled) if a == 0 and b == len(spelled)}
+            before = _JOINED.search(text[:start])
+            for k in range(1, len(words)) if before else ():
+                spelled = " ".join([before.group(1), *words[k:]])
+                out |= {s for a, b, s in self.mentions(spelled) if a == 0 and b == len(spelled)}
         return out
 
     def by_head(self, word: str) -> set[str]:

@@ -154,7 +154,7 @@ def run_engine(engine: str, cases, settings, part: int = 0, parts: int = 1) -> l
     from tqdm import tqdm
 
     from advisor.chain import Advisor
-    from evals.metrics import answer_sentences, score_case
+    from evals.metrics import answer_sentences, as_asked, score_case
 
     advisor = Advisor(settings=settings, engine=engine)
     careers = sorted({c.recommends for c in cases if c.recommends and c.recommends.lower() != "depends"})
@@ -163,7 +163,7 @@ def run_engine(engine: str, cases, settings, part: int = 0, parts: int = 1) -> l
     for case in tqdm(cases[part::parts], desc=f"eval {engine}{share}", unit="case", file=sys.stderr):
         started = time.perf_counter()
         answer = advisor.ask(case.question, case.history, about=case.about)
-        others = [c.question for c in cases if c.question != case.question]  # for the off-topic count
+        others = [as_asked(c) for c in cases if c.question != case.question]  # for the off-topic count
         scores = score_case(advisor.grounder, case, answer, others, careers)
         rows.append({
             "engine": engine, "category": case.category, "question": case.question, "answerable": case.answerable,

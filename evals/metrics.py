@@ -143,11 +143,17 @@ def is_fragment(sentence: str) -> bool:
     return not re.search(r"[.!?)\"']$", text)
 
 
+def as_asked(case: Case) -> str:
+    """The question as the person put it, with what they said of themselves in the About-you box (as the
+    advisor reads it): an advice answer's sentences on those traits answer it."""
+    return f"{case.question} (About me: {case.about})" if case.about else case.question
+
+
 def form_report(grounder, answer: Answer, case: Case, other_questions: Sequence[str] = ()) -> dict:
     """Counts of the answer's form defects and whether its first sentence answers the question.
 
-    ``other_questions``: the dataset's other questions, for the off-topic count (a sentence off this question's
-    focus is closer to one of them; see evals.sentence_quality.relevance_batch).
+    ``other_questions``: the dataset's other questions, each as asked (:func:`as_asked`), for the off-topic count
+    (a sentence off this question's focus is closer to one of them; see evals.sentence_quality.relevance_batch).
     """
     from evals.sentence_quality import relevance_probability
 
@@ -155,10 +161,8 @@ def form_report(grounder, answer: Answer, case: Case, other_questions: Sequence[
     if not sentences:
         return {"sentences": 0, "fragments": 0, "orphans": 0, "duplicates": 0, "off_topic": 0, "first_answers": False}
     relevance = sentence_relevance(grounder, sentences, case)
-    # The question as the person put it, with what they said of themselves in the About-you box: an advice
-    # answer's sentences about those traits answer it.
-    asked = f"{case.question} (About me: {case.about})" if case.about else case.question
-    on_question = relevance_probability(grounder.embed, sentences, asked, case.reference_facts, other_questions)
+    on_question = relevance_probability(grounder.embed, sentences, as_asked(case), case.reference_facts,
+                                        other_questions)
     vectors = grounder.embed([strip_citations(s) for s in sentences])
     similarity = vectors @ vectors.T
     words = [set(tokens(strip_citations(s))) for s in sentences]

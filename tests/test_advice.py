@@ -30,6 +30,8 @@ def test_traits_are_the_persons_statements_split_into_clauses():
     # an "and" between a word and itself joins
     assert traits_of("I get bored doing one thing over and over. Which suits me?") == [
         "I get bored doing one thing over and over"]
+    assert traits_of("I don't want a desk job and job security matters to me. Which suits me?") == [
+        "I don't want a desk job", "job security matters to me"]
 
 
 def test_an_advice_question_asks_a_choice_about_the_asker_and_a_figure_question_does_not():
@@ -82,7 +84,7 @@ def test_a_self_describing_question_is_not_refused_for_what_the_person_says_of_t
 
 def test_a_figure_question_from_someone_describing_themselves_is_not_given_a_recommendation(corpus_home):
     answer = Advisor(engine="extractive").ask("I live in the UK. How much would I earn as an ML engineer?")
-    assert "closer fit" not in answer.text and "It depends on what matters" not in answer.text, answer.text
+    assert "closer fit" not in answer.text and "depends on what matters" not in answer.text, answer.text
 
 
 FINANCE = Subjects({"certified public accountant": ["cpa"], "chartered accountant": [], "financial analyst": [],
@@ -206,19 +208,21 @@ def test_the_opening_quotes_a_trait_without_the_and_that_joined_it():
 
 
 def test_of_more_than_two_careers_the_choice_is_the_pair_the_headings_set_side_by_side():
-    """A store of three careers: the passages name the financial analyst and the chartered accountant most,
-    but the titles weigh the certified public accountant against the financial analyst."""
+    """A store of three careers: the passages name the chartered accountant most, but two titles weigh the
+    certified public accountant against the financial analyst. One title alone counts only when it holds the
+    career the passages name most."""
     def passage(title: str, text: str) -> Document:
         return Document(page_content=text, metadata={"title": title})
 
-    docs = [passage("Certified public accountant or financial analyst: which suits you?", "Both read figures."),
-            passage("Certified public accountant or financial analyst: which suits you?", "Audits take weeks."),
-            passage("Pay", "Chartered accountants earn more than financial analysts, and chartered accountants "
-                           "train longer; financial analysts travel.")]
-    assert candidates_of("Which suits me? I like figures.", docs, FINANCE) == ["certified public accountant",
-                                                                                  "financial analyst"]
-    assert candidates_of("Which suits me? I like figures.", docs[2:], FINANCE) == ["chartered accountant",
-                                                                                      "financial analyst"]
+    pay = passage("Pay", "Chartered accountants earn more than financial analysts, and chartered accountants train "
+                         "longer; chartered accountants audit firms.")
+    weighed = passage("Certified public accountant or financial analyst: which suits you?", "Both read figures.")
+    assert set(candidates_of("Which suits me? I like figures.", [weighed, weighed, pay], FINANCE)) == {
+        "certified public accountant", "financial analyst"}
+    assert set(candidates_of("Which suits me? I like figures.", [weighed, pay], FINANCE)) == {
+        "chartered accountant", "financial analyst"}
+    assert set(candidates_of("Which suits me? I like figures.", [pay], FINANCE)) == {
+        "chartered accountant", "financial analyst"}
 
 
 def test_names_sharing_a_last_word_left_out_name_both():
@@ -229,3 +233,6 @@ def test_names_sharing_a_last_word_left_out_name_both():
     assert crew.named_among("Skills for sound and lighting technicians", both) == set(both)
     assert crew.named_among("Sound/lighting technicians tour", both) == set(both)
     assert crew.named_among("Unions and lighting technicians", both) == {"lighting technician"}
+    # a word beside the name that is not joined to it as a second name ("Besides sound, …") names nothing
+    assert crew.named_among("Besides sound, lighting technicians rig", both) == {"lighting technician"}
+    assert crew.named_among("Sound for lighting technicians", both) == {"lighting technician"}
