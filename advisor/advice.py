@@ -7,7 +7,9 @@ career they name (in their sentences, else in their heading). A trait points to 
 closest to it; a dislike ("I don't want graduate school") points away. The traits' margins add up: the
 answer opens with the career they point to, or says that it depends and on what, when they point both ways
 or the store says nothing of them. The unit quoted as evidence is the one closest to the trait that counts
-for that career (a unit that states the dislike too — "If you'd rather not…" — counts for its own).
+for that career (a unit that states the dislike too — "If you'd rather not…" — counts for its own); when
+the traits point nowhere, it is the passage nearest to one of them, under an opening that says the sources
+tie what the person describes to neither career alone.
 
 The opening is the advisor's own reading of the passages it cites, shown as such; the passages follow it.
 """
@@ -100,7 +102,7 @@ class Advice:
     candidates: list[str]
     traits: list[str]
     pulls: dict[str, Pull] = field(default_factory=dict)  # trait -> where it points, for traits the store speaks of
-    evidence: list[tuple[int, str]] = field(default_factory=list)  # (passage index, unit text) behind the opening
+    evidence: list[tuple[int, str]] = field(default_factory=list)  # (passage index, unit text) the opening reads
     opening: str = ""
 
     def weighing(self, career: str) -> str:
@@ -274,13 +276,14 @@ def candidates_of(question: str, docs: Sequence[Document], subjects: Subjects) -
     # A store of more than two careers: the two that the passages' titles and headings set side by side ("X or
     # Y: which suits you?") are the choice its articles weigh, most often among the passages found (with the one
     # the question names, if it names one; ties go to the pair the passages name more). A pair set side by side
-    # once counts only when it holds the career the passages name most. Else the two the passages name most.
+    # once counts only when it holds the career the question or, failing that, the passages name most. Else the
+    # two the passages name most.
     ranked = [s for s, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if s in main]
     compared = Counter(pair for d in docs if len(pair := tuple(sorted(subjects.named_among(heading_of(d), main)))) == 2
                        and set(named) <= set(pair))
     if compared:
         pair = max(sorted(compared), key=lambda p: (compared[p], sum(counts.get(s, 0) for s in p)))
-        if compared[pair] >= 2 or ranked[:1] and ranked[0] in pair:
+        if compared[pair] >= 2 or named or ranked[:1] and ranked[0] in pair:
             return list(pair)
     # one named ("Would I make a good X?"): it and the career its passages weigh it against
     chosen = [*sorted(named, key=lambda s: (-counts.get(s, 0), s)), *(s for s in ranked if s not in named)][:2]
@@ -336,7 +339,8 @@ def advise(grounder: Grounder, question: str, about: str, docs: list[Document], 
     pulls: dict[str, Pull] = {}
     # A trait points to the career of the units that say most nearly what it says (a dislike, away from it):
     # the closest unit tied to each career, not their mean, which the passages found for other traits pull
-    # about (on the tuning advice questions, 61 of 90 open as labelled against 56 with the mean).
+    # about (on the 90 tuning advice questions, simulated before the MIN_EVIDENCE floor: 61 open as labelled
+    # against 56 with the mean).
     rows = {c: [k for k, (_, career) in enumerate(units) if career == c] for c in candidates}
     for trait, tv in zip(traits, trait_vectors):
         sims = vectors @ tv
@@ -372,14 +376,14 @@ def advise(grounder: Grounder, question: str, about: str, docs: list[Document], 
             # with the next sentence of its list item: a trait's lead ("You like clear rules: …") is followed
             # by what a source says of it
             advice.evidence.append((u.doc, " ".join([*u.sentences, next_in_item(docs[u.doc], u.position)]).strip()))
-    if not advice.evidence:
-        # No unit tied to one career reaches a trait, but the store may still speak of one ("both need…"): the
-        # passage nearest to a trait follows the opening that says the sources tie it to neither career alone.
+    if advice.career is None and not advice.evidence:
+        # No trait points to either career, but the store may still speak of one ("both need…"): the passage
+        # nearest to a trait follows the opening that says the sources tie it to neither career alone.
         near = grounder.embed([subjects.spell_out(" ".join(u.sentences)) for u in found]) @ trait_vectors.T
         unit, _ = np.unravel_index(int(np.argmax(near)), near.shape)
         if float(near.max()) >= MIN_EVIDENCE:
             u = found[unit]
-            advice.evidence.append((u.doc, " ".join(u.sentences)))
+            advice.evidence.append((u.doc, " ".join([*u.sentences, next_in_item(docs[u.doc], u.position)]).strip()))
     advice.opening = opening(advice, subjects)
     return advice
 

@@ -464,7 +464,7 @@ class Pipeline:
         scored_in = profile.gate.admits(features)
         state["gate_admits"] = scored_in or continuing
         # An advice question is about the store's own careers: the gate's score does not refuse it; the advise
-        # step does when nothing in the store speaks to what the person says of themselves.
+        # step does when no passage unit reaches what the person says of themselves (advice.MIN_EVIDENCE).
         advising = advice.asks_for_advice(state["query"], state.get("about", ""), profile.subjects)
         # What the person says of themselves ("I speak Basque") is not what they ask about: an advice
         # question's names are looked for in its asking sentence only, without their traits. A follow-up's are

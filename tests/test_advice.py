@@ -236,3 +236,36 @@ def test_names_sharing_a_last_word_left_out_name_both():
     # a word beside the name that is not joined to it as a second name ("Besides sound, …") names nothing
     assert crew.named_among("Besides sound, lighting technicians rig", both) == {"lighting technician"}
     assert crew.named_among("Sound for lighting technicians", both) == {"lighting technician"}
+    # by "or" or "&" too, and for a name of more words, any number of its first words left out
+    assert crew.named_among("Sound & lighting technicians", both) == set(both)
+    accountants = ["chartered accountant", "certified public accountant"]
+    assert FINANCE.named_among("Chartered or certified public accountants", accountants) == set(accountants)
+
+
+class _WordsGrounder:
+    """Embeds a text by the stems it holds among a few: enough to say which unit a trait is near."""
+
+    STEMS = ("audit", "record", "spreadsheet", "patien")
+
+    def embed(self, texts):
+        import numpy as np
+        rows = np.array([[float(stem in t.lower()) for stem in self.STEMS] for t in texts]) + 1e-6
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def test_a_trait_the_sources_give_to_neither_career_alone_opens_that_it_depends_with_what_they_say():
+    """No unit tied to one career is near "I love spreadsheets": it settles nothing, and the answer opens by
+    saying so, then quotes the passage that speaks of it (under a heading naming both, so tied to neither)."""
+    from advisor.advice import advise
+    docs = [Document(page_content="Auditors audit the books of firms.", metadata={"title": "Auditor"}),
+            Document(page_content="Bookkeepers record every sale.", metadata={"title": "Bookkeeper"}),
+            Document(page_content="Both jobs mean long days with spreadsheets and patience.",
+                     metadata={"title": "Auditor or bookkeeper"})]
+    advice = advise(_WordsGrounder(), "I love spreadsheets. Auditor or bookkeeper?", "", docs, TWO,
+                    lambda trait: [])
+    assert advice.career is None and advice.pulls == {}
+    assert advice.opening.startswith("The choice depends on what matters most to you: the sources do not tie")
+    assert advice.evidence == [(2, "Both jobs mean long days with spreadsheets and patience.")]
+    # a trait a tied unit reaches settles it, and that unit is the evidence
+    advice = advise(_WordsGrounder(), "I love to audit. Auditor or bookkeeper?", "", docs, TWO, lambda trait: [])
+    assert advice.career == "auditor" and advice.evidence == [(0, "Auditors audit the books of firms.")]
