@@ -372,20 +372,22 @@ def advise(grounder: Grounder, question: str, about: str, docs: list[Document], 
     for c in [advice.career] if advice.career else candidates:
         trait = advice.weighing(c)
         if trait:
-            u = units[pulls[trait].unit][0]
-            # with the next sentence of its list item: a trait's lead ("You like clear rules: …") is followed
-            # by what a source says of it
-            advice.evidence.append((u.doc, " ".join([*u.sentences, next_in_item(docs[u.doc], u.position)]).strip()))
+            advice.evidence.append(_quoted(units[pulls[trait].unit][0], docs))
     if advice.career is None and not advice.evidence:
         # No trait points to either career, but the store may still speak of one ("both need…"): the passage
         # nearest to a trait follows the opening that says the sources tie it to neither career alone.
         near = grounder.embed([subjects.spell_out(" ".join(u.sentences)) for u in found]) @ trait_vectors.T
         unit, _ = np.unravel_index(int(np.argmax(near)), near.shape)
         if float(near.max()) >= MIN_EVIDENCE:
-            u = found[unit]
-            advice.evidence.append((u.doc, " ".join([*u.sentences, next_in_item(docs[u.doc], u.position)]).strip()))
+            advice.evidence.append(_quoted(found[unit], docs))
     advice.opening = opening(advice, subjects)
     return advice
+
+
+def _quoted(unit, docs: Sequence[Document]) -> tuple[int, str]:
+    """(passage index, text) of a unit quoted as evidence, with the next sentence of its list item: a trait's
+    lead ("You like clear rules: …") is followed by what a source says of it."""
+    return unit.doc, " ".join([*unit.sentences, next_in_item(docs[unit.doc], unit.position)]).strip()
 
 
 def _as_quoted(trait: str) -> str:
