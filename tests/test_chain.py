@@ -907,6 +907,28 @@ def test_a_kind_of_worker_in_the_plural_the_store_never_uses_is_not_mentioned():
     assert unmentioned_names("Would I make a forensic cook?", docs, line, advising=True) == ["forensic cook"]
 
 
+def test_a_kind_of_worker_the_passages_never_name_is_not_mentioned_whatever_its_ending():
+    """"a company secretary": a noun WordNet most often reads as a person names a kind of worker, like the
+    endings "-ist" or "-ian" (corpora/dev-finance answered it from its accountants' passages); an everyday noun
+    the store never uses ("a mortgage") does not. "a new therapist" is one of the store's therapists, "a
+    respiratory therapist" another kind."""
+    from advisor.gate import unmentioned_names
+
+    docs = [Document(page_content="Physical therapists treat respiratory conditions. Both work in a company of "
+                                  "clinicians. New graduates start on a lower salary.")]
+    subjects = Subjects({"physical therapist": ["physical therapists"]})
+    assert unmentioned_names("Does a company secretary need a degree?", docs, subjects) == ["company secretary"]
+    assert unmentioned_names("Can a chef do this job?", docs, subjects) == ["chef"]
+    # the last word of a career after a word that makes a kind the passages never name; an adjective with an
+    # opposite ("new") says what sort of therapist, not which kind
+    assert unmentioned_names("How much does a respiratory therapist make?", docs, subjects) == \
+        ["respiratory therapist"]
+    for answerable in ("How much do physical therapists make?", "Can I get a mortgage as a physical therapist?",
+                       "Does a company need clinicians?", "Is it a good match for me?",
+                       "How much does a new therapist make?"):
+        assert unmentioned_names(answerable, docs, subjects) == [], answerable
+
+
 def test_a_kind_of_worker_named_beside_the_question_not_in_it_is_a_premise():
     """A statement beside the sentence that asks ("… I saw a survey by a dietician.") says where the person read
     it or who they are; the kinds of worker it names are not what is asked about. One named in the asking
