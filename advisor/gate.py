@@ -302,12 +302,8 @@ def unmentioned_names(question: str, docs: Sequence, subjects, vocabulary: dict[
             continue
         head = phrase.split()[-1].lower()
         unknown = not _mentioned(head, store_words)
-        # "-er"/"-or" end things too ("a second career"): they name a person only in a word the store never uses;
-        # so does a noun that WordNet most often reads as a person ("a company secretary", "a chef"), written as
-        # a word, not an abbreviation ("an LPN" is checked as one, above)
-        written = phrase.split()[-1]
-        noun = names_a_person(head) and not any(c.isupper() for c in written[1:])
-        person = bool(_PERSON.search(head) or (unknown and (_AGENT.search(head) or noun)))
+        # "-er"/"-or" end things too ("a second career"): they name a person only in a word the store never uses
+        person = bool(_PERSON.search(head) or (unknown and _AGENT.search(head)))
         if as_role and (len(phrase.split()) == 1 or person) and any(
                 not _mentioned_word(w, store_words) for w in content_words(phrase)):
             missing.append(phrase)  # a word the store never uses ("an osteopath"), not "as a mid-life switch"
@@ -347,14 +343,10 @@ def unmentioned_names(question: str, docs: Sequence, subjects, vocabulary: dict[
 
 def _unsaid_kind(phrase: str, folded: str, sequence: list[str], heads: set[str]) -> bool:
     """Does the phrase name a kind of worker the passages never name? The kind is its last two words ("a new
-    investment analyst" is an investment analyst), unless the word before the last one is a number ("a grade
-    three clerk" is a clerk of some grade, not a kind of clerk) or an adjective the passages use that has an
-    opposite (advisor.lexicon): "new", "senior", "qualified" say what sort of worker someone is, while
-    "respiratory", "forensic" or "tax", with none, say which kind."""
+    investment analyst" is an investment analyst), unless the word before the last one is a number: "a grade
+    three clerk" is a clerk of some grade, not a kind of clerk."""
     words = phrase.split()
     if any(c.isdigit() for c in with_digits(words[-2])):
-        return False
-    if opposites_of(words[-2]) and re.search(rf"(?<![\w-]){re.escape(fold(words[-2]))}(?![\w-])", folded):
         return False
     if re.search(r"(?<![\w-])" + re.escape(fold(phrase)) + r"(?:s|es)?(?![\w-])", folded):
         return False
@@ -365,16 +357,20 @@ def _unsaid_kind(phrase: str, folded: str, sequence: list[str], heads: set[str])
 
 def _qualifies_people(word: str, folded: str, heads: set[str]) -> bool:
     """Do the passages put the word before one of the store's careers ("new physical therapists", "senior dental
-    hygienists", one word between them at most, on one line)? Then it says what sort of worker someone is ("a new
-    assistant"), not which kind ("a forensic hygienist", where the passages say "forensic services" or "forensic
-    odontologists"). A word for a person is itself a kind ("a physician assistant")."""
+    hygienists", one word between them at most, on one line), or, an adjective with an opposite in WordNet, before
+    a noun that WordNet most often reads as a kind of person (advisor.lexicon: "new graduates")? Then it says what
+    sort of worker someone is ("a new assistant"), not which kind ("a forensic hygienist", where the passages say
+    "forensic services" or "forensic odontologists"; "a physical therapist", where they say "physical
+    conditions"). A word for a person is itself a kind ("a physician assistant")."""
     word = fold(word)
     if len(word) < 2 or _PERSON.search(word) or not re.fullmatch(r"\p{L}[\p{L}-]*", word):
         return False
     kinds = {stem(form) for h in heads for form in (h, f"{h}s")}  # "nurse" and "nurses" stem apart
     between = r"[^\S\n]+"  # spaces, not a line break: a heading or a list item ends the phrase
     after = rf"(?<![\p{{L}}-]){re.escape(word)}{between}(\p{{L}}[\p{{L}}-]*)(?:{between}(\p{{L}}[\p{{L}}-]*))?"
-    return any(stem(w) in kinds for m in re.finditer(after, folded) for w in m.groups() if w)
+    describes = bool(opposites_of(word))  # "new" (old), "senior" (junior); not "forensic", "tax", "respiratory"
+    return any(stem(w) in kinds or (describes and names_a_person(w))
+               for m in re.finditer(after, folded) for w in m.groups() if w)
 
 
 # ---------------------------------------------------------------- fitting

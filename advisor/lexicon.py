@@ -8,14 +8,14 @@ opposite "easy"), and their irregular forms ("better" is "good"). Verbs are left
 turn on their senses: "keep"/"lose", "sit"/"stand"), and so are nouns (mostly pairs of roles: "employer",
 "employee", which advisor.subjects reads).
 
-``data/people.txt`` holds the nouns whose most frequent sense in WordNet 3.0 is a person (its lexicographer file
-``noun.person``): "plumber", "secretary", "sommelier", "therapist", but not "office", "career" or "match", whose
-person senses are rare. A question that names a kind of worker the store never mentions is refused
-(advisor/gate.py); English endings ("-ist", "-ian") miss "secretary" and "chef".
+``data/people.txt`` holds the nouns whose most frequent sense in WordNet 3.0 is a kind of person (its
+lexicographer file ``noun.person``, one named person left out): "graduate", "plumber", "secretary", "trainee",
+but not "office", "career" or "match", whose person senses are rare. advisor/gate.py reads a word the passages
+put before one ("new graduates") as one that says what sort of worker someone is, not which kind.
 
 Rebuild the tables with ``python -m advisor.lexicon WORDNET_DICT_DIR`` (the folder of WordNet's
-``data.adj`` and ``adj.exc``, as Debian's ``wordnet-base`` installs it); the licence is in
-``data/WORDNET-LICENSE.txt``.
+``data.adj``, ``adj.exc``, ``data.noun`` and ``index.noun``, as Debian's ``wordnet-base`` installs it); the
+licence is in ``data/WORDNET-LICENSE.txt``.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def _people() -> frozenset[str]:
 
 
 def names_a_person(word: str) -> bool:
-    """Is the word (singular or plural) a noun that most often names a person ("secretary", "chefs")?"""
+    """Is the word (singular or plural) a noun that most often names a kind of person ("graduates", "secretary")?"""
     word = fold(word)
     people = _people()
     singulars = {word, word.removesuffix("s"), word.removesuffix("es")}
@@ -165,10 +165,10 @@ def build(wordnet: Path) -> str:
 
 def build_people(wordnet: Path) -> str:
     """The people table's text: one-word nouns whose first sense (the most frequent, as index.noun orders
-    them) is in noun.person."""
+    them) is in noun.person and is not one named person."""
     lexfile: dict[str, int] = {}
     for line in (wordnet / "data.noun").read_text(encoding="latin-1").splitlines():
-        if not line.startswith(" "):
+        if not line.startswith(" ") and " @i " not in line.split(" | ")[0]:  # not one person ("Hunt", "Ford")
             offset, number = line.split(maxsplit=2)[:2]
             lexfile[offset] = int(number)
     people = []
@@ -180,14 +180,14 @@ def build_people(wordnet: Path) -> str:
         first = fields[6 + pointer_kinds] if senses else ""
         if re.fullmatch(r"\p{L}+", lemma) and lexfile.get(first) == _PERSON_LEXFILE:
             people.append(lemma.lower())
-    lines = ["# Nouns whose most frequent sense names a person, from WordNet 3.0 (Princeton University; licence in",
-             "# WORDNET-LICENSE.txt). Made by advisor/lexicon.py."]
+    lines = ["# Nouns whose most frequent sense names a kind of person, from WordNet 3.0 (Princeton University;",
+             "# licence in WORDNET-LICENSE.txt). Made by advisor/lexicon.py."]
     return "\n".join(lines + sorted(set(people))) + "\n"
 
 
 if __name__ == "__main__":
     if len(sys.argv) != 2 or not (Path(sys.argv[1]) / "data.adj").is_file():
-        sys.exit("usage: python -m advisor.lexicon WORDNET_DICT_DIR  (the folder holding data.adj, adj.exc …)")
+        sys.exit("usage: python -m advisor.lexicon WORDNET_DICT_DIR  (the folder holding data.adj, index.noun …)")
     TABLE.write_text(build(Path(sys.argv[1])), encoding="utf-8")
     PEOPLE.write_text(build_people(Path(sys.argv[1])), encoding="utf-8")
     print(f"wrote {TABLE} and {PEOPLE}")

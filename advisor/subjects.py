@@ -705,12 +705,20 @@ def find_subjects(documents: Iterable[tuple[str, str]]) -> Subjects:
                 break
 
     ranked = sorted(variants, key=lambda p: (-(p in in_heading), -doc_count[p], -mass(p)))[:MAX_SUBJECTS]
-    display = {p: " ".join([shown[p].most_common(1)[0][0], p.split()[-1]]).strip() if shown[p] else p for p in ranked}
+    display = {p: _written(shown[p].most_common(1)[0][0], p.split()[-1]) if shown[p] else p for p in ranked}
     found = Subjects({p: sorted(variants[p] - {p}) for p in sorted(ranked)}, display,
                      sorted(p for p in ranked if p in in_heading))
     found.glossary = {a: words for a, words in glossary(text for _, text in docs).items() if not found.find(a)}
     return Subjects(found.variants, found.display, found.headed, found.glossary,
                     fields_of(found, [text for _, text in docs]))
+
+
+def _written(modifiers: str, head: str) -> str:
+    """A subject as the documents write it: its modifiers as written, and its head capitalised after capitalised
+    words ("Certified Public Accountant", not "Certified Public accountant"), not after initials ("UX designer")."""
+    words = modifiers.split()
+    titled = bool(words) and all(w[:1].isupper() and not w.isupper() for w in words)
+    return " ".join([*words, head[:1].upper() + head[1:] if titled else head])
 
 
 def fields_of(subjects: Subjects, texts: Sequence[str]) -> dict[str, list[str]]:

@@ -32,9 +32,11 @@ def test_traits_are_the_persons_statements_split_into_clauses():
         "I get bored doing one thing over and over"]
     assert traits_of("I don't want a desk job and job security matters to me. Which suits me?") == [
         "I don't want a desk job", "job security matters to me"]
-    # "more and more", "better and better": ever more, whatever follows
+    # "more and more", "better and better": ever more, whatever follows; not any word said twice
     assert traits_of("I'm more and more interested in data and I hate meetings. Which suits me?") == [
         "I'm more and more interested in data", "I hate meetings"]
+    assert traits_of("I studied that and that made me want to teach. Which suits me?") == [
+        "I studied that", "that made me want to teach"]
 
 
 def test_an_advice_question_asks_a_choice_about_the_asker_and_a_figure_question_does_not():

@@ -111,6 +111,22 @@ def test_a_glossed_name_and_a_clipped_compound_are_variants_of_a_career_and_look
     assert subjects.spell_out("What do PTs earn?") == "What do physical therapists earn?"
 
 
+def test_a_subject_is_written_as_the_documents_write_it_head_and_all():
+    """A name the text capitalises throughout is shown so ("Certified Public Accountant", not the "Certified
+    Public accountant" the page's scope said for dev-finance); initials keep a lower-case head ("UX designer")."""
+    from advisor.subjects import find_subjects
+
+    docs = [
+        ("Certified Public Accountant or UX designer?",
+         "A Certified Public Accountant audits firms. Certified Public Accountants earn well; to become a Certified "
+         "Public Accountant takes years. A UX designer sketches screens; UX designers earn well too."),
+        ("How to become a Certified Public Accountant or a UX designer",
+         "Certified Public Accountants who audit work long hours. UX designers who test work with users."),
+    ]
+    subjects = find_subjects(docs)
+    assert {subjects.name(s) for s in subjects.variants} == {"Certified Public Accountant", "UX designer"}
+
+
 def test_a_store_abbreviation_is_spelled_out_in_what_the_person_writes_and_a_subject_stays_a_subject():
     """The store defines "ATPL" and "DGAC" by their words (either way round, "de" and an elided article left out
     of the initials): the gate reads a question's "ATPLs" with them. "(APRNs)" without words that spell it, and a

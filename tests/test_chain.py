@@ -907,25 +907,23 @@ def test_a_kind_of_worker_in_the_plural_the_store_never_uses_is_not_mentioned():
     assert unmentioned_names("Would I make a forensic cook?", docs, line, advising=True) == ["forensic cook"]
 
 
-def test_a_kind_of_worker_the_passages_never_name_is_not_mentioned_whatever_its_ending():
-    """"a company secretary": a noun WordNet most often reads as a person names a kind of worker, like the
-    endings "-ist" or "-ian" (corpora/dev-finance answered it from its accountants' passages); an everyday noun
-    the store never uses ("a mortgage") does not. "a new therapist" is one of the store's therapists, "a
-    respiratory therapist" another kind."""
+def test_a_describing_word_before_a_career_says_what_sort_of_worker_not_which_kind():
+    """"a new therapist" where the passages say "new graduates": an adjective with an opposite (WordNet), put
+    before a noun that names a kind of person, says what sort of worker someone is ("How much does a new
+    accountant earn?" was refused on dev-finance); "physical" before "conditions" only, "respiratory" (no
+    opposite) or "forensic" before a person, still make another kind. Everyday people around a question ("a
+    parent", "a student") are no kind of worker the store must mention."""
     from advisor.gate import unmentioned_names
 
-    docs = [Document(page_content="Physical therapists treat respiratory conditions. Both work in a company of "
-                                  "clinicians. New graduates start on a lower salary.")]
-    subjects = Subjects({"physical therapist": ["physical therapists"]})
-    assert unmentioned_names("Does a company secretary need a degree?", docs, subjects) == ["company secretary"]
-    assert unmentioned_names("Can a chef do this job?", docs, subjects) == ["chef"]
-    # the last word of a career after a word that makes a kind the passages never name; an adjective with an
-    # opposite ("new") says what sort of therapist, not which kind
-    assert unmentioned_names("How much does a respiratory therapist make?", docs, subjects) == \
-        ["respiratory therapist"]
-    for answerable in ("How much do physical therapists make?", "Can I get a mortgage as a physical therapist?",
-                       "Does a company need clinicians?", "Is it a good match for me?",
-                       "How much does a new therapist make?"):
+    docs = [Document(page_content="Occupational therapists treat physical and mental conditions, including "
+                                  "respiratory conditions. New graduates start on a lower salary; forensic "
+                                  "accountants audit them.")]
+    subjects = Subjects({"occupational therapist": ["occupational therapists"]})
+    for other in ("physical therapist", "respiratory therapist", "forensic therapist"):
+        assert unmentioned_names(f"How much does a {other} make?", docs, subjects) == [other], other
+    for answerable in ("How much does a new therapist make?", "How much does a new occupational therapist make?",
+                       "Is it a good job for a parent?", "Can a student work part-time?",
+                       "Is this career a good fit for an introvert?"):
         assert unmentioned_names(answerable, docs, subjects) == [], answerable
 
 
