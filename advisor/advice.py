@@ -27,7 +27,7 @@ from langchain_core.documents import Document
 from advisor.figures import asks_about_pay
 from advisor.gate import wants_a_role
 from advisor.grounding import Grounder, negated
-from advisor.lexicon import opposites_of
+from advisor.lexicon import compares
 from advisor.selection import asks_number, heading_of, next_in_item, passage_units
 from advisor.subjects import Subjects
 from advisor.text import content_words, split_sentences
@@ -151,16 +151,16 @@ def traits_of(question: str, about: str = "") -> list[str]:
 
 
 def _split_and(clause: str) -> list[str]:
-    """The clause split at each "and", except one between a word and itself that says "ever more" ("more and
-    more interested", "better and better at": a word with an opposite, advisor.lexicon) or that a word at most
-    follows ("over and over", "again and again"; not "a desk job and job security matters to me", nor "I studied
-    that and that made me want to teach")."""
+    """The clause split at each "and", except one between a comparative and itself ("more and more interested",
+    "better and better at": advisor.lexicon.compares) or between a word and itself that a word at most follows
+    ("over and over", "again and again"; not "a desk job and job security matters to me", nor "I studied that
+    and that made me want to teach", nor "something new and new challenges excite me")."""
     pieces = _AND.split(clause)
     joined = [pieces[0]]
     for piece in pieces[1:]:
         last, after = re.findall(r"\p{L}+", joined[-1])[-1:], re.findall(r"\p{L}+", piece)
         if last and after and last[0].lower() == after[0].lower() and (
-                len(after) <= 2 or opposites_of(last[0])):
+                len(after) <= 2 or compares(last[0])):
             joined[-1] += " and " + piece
         else:
             joined.append(piece)

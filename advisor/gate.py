@@ -32,7 +32,6 @@ import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" a
 
 from advisor.figures import (countries_named, country_mentions, country_of, figures_in, is_currency_code,
                              with_digits)
-from advisor.lexicon import names_a_person, opposites_of
 from advisor.text import ABBREVIATION_GLUE, STOPWORDS, content_words, fold, split_sentences, stem, tokens
 
 PROBES_FILE = Path(__file__).resolve().parent / "data" / "unanswerable_probes.txt"
@@ -329,9 +328,7 @@ def unmentioned_names(question: str, docs: Sequence, subjects, vocabulary: dict[
             continue  # a name (checked above), a nationality
         if subjects.find(word) or fold(word).removesuffix("s") in heads:
             # one of the store's careers by its last word, after a word the store never uses, is another kind
-            # ("How much do cargo drivers earn?" on a store about bus drivers). (The head of one after a word the
-            # passages never set before it, "respiratory therapists", is not looked for here: on the blind
-            # corpora it refused an answerable question and no out-of-scope one more.)
+            # ("How much do cargo drivers earn?" on a store about bus drivers)
             before = _WORD_BEFORE.search(question[:m.start("word")])
             if before and content_words(before[1]) and not _mentioned(before[1], store_words):
                 missing.append(f"{before[1]} {word}")
@@ -357,20 +354,16 @@ def _unsaid_kind(phrase: str, folded: str, sequence: list[str], heads: set[str])
 
 def _qualifies_people(word: str, folded: str, heads: set[str]) -> bool:
     """Do the passages put the word before one of the store's careers ("new physical therapists", "senior dental
-    hygienists", one word between them at most, on one line), or, an adjective with an opposite in WordNet, before
-    a noun that WordNet most often reads as a kind of person (advisor.lexicon: "new graduates")? Then it says what
-    sort of worker someone is ("a new assistant"), not which kind ("a forensic hygienist", where the passages say
-    "forensic services" or "forensic odontologists"; "a physical therapist", where they say "physical
-    conditions"). A word for a person is itself a kind ("a physician assistant")."""
+    hygienists", one word between them at most, on one line)? Then it says what sort of worker someone is ("a new
+    assistant"), not which kind ("a forensic hygienist", where the passages say "forensic services" or "forensic
+    odontologists"). A word for a person is itself a kind ("a physician assistant")."""
     word = fold(word)
     if len(word) < 2 or _PERSON.search(word) or not re.fullmatch(r"\p{L}[\p{L}-]*", word):
         return False
     kinds = {stem(form) for h in heads for form in (h, f"{h}s")}  # "nurse" and "nurses" stem apart
     between = r"[^\S\n]+"  # spaces, not a line break: a heading or a list item ends the phrase
     after = rf"(?<![\p{{L}}-]){re.escape(word)}{between}(\p{{L}}[\p{{L}}-]*)(?:{between}(\p{{L}}[\p{{L}}-]*))?"
-    describes = bool(opposites_of(word))  # "new" (old), "senior" (junior); not "forensic", "tax", "respiratory"
-    return any(stem(w) in kinds or (describes and names_a_person(w))
-               for m in re.finditer(after, folded) for w in m.groups() if w)
+    return any(stem(w) in kinds for m in re.finditer(after, folded) for w in m.groups() if w)
 
 
 # ---------------------------------------------------------------- fitting

@@ -1,5 +1,4 @@
-"""What WordNet knows of English words, for rules that would otherwise list words of their own: opposites, and
-which nouns name people.
+"""What WordNet knows of English words, for rules that would otherwise list words of their own: opposites.
 
 A sentence that restates its source with "harder" for "easier" or "less" for "more" says the opposite of
 it, though it shares nearly all its words. ``data/antonyms.txt`` holds WordNet 3.0's antonym pairs of
@@ -8,14 +7,9 @@ opposite "easy"), and their irregular forms ("better" is "good"). Verbs are left
 turn on their senses: "keep"/"lose", "sit"/"stand"), and so are nouns (mostly pairs of roles: "employer",
 "employee", which advisor.subjects reads).
 
-``data/people.txt`` holds the nouns whose most frequent sense in WordNet 3.0 is a kind of person (its
-lexicographer file ``noun.person``, one named person left out): "graduate", "plumber", "secretary", "trainee",
-but not "office", "career" or "match", whose person senses are rare. advisor/gate.py reads a word the passages
-put before one ("new graduates") as one that says what sort of worker someone is, not which kind.
-
-Rebuild the tables with ``python -m advisor.lexicon WORDNET_DICT_DIR`` (the folder of WordNet's
-``data.adj``, ``adj.exc``, ``data.noun`` and ``index.noun``, as Debian's ``wordnet-base`` installs it); the
-licence is in ``data/WORDNET-LICENSE.txt``.
+Rebuild the table with ``python -m advisor.lexicon WORDNET_DICT_DIR`` (the folder of WordNet's
+``data.adj`` and ``adj.exc``, as Debian's ``wordnet-base`` installs it); the licence is in
+``data/WORDNET-LICENSE.txt``.
 """
 
 from __future__ import annotations
@@ -30,8 +24,6 @@ import regex as re
 from advisor.text import STOPWORDS, fold
 
 TABLE = Path(__file__).resolve().parent / "data" / "antonyms.txt"
-PEOPLE = Path(__file__).resolve().parent / "data" / "people.txt"
-_PERSON_LEXFILE = 18  # WordNet's noun.person
 _WORD = re.compile(r"\p{L}+(?:['’]\p{L}+)?")
 
 
@@ -46,21 +38,6 @@ def _table() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
         word, kind, others = line.split("\t")
         (opposites if kind == "=" else forms)[word] = frozenset(others.split(","))
     return opposites, forms
-
-
-@functools.lru_cache(maxsize=1)
-def _people() -> frozenset[str]:
-    return frozenset(line for line in PEOPLE.read_text(encoding="utf-8").splitlines() if line and line[0] != "#")
-
-
-def names_a_person(word: str) -> bool:
-    """Is the word (singular or plural) a noun that most often names a kind of person ("graduates", "secretary")?"""
-    word = fold(word)
-    people = _people()
-    singulars = {word, word.removesuffix("s"), word.removesuffix("es")}
-    if word.endswith("ies"):
-        singulars.add(word[:-3] + "y")
-    return any(w in people for w in singulars)
 
 
 def base_forms(word: str) -> set[str]:
@@ -85,6 +62,11 @@ _AMOUNTS = frozenset({"more", "less", "most", "least", "fewer", "fewest"})
 def claims(word: str) -> bool:
     """Does the word make a claim of its own: not a function word ("like", "often"), save those of amount?"""
     return fold(word) not in STOPWORDS or fold(word) in _AMOUNTS
+
+
+def compares(word: str) -> bool:
+    """Is the word a comparative ("more", "better", "faster"): an amount word, or a form of another adjective?"""
+    return fold(word) in _AMOUNTS or len(base_forms(word)) > 1
 
 
 def opposites_of(word: str) -> set[str]:
@@ -163,31 +145,8 @@ def build(wordnet: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def build_people(wordnet: Path) -> str:
-    """The people table's text: one-word nouns whose first sense (the most frequent, as index.noun orders
-    them) is in noun.person and is not one named person."""
-    lexfile: dict[str, int] = {}
-    for line in (wordnet / "data.noun").read_text(encoding="latin-1").splitlines():
-        if not line.startswith(" ") and " @i " not in line.split(" | ")[0]:  # not one person ("Hunt", "Ford")
-            offset, number = line.split(maxsplit=2)[:2]
-            lexfile[offset] = int(number)
-    people = []
-    for line in (wordnet / "index.noun").read_text(encoding="latin-1").splitlines():
-        if line.startswith(" "):
-            continue
-        fields = line.split()
-        lemma, senses, pointer_kinds = fields[0], int(fields[2]), int(fields[3])
-        first = fields[6 + pointer_kinds] if senses else ""
-        if re.fullmatch(r"\p{L}+", lemma) and lexfile.get(first) == _PERSON_LEXFILE:
-            people.append(lemma.lower())
-    lines = ["# Nouns whose most frequent sense names a kind of person, from WordNet 3.0 (Princeton University;",
-             "# licence in WORDNET-LICENSE.txt). Made by advisor/lexicon.py."]
-    return "\n".join(lines + sorted(set(people))) + "\n"
-
-
 if __name__ == "__main__":
     if len(sys.argv) != 2 or not (Path(sys.argv[1]) / "data.adj").is_file():
-        sys.exit("usage: python -m advisor.lexicon WORDNET_DICT_DIR  (the folder holding data.adj, index.noun …)")
+        sys.exit("usage: python -m advisor.lexicon WORDNET_DICT_DIR  (the folder holding data.adj, adj.exc …)")
     TABLE.write_text(build(Path(sys.argv[1])), encoding="utf-8")
-    PEOPLE.write_text(build_people(Path(sys.argv[1])), encoding="utf-8")
-    print(f"wrote {TABLE} and {PEOPLE}")
+    print(f"wrote {TABLE}")

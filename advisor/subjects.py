@@ -714,10 +714,11 @@ def find_subjects(documents: Iterable[tuple[str, str]]) -> Subjects:
 
 
 def _written(modifiers: str, head: str) -> str:
-    """A subject as the documents write it: its modifiers as written, and its head capitalised after capitalised
-    words ("Certified Public Accountant", not "Certified Public accountant"), not after initials ("UX designer")."""
+    """A subject as the documents write it: its modifiers as written, and its head capitalised after two or more
+    capitalised words ("Certified Public Accountant", not "Certified Public accountant"); not after initials ("UX
+    designer"), nor after one word, which a sentence's start may have capitalised ("Licensed plumbers…")."""
     words = modifiers.split()
-    titled = bool(words) and all(w[:1].isupper() and not w.isupper() for w in words)
+    titled = len(words) >= 2 and all(w[:1].isupper() and not w.isupper() for w in words)
     return " ".join([*words, head[:1].upper() + head[1:] if titled else head])
 
 

@@ -37,6 +37,8 @@ def test_traits_are_the_persons_statements_split_into_clauses():
         "I'm more and more interested in data", "I hate meetings"]
     assert traits_of("I studied that and that made me want to teach. Which suits me?") == [
         "I studied that", "that made me want to teach"]
+    assert traits_of("I want something new and new challenges excite me. Which suits me?") == [
+        "I want something new", "new challenges excite me"]
 
 
 def test_an_advice_question_asks_a_choice_about_the_asker_and_a_figure_question_does_not():

@@ -113,7 +113,8 @@ def test_a_glossed_name_and_a_clipped_compound_are_variants_of_a_career_and_look
 
 def test_a_subject_is_written_as_the_documents_write_it_head_and_all():
     """A name the text capitalises throughout is shown so ("Certified Public Accountant", not the "Certified
-    Public accountant" the page's scope said for dev-finance); initials keep a lower-case head ("UX designer")."""
+    Public accountant" the page's scope said for dev-finance); initials keep a lower-case head ("UX designer"),
+    and so does one word a sentence's start capitalised ("Licensed plumbers…")."""
     from advisor.subjects import find_subjects
 
     docs = [
@@ -125,6 +126,8 @@ def test_a_subject_is_written_as_the_documents_write_it_head_and_all():
     ]
     subjects = find_subjects(docs)
     assert {subjects.name(s) for s in subjects.variants} == {"Certified Public Accountant", "UX designer"}
+    from advisor.subjects import _written
+    assert _written("Licensed", "plumber") == "Licensed plumber"
 
 
 def test_a_store_abbreviation_is_spelled_out_in_what_the_person_writes_and_a_subject_stays_a_subject():
