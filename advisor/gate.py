@@ -124,7 +124,9 @@ _WORKER_PLURAL = re.compile(
 # everyday thing ("an office"). Single-word embeddings (all-MiniLM-L6-v2) do not tell "carpenter" from
 # "office" (cosine to the subjects 0.46 and 0.36, "apprenticeship" 0.43), so the endings stay.
 _PERSON_ENDINGS = r"ist|ian|ant|(?<!car)eer|(?<!r)ee"
-_PERSON = re.compile(rf"(?:{_PERSON_ENDINGS}|man|woman|person)s?$")
+# "-man", "-woman", "-person" end a word for a worker ("salesperson", "fisherman"); alone, or in "woman" and
+# "human", they name anyone ("a hands-on person", "a young woman"), which is no kind of worker
+_PERSON = re.compile(rf"(?:{_PERSON_ENDINGS}|(?<=\p{{L}}{{3}})(?:man|woman|person))s?$")
 # "-er"/"-or" (plumber, translator) also end verbs and things ("an RN differ ..."): they count only for
 # a word the store never uses, in any variant.
 _AGENT = re.compile(r"(?:er|or)s?$")

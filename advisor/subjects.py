@@ -644,9 +644,23 @@ def find_subjects(documents: Iterable[tuple[str, str]]) -> Subjects:
     candidates = {p for p in plural if p not in alias and evidence(p)}
     # A one-word candidate inside a longer one ("accountant" in "tax accountant") is too vague to protect;
     # a longer phrase that extends a candidate ("senior tax accountant") is that candidate.
-    candidates = {p for p in candidates if len(p.split()) > 1 or not any(p in q.split() for q in candidates if q != p)}
+    # But a word inside one longer candidate only, as its last word, and used alone at least as often as in it
+    # ("sommelier" beside "master sommelier"; not "event" beside "event planner"), is the career, and the
+    # longer phrase a rank of it: one of its variants.
+    ranks: dict[str, str] = {}
+    for p in candidates:
+        longer = [q for q in candidates if q != p and p in q.split()]
+        if (len(p.split()) == 1 and len(longer) == 1 and longer[0].split()[-1] == p
+                and mass(p) - mass(longer[0]) >= mass(longer[0])):
+            ranks[longer[0]] = p
+    candidates = {p for p in candidates if p not in ranks and (
+        len(p.split()) > 1 or p in ranks.values() or not any(p in q.split() for q in candidates if q != p))}
     candidates = {p for p in candidates if not any(q != p and p.endswith(" " + q) and len(q.split()) > 1 for q in candidates)}
-    variants: dict[str, set[str]] = {p: {v for v, s in alias.items() if s == p} for p in candidates}
+    variants: dict[str, set[str]] = {p: {v for v, s in [*alias.items(), *ranks.items()] if s == p}
+                                     for p in candidates}
+    for rank, subject in ranks.items():
+        if rank in in_heading:
+            in_heading.add(subject)
     # Another name for a subject, glossed beside it ("physiotherapists (physical therapists)", either way round),
     # when the two end alike (a "therapist" both) and it glosses no other subject: "electricians (apprentices)"
     # or "nurses (carers)… paramedics (carers)" give no variant.

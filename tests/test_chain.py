@@ -895,6 +895,11 @@ def test_a_kind_of_worker_in_the_plural_the_store_never_uses_is_not_mentioned():
                        "What regulation exists for waiters?", "Do chefs pay fees to the guild?",
                        "Do waiters help restaurants and shops?", "Can consultants move into kitchens?"):
         assert unmentioned_names(answerable, docs, subjects) == [], answerable
+    # "person", "man" and "woman" alone name anyone, not a kind of worker; "-person" ends one
+    for anyone in ("Which of these fits a hands-on person?", "Is it a good job for a young woman?",
+                   "Would a people person enjoy it?"):
+        assert unmentioned_names(anyone, docs, subjects) == [], anyone
+    assert unmentioned_names("How much does a salesperson earn in France?", docs, subjects) == ["salesperson"]
     advice = "I'm a welder and I hate noise, would I make a calmer chef or waiter?"
     assert unmentioned_names(advice, docs, subjects) == ["welder", "calmer chef"]
     assert unmentioned_names(asking_part(advice), docs, subjects, advising=True) == ["calmer chef"]
