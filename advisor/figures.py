@@ -49,6 +49,26 @@ _NUMBER = re.compile(
     re.I,
 )
 _RANGE_JOIN = re.compile(r"^\s*(?:-|–|—|to)\s*$")
+# A currency written after its amount, as much of Europe writes it ("28 000 €", "30.000 euros", "4 500 zł"). Not
+# "dollars" (whose?) nor "kr" (which crown?): with those and "euro" read as money too, blind-media's fact recall
+# fell 0.747 -> 0.715; with these alone it held.
+_AFTER = {"€": "EUR", "euros": "EUR", "zł": "PLN"}
+_AFTER_PATTERN = "|".join(re.escape(s) for s in sorted(_AFTER, key=len, reverse=True))
+_TRAILING = re.compile(rf"\s?(?:{_AFTER_PATTERN})(?![\w])", re.I)
+# Thousands grouped by a space (any Unicode space), a thin space or a dot, beside a currency ("28 000 €",
+# "€ 1.500,50"): read as "28,000" and "1,500.50", the same length, so positions hold. Grouped so without a currency,
+# digits may be two numbers ("in 2019 300 people").
+_GROUPED = re.compile(rf"(?P<pre>(?:€|\bEUR)\s?)?(?<![\d.,])\d{{1,3}}(?:[ \u00a0\u202f\u2009.]\d{{3}})+(?:,\d{{1,2}})?"
+                      rf"(?!\d)(?P<post>(?=\s?(?:{_AFTER_PATTERN}|\b(?:{_CODE}))(?!\w)))?", re.I)
+
+
+def _regrouped(m: re.Match) -> str:
+    if m.group("pre") is None and m.group("post") is None:
+        return m.group(0)
+    pre = m.group("pre") or ""
+    number = m.group(0)[len(pre):]
+    whole, comma, cents = number.rpartition(",") if re.search(r",\d{1,2}$", number) else (number, "", "")
+    return pre + re.sub(r"[ \u00a0\u202f\u2009.]", ",", whole) + ("." + cents if comma else "")
 
 
 @dataclass(frozen=True)
@@ -67,6 +87,7 @@ def figures_in(text: str) -> list[Figure]:
     """Numbers that carry a claim: money, percentages and other values (not list numbering or years)."""
     out: list[Figure] = []
     previous = None  # (match, figure) of the last money figure, so "$150k-200k" gives both ends
+    text = _GROUPED.sub(_regrouped, text)
     for m in _NUMBER.finditer(text):
         if text[max(0, m.start() - 1) : m.start()] == "[":  # a citation mark, not a figure
             continue
@@ -78,6 +99,9 @@ def figures_in(text: str) -> list[Figure]:
         value *= {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9}.get(unit, 1)
         symbol = (m.group("cur") or m.group("code") or "").lower()
         currency = _SYMBOLS.get(symbol) or (symbol.upper() if symbol else "")
+        after = _TRAILING.match(text, m.end())
+        if not currency and after and unit != "%":
+            currency = _AFTER[after.group(0).strip().lower()]
         if currency == "RMB":
             currency = "CNY"
         if not currency and unit != "%" and previous is not None and _RANGE_JOIN.match(text[previous[0].end() : m.start()]):

@@ -37,6 +37,20 @@ def test_figures_are_normalised():
     assert figures_in("Step 2 of the framework, in 2024") == []
 
 
+def test_money_is_read_as_european_sources_write_it():
+    """A currency after its amount and thousands grouped by a space or a dot ("28 000 €", "1.500,50 €"), as
+    corpora/dev-hospitality's French sources write pay: it was read as the plain numbers 28, 38 and 400, so no
+    sentence giving a French salary could be checked against it. Digits grouped without a currency stay apart."""
+    said = "L'Express estimates 28 000 € to 38 400 € a year; a beginner earns 1.500,50 € a month, 4 500 zł in Poland."
+    assert [(f.value, f.currency) for f in figures_in(said)] == [
+        (28_000, "EUR"), (38_400, "EUR"), (1_500.5, "EUR"), (4_500, "PLN")]
+    assert [(f.value, f.currency) for f in figures_in("about 30 000 euros, or € 2 500 a month")] == [
+        (30_000, "EUR"), (2_500, "EUR")]
+    assert [f.currency for f in figures_in("17 200 openings a year")] == ["", ""]
+    assert figures_supported("A sommelier in France earns €28,000 to €38,400 a year.", "A sommelier in France "
+                             "earns between 28 000 € and 38 400 € a year.", Subjects({"sommelier": []}))
+
+
 def test_a_figure_must_appear_tied_to_the_same_subject():
     assert figures_supported("AI engineers in the UK average £75k.", UK, SUBJECTS)
     assert not figures_supported("AI engineers in the UK average £105k.", UK, SUBJECTS)  # swapped
