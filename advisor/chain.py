@@ -99,12 +99,15 @@ def answered_last(turns: list[tuple[str, str]]) -> bool:
         and not replies[-1].startswith((safety.INSTRUCTION_REFUSAL, language.MESSAGE_START))
 
 
-def needs_rewrite(question: str, turns: list[tuple[str, str]], subjects: Subjects) -> bool:
+def needs_rewrite(question: str, turns: list[tuple[str, str]], subjects: Subjects, about: str = "") -> bool:
     """In a conversation, a question that names none of the store's careers goes on with the one being discussed
-    ("By how much? What's the figure now?"), and so does one that points back ("What about OTs?", "their pay")."""
+    ("By how much? What's the figure now?"), and so does one that points back ("What about OTs?", "their pay").
+    One that asks which career suits the asker, who says what they are like, stands alone ("Which job suits me? I
+    love talking about wine…" after a question on French pay was searched with France beside it)."""
     if not any(r == "user" for r, _ in turns):
         return False
-    return bool(_FOLLOW_UP.search(question)) or not (subjects.named_in(question) or _other_workers(question, subjects))
+    return bool(_FOLLOW_UP.search(question)) or not (subjects.named_in(question) or _other_workers(question, subjects)
+                                                     or advice.asks_for_advice(question, about, subjects))
 
 
 def _other_workers(question: str, subjects: Subjects) -> list[tuple[int, int, set[str]]]:
@@ -401,7 +404,7 @@ class Pipeline:
         state.update(question=question, query=asked or question, rewritten=None, blocked=instructed and not asked,
                      about=about, turns=turns, asked_now=asked or question)
         question = state["query"]
-        if needs_rewrite(question, turns, subjects):
+        if needs_rewrite(question, turns, subjects, about):
             t = time.perf_counter()
             # a pronoun the last question's named person settles needs no model
             candidate = person_rewrite(question, turns, subjects)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 _SYMBOLS = {"us$": "USD", "c$": "CAD", "ca$": "CAD", "a$": "AUD", "au$": "AUD", "nz$": "NZD", "s$": "SGD",
             "hk$": "HKD", "r$": "BRL", "$": "USD", "£": "GBP", "€": "EUR", "¥": "JPY", "₹": "INR", "₩": "KRW",
@@ -55,11 +55,19 @@ _RANGE_JOIN = re.compile(r"^\s*(?:-|–|—|to)\s*$")
 _AFTER = {"€": "EUR", "euros": "EUR", "zł": "PLN"}
 _AFTER_PATTERN = "|".join(re.escape(s) for s in sorted(_AFTER, key=len, reverse=True))
 _TRAILING = re.compile(rf"\s?(?:{_AFTER_PATTERN})(?![\w])", re.I)
-# Thousands grouped by a space (any Unicode space), a thin space or a dot, beside a currency ("28 000 €",
-# "€ 1.500,50"): read as "28,000" and "1,500.50", the same length, so positions hold. Grouped so without a currency,
-# digits may be two numbers ("in 2019 300 people").
-_GROUPED = re.compile(rf"(?P<pre>(?:€|\bEUR)\s?)?(?<![\d.,])\d{{1,3}}(?:[ \u00a0\u202f\u2009.]\d{{3}})+(?:,\d{{1,2}})?"
-                      rf"(?!\d)(?P<post>(?=\s?(?:{_AFTER_PATTERN}|\b(?:{_CODE}))(?!\w)))?", re.I)
+# Thousands grouped by a space (any Unicode space), a thin space or a dot, and a decimal comma, beside a currency
+# ("28 000 €", "€ 1.500,50", "11,65 € de l'heure", "CHF 100 000", "de 1 800 à 2 500 €"): read as "28,000",
+# "1,500.50", "11.65", the same length, so positions hold. Without a currency beside them (or at the end of their
+# range) digits so grouped may be two numbers ("in 2019 300 people") and a comma a list's ("1,5 and 7").
+_SEP = "[ \u00a0\u202f\u2009.]"
+_AMOUNT = rf"(?:\d{{1,3}}(?:{_SEP}\d{{3}})+|\d+)(?:,\d{{1,2}})?"
+# the words that join a range's two ends, in the languages whose number words advisor.figures reads
+_RANGE_WORD = r"(?:-|–|—|to|and|et|à|a|bis|und|y|e|tot|en|og|och)"
+_GROUPED = re.compile(
+    rf"(?P<pre>(?:{_SYMBOL}|\b(?:{_CODE})\b)\s?)?(?<![\d.,]){_AMOUNT}(?!\d|,\d)"
+    rf"(?P<post>(?=(?:\s?{_RANGE_WORD}\s?{_AMOUNT})?\s?(?:(?:million|billion|thousand|k|m|bn)\s?)?"
+    rf"(?:{_AFTER_PATTERN}|\b(?:{_CODE}))(?!\w)))?", re.I)
+_RANGE_BETWEEN = re.compile(rf"^\s?{_RANGE_WORD}\s?$", re.I)
 
 
 def _regrouped(m: re.Match) -> str:
@@ -68,7 +76,7 @@ def _regrouped(m: re.Match) -> str:
     pre = m.group("pre") or ""
     number = m.group(0)[len(pre):]
     whole, comma, cents = number.rpartition(",") if re.search(r",\d{1,2}$", number) else (number, "", "")
-    return pre + re.sub(r"[ \u00a0\u202f\u2009.]", ",", whole) + ("." + cents if comma else "")
+    return pre + re.sub(_SEP, ",", whole) + ("." + cents if comma else "")
 
 
 @dataclass(frozen=True)
@@ -88,6 +96,7 @@ def figures_in(text: str) -> list[Figure]:
     out: list[Figure] = []
     previous = None  # (match, figure) of the last money figure, so "$150k-200k" gives both ends
     text = _GROUPED.sub(_regrouped, text)
+    previous_match = None
     for m in _NUMBER.finditer(text):
         if text[max(0, m.start() - 1) : m.start()] == "[":  # a citation mark, not a figure
             continue
@@ -111,7 +120,11 @@ def figures_in(text: str) -> list[Figure]:
         if not currency and not unit and (value < 10 or (1900 <= value <= 2100 and "." not in m.group("num"))):
             continue  # list numbering, small counts and years say nothing checkable
         figure = Figure(value, m.start(), currency, unit == "%")
+        if currency and out and not out[-1].currency and not out[-1].is_share and previous_match is not None \
+                and _RANGE_BETWEEN.match(text[previous_match.end():m.start()]) and after:
+            out[-1] = replace(out[-1], currency=currency)  # "28 000 - 38 000 €": the low end's currency is at the end
         out.append(figure)
+        previous_match = m
         previous = (m, figure) if currency else None
     return out
 

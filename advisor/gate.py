@@ -30,9 +30,8 @@ from pathlib import Path
 import numpy as np
 import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" are words
 
-from advisor.figures import (asks_about_pay, countries_named, country_mentions, country_of, figures_in,
-                             is_currency_code, with_digits)
-from advisor.lexicon import compares
+from advisor.figures import (countries_named, country_mentions, country_of, figures_in, is_currency_code,
+                             with_digits)
 from advisor.text import ABBREVIATION_GLUE, STOPWORDS, content_words, fold, split_sentences, stem, tokens
 
 PROBES_FILE = Path(__file__).resolve().parent / "data" / "unanswerable_probes.txt"
@@ -132,13 +131,6 @@ _PERSON = re.compile(rf"(?:{_PERSON_ENDINGS}|(?<=\p{{L}}{{3}})(?:man|woman|perso
 # a word the store never uses, in any variant.
 _AGENT = re.compile(r"(?:er|or)s?$")
 _PLURAL_PERSON = re.compile(rf"(?:{_PERSON_ENDINGS})s$")  # -man, -woman and -person make no "-s" plural
-# What follows the one who is paid, in a question about pay: "a barista earns", "a barista makes", "a barista's
-# salary". Whatever the word, it names a worker.
-_IS_PAID = re.compile(r"\s+(?:earn|earns|earned|make|makes|gets? paid|is paid)\b", re.I)
-_PAID_OWNER = re.compile(r"(\p{L}[\p{L}\p{M}-]*)['’]s?\s+(?:\p{L}+\s+)?(?:salary|salaries|pay|wages?|income|earnings)\b",
-                         re.I)
-# a word right before a pay noun: "bartender salary", "welder pay"
-_BEFORE_PAY = re.compile(r"(?<![\p{L}\p{M}'’-])(\p{L}[\p{L}\p{M}-]*)\s+(?:salary|salaries|pay|wages?)\b", re.I)
 _WORD_BEFORE = re.compile(r"(\p{L}[\p{L}\p{M}'’-]*)\s+$")  # the word just before a plural ("cargo drivers")
 # How alike two spellings must be to count as one word ("licence"/"license", "Geneva"/"Genève").
 SPELLING_VARIANT = 0.82  # above "agricole"/"article" (0.8), below "licence"/"license" (0.857)
@@ -311,15 +303,8 @@ def unmentioned_names(question: str, docs: Sequence, subjects, vocabulary: dict[
             continue
         head = phrase.split()[-1].lower()
         unknown = not _mentioned(head, store_words)
-        # "-er"/"-or" end things too ("a second career"): they name a person only in a word the store never uses;
-        # so does any word the store never uses for the one who is paid ("How much does a barista earn?")
-        owner = _PAID_OWNER.match(question, m.end())
-        if owner:  # "a barista's salary": the phrase runs on past the possessive
-            phrase, head = owner[1], owner[1].lower()
-            unknown = not _mentioned(head, store_words)
-        paid = bool(owner or question.startswith(phrase, m.end()) and _IS_PAID.match(question, m.end() + len(phrase))
-                    ) and not subjects.named_by(phrase)  # "an FA": a career by its initials
-        person = bool(_PERSON.search(head) or (unknown and (_AGENT.search(head) or paid and asks_about_pay(question))))
+        # "-er"/"-or" end things too ("a second career"): they name a person only in a word the store never uses
+        person = bool(_PERSON.search(head) or (unknown and _AGENT.search(head)))
         if as_role and (len(phrase.split()) == 1 or person) and any(
                 not _mentioned_word(w, store_words) for w in content_words(phrase)):
             missing.append(phrase)  # a word the store never uses ("an osteopath"), not "as a mid-life switch"
@@ -351,13 +336,6 @@ def unmentioned_names(question: str, docs: Sequence, subjects, vocabulary: dict[
                 missing.append(f"{before[1]} {word}")
             continue
         if _PLURAL_PERSON.search(word.lower()) and not _mentioned(word, store_words):
-            missing.append(word)
-    # A worker named before a pay noun ("bartender salary in London?"): a word the store never uses with a
-    # person's ending, not a comparative ("higher pay", "bigger salary": advisor.lexicon.compares).
-    for m in _BEFORE_PAY.finditer(question):
-        word = m.group(1)
-        if (_person_ending(word.lower()) and not compares(word) and not _mentioned(word, store_words)
-                and not subjects.named_by(word) and not country_mentions(word) and word not in missing):
             missing.append(word)
     return list(dict.fromkeys(missing))
 

@@ -644,14 +644,17 @@ def find_subjects(documents: Iterable[tuple[str, str]]) -> Subjects:
     candidates = {p for p in plural if p not in alias and evidence(p)}
     # A one-word candidate inside a longer one ("accountant" in "tax accountant") is too vague to protect;
     # a longer phrase that extends a candidate ("senior tax accountant") is that candidate.
-    # But a word inside one longer candidate only, as its last word, and used alone at least as often as in it
-    # ("sommelier" beside "master sommelier"; not "event" beside "event planner"), is the career, and the
-    # longer phrase a rank of it: one of its variants.
+    # But a word inside one longer candidate only, as its last word, and used alone at least as often as in it, is
+    # the career when the text writes the longer one as a title, its words capitalised mid-sentence ("Master
+    # Sommelier" beside "sommelier": a rank of it, one of its variants). Not "event" beside "event planner", nor
+    # "pilot" beside "airline pilot" or "worker" beside "social worker": kinds, written in lower case.
     ranks: dict[str, str] = {}
     for p in candidates:
         longer = [q for q in candidates if q != p and p in q.split()]
+        written = shown[longer[0]].most_common(1)[0][0] if len(longer) == 1 and shown[longer[0]] else ""
         if (len(p.split()) == 1 and len(longer) == 1 and longer[0].split()[-1] == p
-                and mass(p) - mass(longer[0]) >= mass(longer[0])):
+                and mass(p) - mass(longer[0]) >= mass(longer[0]) and _capitalised(written.split())
+                and not written.isupper()):
             ranks[longer[0]] = p
     candidates = {p for p in candidates if p not in ranks and (
         len(p.split()) > 1 or p in ranks.values() or not any(p in q.split() for q in candidates if q != p))}

@@ -112,24 +112,27 @@ def test_a_glossed_name_and_a_clipped_compound_are_variants_of_a_career_and_look
 
 
 def test_a_rank_of_a_career_is_a_variant_of_it_and_a_word_that_starts_a_name_is_no_career():
-    """"Sommelier" is used alone more often than in "master sommelier", its one longer name: the career is the
-    sommelier, and a master sommelier one of its ranks (corpora/dev-hospitality made "Master sommelier" a
-    career and left "sommelier" none). "Event", which starts "event planner", stays no subject."""
+    """"Sommelier" is used alone more often than in "Master Sommelier", its one longer name, which the text writes
+    as a title: the career is the sommelier, and a master sommelier one of its ranks (corpora/dev-hospitality made
+    "Master sommelier" a career and left "sommelier" none). "Event", which starts "event planner", stays no
+    subject; "airline pilot", written in lower case, is a kind of pilot, not a rank, and stays the subject."""
     from advisor.subjects import find_subjects
 
     docs = [
         ("Sommelier or event planner: which suits you?",
          "A sommelier tastes wine; sommeliers who work in hotels earn more. To become a sommelier takes years. "
-         "A master sommelier passed the hardest exam; few master sommeliers work in restaurants. An event planner "
+         "A Master Sommelier passed the hardest exam; few Master Sommeliers work in restaurants. An event planner "
          "books venues; event planners who work for hotels plan an event each week, and events take months."),
         ("How to become a sommelier or an event planner",
-         "Sommeliers who study pass exams; a sommelier earns less than an event planner. Master sommeliers earn "
-         "most. Event planners earn well; an event planner role suits organisers, events grow."),
+         "Sommeliers who study pass exams; a sommelier earns less than an event planner. The Master Sommeliers "
+         "earn most. Event planners earn well; an event planner role suits organisers, events grow."),
     ]
     subjects = find_subjects(docs)
     assert set(subjects.variants) == {"sommelier", "event planner"}
     assert subjects.variants["sommelier"] == ["master sommelier"]
     assert subjects.find("Do master sommeliers earn more?") == {"sommelier"}
+    lower = [(title, text.replace("Master Sommelier", "master sommelier")) for title, text in docs]
+    assert "master sommelier" in find_subjects(lower).variants
 
 
 def test_a_subject_is_written_as_the_documents_write_it_head_and_all():

@@ -47,6 +47,12 @@ def test_money_is_read_as_european_sources_write_it():
     assert [(f.value, f.currency) for f in figures_in("about 30 000 euros, or € 2 500 a month")] == [
         (30_000, "EUR"), (2_500, "EUR")]
     assert [f.currency for f in figures_in("17 200 openings a year")] == ["", ""]
+    # a decimal comma, a currency in front, a range whose currency comes at its end
+    assert [(f.value, f.currency) for f in figures_in("11,65 € de l'heure, CHF 100 000, de 1 800 à 2 500 € net, "
+                                                      "entre 28 000 et 38 000 €")] == [
+        (11.65, "EUR"), (100_000, "CHF"), (1_800, "EUR"), (2_500, "EUR"), (28_000, "EUR"), (38_000, "EUR")]
+    assert not figures_supported("A sommelier earns €65 an hour.", "A sommelier earns 11,65 € an hour.",
+                                 Subjects({"sommelier": []}))
     assert figures_supported("A sommelier in France earns €28,000 to €38,400 a year.", "A sommelier in France "
                              "earns between 28 000 € and 38 400 € a year.", Subjects({"sommelier": []}))
 
