@@ -653,7 +653,7 @@ def find_subjects(documents: Iterable[tuple[str, str]]) -> Subjects:
         longer = [q for q in candidates if q != p and p in q.split()]
         written = shown[longer[0]].most_common(1)[0][0] if len(longer) == 1 and shown[longer[0]] else ""
         if (len(p.split()) == 1 and len(longer) == 1 and longer[0].split()[-1] == p
-                and mass(p) - mass(longer[0]) >= mass(longer[0]) and _capitalised(written.split())
+                and mass(p) - mass(longer[0]) >= mass(longer[0]) and written and _capitalised(written.split())
                 and not written.isupper()):
             ranks[longer[0]] = p
     candidates = {p for p in candidates if p not in ranks and (
