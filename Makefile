@@ -66,7 +66,7 @@ run: install
 TEST_WORKERS ?= 2
 
 test: install-test
-	$(PY) -m pytest -n $(TEST_WORKERS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --durations=25
 	$(MAKE) evals
 
 # The CI gate: the extractive engine on the seven blind corpora (built by authors that were not tuning;

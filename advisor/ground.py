@@ -24,7 +24,7 @@ from advisor.figures import figures_in, same_value
 from advisor.grounding import (GroundedSentence, Grounder, contradicts_sources, denied_by, ground_sentence,
                                verify_drafted)
 from advisor.selection import DRAFT_FLOOR, restated_score, selection_floor
-from advisor.state import events, label_of, premise, with_about
+from advisor.state import QuestionState, Verification, events, label_of, premise, with_about
 from advisor.subjects import Subjects
 from advisor.text import citations_in, content_words, split_sentences, strip_citations
 
@@ -46,7 +46,7 @@ class GroundStep:
 
     def run(self, inputs: Iterator, config: RunnableConfig) -> Iterator[list]:
         """The step: the draft step's events in, each kept sentence out as ("sentence", (text, sources))."""
-        state: dict = {}
+        state: QuestionState | None = None
         buffer, done = "", 0
         contexts: list[str] = []
         subjects = Subjects()
@@ -71,10 +71,10 @@ class GroundStep:
             """
             nonlocal draft_intact
             if drafted:
-                state["verification"]["drafted"] += 1
+                state.verification.drafted += 1
             kept = yield from _checked(sentence, finished, drafted)
             if drafted and kept:
-                state["verification"]["kept"] += 1
+                state.verification.kept += 1
             draft_intact = drafted and kept  # the reader has the draft's sentences so far, in order
 
         def _checked(sentence: str, finished: bool, drafted: bool):
@@ -128,12 +128,12 @@ class GroundStep:
         for kind, value in events(inputs):
             if kind == "state":
                 state = value
-                state["verification"] = {"drafted": 0, "kept": 0}  # a model's sentences checked, and kept
-                contexts = [d.page_content for d in state["docs"]]
-                subjects = state["profile"].subjects
+                state.verification = Verification()  # a model's sentences checked, and kept
+                contexts = [d.page_content for d in state.docs]
+                subjects = state.profile.subjects
                 yield [("state", state)]
             elif kind == "notice":
-                state["notices"].append(value)
+                state.notices.append(value)
             elif kind == "opening":  # the advisor's reading of the passages that follow it (advisor/advice.py)
                 # Not among what was said for the repeat checks: it quotes the person's own words, and the
                 # passage that says the same of a career is its evidence, not a repeat.
@@ -156,20 +156,20 @@ class GroundStep:
                     else:
                         draft_intact = False  # the reader never sees this sentence of the draft
                     done += 1
-        if not state or state["refusal"]:
+        if state is None or state.refusal:
             return
         for sentence in split_sentences(buffer)[done:]:
             if not self._repeats(sentence, lead):
                 yield from grounded(sentence, finished=buffer.rstrip().endswith((".", "!", "?", "]", ")")),
                                     drafted=drafted)
 
-        state["draft_engine"] = self.engine.name
+        state.draft_engine = self.engine.name
         if self.engine is self.extractive:
             return
-        extra = (s for s in self.extractive.stream(with_about(state), state["docs"], subjects=subjects,
+        extra = (s for s in self.extractive.stream(with_about(state), state.docs, subjects=subjects,
                                                    ranked=self.ranked(state)))
         if len(said) == len(lead):  # nothing in the draft held up: the answer is extractive
-            state["draft_engine"] = f"{self.engine.name}→extractive"
+            state.draft_engine = f"{self.engine.name}→extractive"
             for sentence in extra:
                 yield from grounded(sentence)
         elif small_model and len(said) < self.settings.min_answer_sentences:
@@ -180,22 +180,22 @@ class GroundStep:
             for sentence in islice(self._not_yet_said(extra, said), self.settings.min_answer_sentences - before):
                 yield from grounded(sentence)
             if len(said) > before or lead:
-                state["draft_engine"] = f"{self.engine.name}+extractive"
+                state.draft_engine = f"{self.engine.name}+extractive"
         elif lead:
-            state["draft_engine"] = f"{self.engine.name}+extractive"
+            state.draft_engine = f"{self.engine.name}+extractive"
 
-    def _verified(self, sentence: str, state: dict, contexts: list[str]):
+    def _verified(self, sentence: str, state: QuestionState, contexts: list[str]):
         """A capable model's sentence checked against the passages it cites (advisor.grounding.verify_drafted);
         when they do not hold it, against the store's passages found for the sentence itself (a model may
         state what another passage of the same article says): one that holds it joins the answer's sources."""
-        docs = state["docs"]
+        docs = state.docs
         check = functools.partial(verify_drafted, self.grounder, threshold=self.settings.support_threshold,
-                                  subjects=state["profile"].subjects, premise=premise(state))
+                                  subjects=state.profile.subjects, premise=premise(state))
         verdict = check(sentence, contexts, labels=[label_of(d) for d in docs])
         if verdict.kept is not None or verdict.contradicted:
             return verdict.kept
         present = set(contexts)
-        found = [d for d in self.retriever.invoke(strip_citations(sentence), session=state["session"])
+        found = [d for d in self.retriever.invoke(strip_citations(sentence), session=state.session)
                  if d.page_content not in present]
         if not found:
             return None

@@ -18,7 +18,6 @@ import sys
 import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict
 from pathlib import Path
 
 import yaml
@@ -29,7 +28,7 @@ from evals.judge import JUDGE_METRICS, JudgeUnavailable, judge_rows, require_jud
 from evals.report import write_reports
 from evals.instruction_check import describe as describe_instruction_check
 from evals.instruction_check import misses as instruction_misses
-from evals.worker import Share, score_share_with
+from evals.worker import Share, run_engine, score_share_with
 
 THRESHOLDS = Path(__file__).resolve().parent / "thresholds.yaml"
 METRICS = ("faithfulness", "answer_relevance", "fact_recall", "context_precision", "context_recall", "citation_validity")
@@ -146,38 +145,6 @@ def tuned_blind_gaps(report: dict) -> list[str]:
             lines.append(f"{engine}: fact recall tuned corpora {sum(tuned) / len(tuned):.3f}, blind corpora "
                          f"{sum(blind) / len(blind):.3f}, gap {gap:+.3f}")
     return lines
-
-
-def run_engine(engine: str, cases, settings, part: int = 0, parts: int = 1) -> list[dict]:
-    """The engine's answers to ``cases[part::parts]``, scored (the other cases' questions still count for
-    the off-topic check)."""
-    from tqdm import tqdm
-
-    from advisor.chain import Advisor
-    from evals.metrics import answer_sentences, as_asked, score_case
-
-    advisor = Advisor(settings=settings, engine=engine)
-    careers = sorted({c.recommends for c in cases if c.recommends and c.recommends.lower() != "depends"})
-    rows = []
-    share = f" {part + 1}/{parts}" if parts > 1 else ""
-    for case in tqdm(cases[part::parts], desc=f"eval {engine}{share}", unit="case", file=sys.stderr):
-        started = time.perf_counter()
-        answer = advisor.ask(case.question, case.history, about=case.about)
-        others = [as_asked(c) for c in cases if c.question != case.question]  # for the off-topic count
-        scores = score_case(advisor.grounder, case, answer, others, careers)
-        rows.append({
-            "engine": engine, "category": case.category, "question": case.question, "answerable": case.answerable,
-            "half": case.half, "tags": case.tags,
-            "answer": answer.text, "refused": answer.refused, "refused_because": answer.refused_because,
-            "answered_by": answer.engine,
-            "drafted_sentences": answer.drafted_sentences, "dropped_sentences": answer.dropped_sentences,
-            "answer_sentences": len(answer_sentences(answer.text)),
-            "rewritten_question": answer.rewritten_question, "citations": [c.source for c in answer.citations],
-            "retrieved": answer.context_sources, "contexts": answer.contexts,
-            "seconds": round(time.perf_counter() - started, 2),
-            "scores": asdict(scores),
-        })
-    return rows
 
 
 def thresholds_for(corpus: str, thresholds: dict) -> dict:
@@ -307,21 +274,6 @@ def plan_shares(names: list[str], engines: list[str], tuned_engines: list[str], 
         if standins:
             sized.append((float(standins), Share(name, None)))
     return [share for _, share in sorted(sized, key=lambda pair: -pair[0])]
-
-
-def score_share(share: Share, settings) -> dict:
-    """One share scored on a fresh store of its own (an embedded Chroma client belongs to one process):
-    ``{"rows": …}`` or ``{"standins": …}``."""
-    from evals.corpora import build_store, get_corpus
-
-    corpus = get_corpus(share.corpus)
-    corpus_settings = build_store(corpus, settings, share=share.label)
-    if share.engine is None:
-        from evals.standin_models import run_standins
-
-        return {"standins": run_standins(share.corpus, corpus.folder, corpus_settings)}
-    cases = load_cases(corpus.dataset)
-    return {"rows": run_engine(share.engine, cases, corpus_settings, share.part, share.parts)}
 
 
 def in_case_order(parts: dict[Share, list[dict]]) -> list[dict]:

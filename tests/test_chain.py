@@ -14,8 +14,8 @@ from langchain_core.messages import AIMessage
 from langchain_core.retrievers import BaseRetriever
 
 from advisor.answer import Answer
-from advisor.chain import (CONTINUED_NOTICE, Advisor, Pipeline, heuristic_rewrite, needs_rewrite, normalize_history,
-                           unresolved_other)
+from advisor.chain import CONTINUED_NOTICE, Advisor, Pipeline
+from advisor.followup import heuristic_rewrite, needs_rewrite, normalize_history, unresolved_other
 from advisor.form import is_whole
 from advisor.grounding import ground_sentence
 from advisor.selection import rank_sentences
@@ -511,7 +511,7 @@ def test_a_follow_up_on_an_answered_topic_is_not_refused_by_the_gate_and_says_so
 
 def test_no_refusal_of_any_kind_counts_as_an_answered_turn():
     from advisor import language, safety
-    from advisor.chain import answered_last
+    from advisor.followup import answered_last
     from advisor.gate import DEFAULT
     from advisor.profile import CorpusProfile, StoreProfile
 
