@@ -32,6 +32,7 @@ import regex as re  # Unicode classes (\p{L}, \p{Lu}): "Élodie" and "Zürich" a
 
 from advisor.figures import (countries_named, country_mentions, country_of, figures_in, is_currency_code,
                              with_digits)
+from advisor.lexicon import compares
 from advisor.text import ABBREVIATION_GLUE, STOPWORDS, content_words, fold, split_sentences, stem, tokens
 
 PROBES_FILE = Path(__file__).resolve().parent / "data" / "unanswerable_probes.txt"
@@ -195,7 +196,10 @@ def _phrase_after_article(text: str, start: int, joined: bool = False) -> str:
         if joined and word.lower() == "and" and found:
             found.append(word)
             continue
-        if word.lower() in STOPWORDS or word.lower() in _PHRASE_END:
+        # a comparative after a word for a person ends the phrase too: "…or an event coordinator better if I…"
+        # (not "a pipe fitter" or "a window cleaner", whose last word is the person)
+        if word.lower() in STOPWORDS or word.lower() in _PHRASE_END or (
+                found and _person_ending(found[-1]) and compares(word)):
             break
         found.append(word)
     while found and found[-1].lower() == "and":

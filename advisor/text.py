@@ -7,11 +7,13 @@ everywhere. Nothing here knows about any career or corpus.
 
 from __future__ import annotations
 
+import functools
 import html
 import unicodedata
 from html.parser import HTMLParser
 
 import regex as re  # Unicode classes: letters of any script are letters
+from unidecode import unidecode
 
 _ABBREVIATIONS = ("e.g.", "i.e.", "vs.", "etc.", "approx.", "U.S.", "U.K.", "Dr.", "Mr.", "Ms.", "Mrs.", "St.", "No.")
 _CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -103,10 +105,22 @@ _WORD = re.compile(r"[\p{L}\p{N}][\p{L}\p{M}\p{N}+#.-]*[\p{L}\p{M}\p{N}+#]|[\p{L
 
 
 def fold(text: str) -> str:
-    """Lower case without accents ("Zürich" -> "zurich", "résumé" -> "resume"), so a word matches
-    whether or not the writer typed its accents; letters without a decomposition stay as they are."""
+    """Lower case without accents ("Zürich" -> "zurich", "résumé" -> "resume", "Søren Ødegård" -> "soren
+    odegard", "Łódź" -> "lodz"), so a word matches whether or not the writer typed its accents. A Latin letter
+    that no accent can be stripped from ("ø", "ł", "æ") is written as its reader would type it without one
+    (Unidecode's table); other scripts stay as they are."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    if plain.isascii():
+        return plain
+    return "".join(_plain_latin(c) for c in unicodedata.normalize("NFC", plain))
+
+
+@functools.lru_cache(maxsize=4096)
+def _plain_latin(letter: str) -> str:
+    if letter.isascii() or not letter.isalpha() or not unicodedata.name(letter, "").startswith("LATIN "):
+        return letter
+    return unidecode(letter).lower() or letter
 
 
 def stem(word: str) -> str:

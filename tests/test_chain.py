@@ -878,6 +878,21 @@ def test_a_worker_named_after_an_activity_the_passages_name_is_not_mentioned_by_
     assert unmentioned_names("How long is the programme for a financial analyst?", docs, subjects) == []
 
 
+def test_a_name_typed_without_its_letters_accents_is_the_same_name():
+    """"soren odegard" is "Søren Ødegård": a Latin letter no accent can be stripped from ("ø", "ł", "æ") folds as a
+    reader types it, in the tokenizer and in the names a refusal checks; other scripts stay as they are."""
+    from advisor.gate import unmentioned_names
+    from advisor.text import fold, tokens
+
+    assert tokens("Søren Ødegård, Łódź, Æbeltoft") == tokens("soren odegard, lodz, aebeltoft")
+    assert fold("Москва Zürich") == "москва zurich"
+    docs = [Document(page_content="Søren Ødegård trained as a chef in Bergen before he moved to Łódź.")]
+    subjects = Subjects({"chef": ["chefs"]})
+    assert unmentioned_names("Where did Soren Odegard train?", docs, subjects) == []
+    assert unmentioned_names("Did he ever work in Lodz?", docs, subjects) == []
+    assert unmentioned_names("Did he ever work in Gdańsk?", docs, subjects) == ["Gdańsk"]
+
+
 def test_a_kind_of_worker_in_the_plural_the_store_never_uses_is_not_mentioned():
     """Without an article too, where a question names the worker it asks about ("How much do dieticians earn?",
     "Pharmacists: …", "Do banquet chefs earn more?"); a plural elsewhere is as often a thing, a verb or the people around a job. In an advice
@@ -914,6 +929,9 @@ def test_a_kind_of_worker_in_the_plural_the_store_never_uses_is_not_mentioned():
     line = Subjects({"line cook": ["line cooks"]}, headed=["line cook"])
     assert unmentioned_names("Would I make a better cook?", docs, line, advising=True) == []
     assert unmentioned_names("Would I make a forensic cook?", docs, line, advising=True) == ["forensic cook"]
+    # a comparative after a worker ends the phrase ("easier" is no worker for its "-er"); "cleaner" is one
+    assert unmentioned_names("Is being a chef or a waiter easier if I like travelling?", docs, subjects) == []
+    assert unmentioned_names("Is a window cleaner better paid than a chef?", docs, subjects) == ["window cleaner"]
 
 
 def test_a_kind_of_worker_named_beside_the_question_not_in_it_is_a_premise():
