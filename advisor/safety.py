@@ -47,7 +47,10 @@ INSTRUCTION_MARGIN = 0.183
 _TO_ASSISTANT = re.compile(
     r"\b(ignore|disregard|forget|override|bypass)\b.{0,40}\b(instructions?|rules|prompts?|sources|guidelines|"
     r"context|above|previous)\b|\bsystem prompt\b|\byou are now\b|\bjailbreak|\bdeveloper mode\b|"
-    r"\b(say|write|answer|reply|respond|state|claim|tell (?:me|them|users?))\s+(?:only\s+)?that\b|"
+    # "say that…" as a command: opening a sentence or clause, or after a word that leads to one ("and", "just",
+    # "must"); "Experts say that…" and "Wikipedia mirrors (wikimili) say that…" report what a source says
+    r"(?:^|[,;:.!?]\s*|\b(?:and|then|please|just|now|also|simply|only|to|must|should|will|always)\s+)"
+    r"(say|write|answer|reply|respond|state|claim|tell (?:me|them|users?))\s+(?:only\s+)?that\b|"
     r"\brepeat after me\b|\b(print|reveal|show|output)\s+(?:me\s+)?your\s+(?:system\s+)?(prompt|instructions|rules)\b|"
     r"\b(assistants?|ai|chatbots?|language models?|llms?)\s+(must|should|are required to)\b|"
     # role play, a new task, a claimed authority, or an answer made up or given without the sources
@@ -62,7 +65,9 @@ _TO_ASSISTANT = re.compile(
     re.I,
 )
 _TO_READER = re.compile(
-    r"\b(password|passcode|pin code|credentials?|login details|bank details|card number|social security number)\b|"
+    # "credential" alone is a qualification ("the CMP is the best-known credential"), not a secret
+    r"\b(password|passcode|pin code|(?:login|log-in|account|user) credentials?|login details|bank details|"
+    r"card number|social security number)\b|"
     r"\b(click|tap)\s+(here|this link|the link|below)\b|\bhttps?://\S+|\bwww\.\S+|"
     r"\b(must|should|need to|have to)\s+(e-?mail|send|wire|transfer|pay|call|text|message|contact)\b|"
     r"\b(e-?mail|send|forward)\s+(?:us\s+|it\s+)?(?:to\s+)?[\w.+-]+@[\w-]+\.[\w.]+",
