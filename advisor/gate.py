@@ -186,9 +186,12 @@ def _said_together(phrase: str, sequence: list[str]) -> bool:
                for i in range(len(sequence) - len(wanted) + 1))
 
 
-def _phrase_after_article(text: str, start: int, joined: bool = False) -> str:
+def _phrase_after_article(text: str, start: int, joined: bool = False,
+                          known: Callable[[str], bool] = lambda phrase: False) -> str:
     """The noun phrase that follows an article, up to the verb or function word that ends it (at most 3 words;
-    ``joined``: "and" inside it too, at most 5: "a speech and language therapist")."""
+    ``joined``: "and" inside it too, at most 5: "a speech and language therapist"). A comparative after words
+    that name one of the store's subjects (``known``) ends it too: "…or an event coordinator better if I…" (not
+    "a boiler fitter" or "a window cleaner", where the comparative's form is the worker)."""
     found: list[str] = []
     # a comma, a colon or a full stop ends it; not the stops inside "U.S." or "Ph.D."
     clause = re.split(r"[,;:!?()\[\]]|(?<!(?<![\p{L}])\p{L})\.(?=\s|$)", text[start:], maxsplit=1)[0]
@@ -196,10 +199,8 @@ def _phrase_after_article(text: str, start: int, joined: bool = False) -> str:
         if joined and word.lower() == "and" and found:
             found.append(word)
             continue
-        # a comparative after a word for a person ends the phrase too: "…or an event coordinator better if I…"
-        # (not "a pipe fitter" or "a window cleaner", whose last word is the person)
         if word.lower() in STOPWORDS or word.lower() in _PHRASE_END or (
-                found and _person_ending(found[-1]) and compares(word)):
+                found and compares(word) and known(" ".join(found))):
             break
         found.append(word)
     while found and found[-1].lower() == "and":
@@ -299,10 +300,14 @@ def unmentioned_names(question: str, docs: Sequence, subjects, vocabulary: dict[
     # kind of worker named in another statement ("… I saw a survey by an economist.") is a premise, as an advice
     # question's traits are.
     question = asking_sentences(question)
+
+    def names_a_subject(phrase: str) -> bool:
+        return any(end == len(phrase) for _, end, _ in subjects.mentions(phrase))
+
     for m in _ARTICLE.finditer(question):
         # "become a …", "qualify as an …": what follows names a kind of worker whatever its ending
         as_role = m.group(0).lower().startswith(("as", "become"))
-        phrase = _phrase_after_article(question, m.end(), joined=as_role)
+        phrase = _phrase_after_article(question, m.end(), joined=as_role, known=names_a_subject)
         if not phrase:
             continue
         head = phrase.split()[-1].lower()

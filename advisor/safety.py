@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from advisor.text import split_sentences
+from advisor.text import STOPWORDS, split_sentences
 
 _DATA = Path(__file__).resolve().parent / "data"
 # A question's sentence is an instruction when its best cosine to the instruction probes exceeds its best cosine
@@ -47,10 +47,6 @@ INSTRUCTION_MARGIN = 0.183
 _TO_ASSISTANT = re.compile(
     r"\b(ignore|disregard|forget|override|bypass)\b.{0,40}\b(instructions?|rules|prompts?|sources|guidelines|"
     r"context|above|previous)\b|\bsystem prompt\b|\byou are now\b|\bjailbreak|\bdeveloper mode\b|"
-    # "say that…" as a command: opening a sentence or clause, or after a word that leads to one ("and", "just",
-    # "must"); "Experts say that…" and "Wikipedia mirrors (wikimili) say that…" report what a source says
-    r"(?:^|[,;:.!?]\s*|\b(?:and|then|please|just|now|also|simply|only|to|must|should|will|always)\s+)"
-    r"(say|write|answer|reply|respond|state|claim|tell (?:me|them|users?))\s+(?:only\s+)?that\b|"
     r"\brepeat after me\b|\b(print|reveal|show|output)\s+(?:me\s+)?your\s+(?:system\s+)?(prompt|instructions|rules)\b|"
     r"\b(assistants?|ai|chatbots?|language models?|llms?)\s+(must|should|are required to)\b|"
     # role play, a new task, a claimed authority, or an answer made up or given without the sources
@@ -66,8 +62,8 @@ _TO_ASSISTANT = re.compile(
 )
 _TO_READER = re.compile(
     # "credential" alone is a qualification ("the CMP is the best-known credential"), not a secret
-    r"\b(password|passcode|pin code|(?:login|log-in|account|user) credentials?|login details|bank details|"
-    r"card number|social security number)\b|"
+    r"\b(password|passcode|pin code|login details|bank details|card number|social security number)\b|"
+    r"\byour\b[^.!?]{0,40}\bcredentials?\b|\b(?:login|log-in|account|user|sso|e-?mail|portal)\s+credentials?\b|"
     r"\b(click|tap)\s+(here|this link|the link|below)\b|\bhttps?://\S+|\bwww\.\S+|"
     r"\b(must|should|need to|have to)\s+(e-?mail|send|wire|transfer|pay|call|text|message|contact)\b|"
     r"\b(e-?mail|send|forward)\s+(?:us\s+|it\s+)?(?:to\s+)?[\w.+-]+@[\w-]+\.[\w.]+",
@@ -75,9 +71,34 @@ _TO_READER = re.compile(
 )
 
 
+# "Say that…", "Make sure you tell users that…": a command to assert something. Not where a plural subject
+# stands before the verb: "Experts say that…", "Wikipedia mirrors (wikimili) say that…" report what others say.
+_SAY_THAT = re.compile(r"\b(say|write|answer|reply|respond|state|claim|tell (?:me|them|users?))\s+(?:only\s+)?that\b",
+                       re.I)
+_SUBJECT_BEFORE = re.compile(r"\b(\w+)\s*(?:\([^()]{0,40}\)\s*)?$")
+_PLURAL_SUBJECTS = frozenset({"they", "we", "people", "others", "all", "both", "many", "most", "some"})
+_ADVERBS_IN_S = frozenset({"always", "perhaps", "thus", "unless", "yes", "besides", "sometimes"})
+
+
+def _commands_to_say(sentence: str) -> bool:
+    """Does the sentence tell someone to say, write or claim something (no plural subject before the verb)?"""
+    for m in _SAY_THAT.finditer(sentence):
+        before = _SUBJECT_BEFORE.search(sentence[:m.start()])
+        word = before.group(1).lower() if before else ""
+        reported = word in _PLURAL_SUBJECTS or (
+            len(word) >= 3 and word.endswith("s") and word not in STOPWORDS and word not in _ADVERBS_IN_S)
+        if not reported:
+            return True
+    return False
+
+
+def _to_assistant(sentence: str) -> bool:
+    return bool(_TO_ASSISTANT.search(sentence)) or _commands_to_say(sentence)
+
+
 def is_instruction(sentence: str) -> bool:
     """Does the sentence instruct the assistant, or ask the reader for credentials, money or a click?"""
-    return bool(_TO_ASSISTANT.search(sentence) or _TO_READER.search(sentence))
+    return _to_assistant(sentence) or bool(_TO_READER.search(sentence))
 
 
 @lru_cache(maxsize=2)
@@ -125,7 +146,7 @@ def instruction_margins(grounder, sentences: Sequence[str], store_similarity: St
 def instruction_flags(sentences: Sequence[str], grounder=None, store_similarity: StoreSimilarity | None = None
                       ) -> list[bool]:
     """Which sentences instruct the assistant: by a pattern, or with a ``grounder`` by meaning too."""
-    flags = [bool(_TO_ASSISTANT.search(s)) for s in sentences]
+    flags = [_to_assistant(s) for s in sentences]
     if grounder is None:
         return flags
     margins = instruction_margins(grounder, sentences, store_similarity)

@@ -13,7 +13,7 @@ import unicodedata
 from html.parser import HTMLParser
 
 import regex as re  # Unicode classes: letters of any script are letters
-from unidecode import unidecode
+from anyascii import anyascii
 
 _ABBREVIATIONS = ("e.g.", "i.e.", "vs.", "etc.", "approx.", "U.S.", "U.K.", "Dr.", "Mr.", "Ms.", "Mrs.", "St.", "No.")
 _CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -108,7 +108,7 @@ def fold(text: str) -> str:
     """Lower case without accents ("Zürich" -> "zurich", "résumé" -> "resume", "Søren Ødegård" -> "soren
     odegard", "Łódź" -> "lodz"), so a word matches whether or not the writer typed its accents. A Latin letter
     that no accent can be stripped from ("ø", "ł", "æ") is written as its reader would type it without one
-    (Unidecode's table); other scripts stay as they are."""
+    (anyascii's table), when that is letters; other scripts stay as they are."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     if plain.isascii():
@@ -120,7 +120,8 @@ def fold(text: str) -> str:
 def _plain_latin(letter: str) -> str:
     if letter.isascii() or not letter.isalpha() or not unicodedata.name(letter, "").startswith("LATIN "):
         return letter
-    return unidecode(letter).lower() or letter
+    plain = anyascii(letter).lower()
+    return plain if plain.isalpha() else letter  # "ʔ" is no "'"
 
 
 def stem(word: str) -> str:

@@ -929,9 +929,11 @@ def test_a_kind_of_worker_in_the_plural_the_store_never_uses_is_not_mentioned():
     line = Subjects({"line cook": ["line cooks"]}, headed=["line cook"])
     assert unmentioned_names("Would I make a better cook?", docs, line, advising=True) == []
     assert unmentioned_names("Would I make a forensic cook?", docs, line, advising=True) == ["forensic cook"]
-    # a comparative after a worker ends the phrase ("easier" is no worker for its "-er"); "cleaner" is one
+    # a comparative after one of the store's careers ends the phrase ("easier" is no worker for its "-er"); after
+    # another word the comparative's form is the worker ("cleaner", "fitter")
     assert unmentioned_names("Is being a chef or a waiter easier if I like travelling?", docs, subjects) == []
-    assert unmentioned_names("Is a window cleaner better paid than a chef?", docs, subjects) == ["window cleaner"]
+    assert unmentioned_names("How much does a window cleaner earn?", docs, subjects) == ["window cleaner"]
+    assert unmentioned_names("Is a chef better paid than a kitchen fitter?", docs, subjects) == ["kitchen fitter"]
 
 
 def test_a_kind_of_worker_named_beside_the_question_not_in_it_is_a_premise():
