@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 
+import regex as re
+
 # Below this probability the question's language is not known well enough to turn it away. Short
 # English questions of the eval datasets score 0.44-0.99 ("What is MCP?" 0.44); whole sentences in
 # French or German 0.88-0.97.
@@ -62,7 +64,19 @@ def other_language(question: str, store_language: str) -> str | None:
     if not store_language or len(question.split()) < MIN_WORDS:
         return None
     code, probability = detect(question)
-    return code if code != store_language and probability >= CONFIDENT else None
+    if code == store_language or probability < CONFIDENT:
+        return None
+    # A name is no evidence of a language: "Did Łukasz grow up in Gdańsk?" reads as Polish by its names' letters
+    # alone. The question is turned away only when its other words are in that language too.
+    return code if detect(without_names(question))[0] == code else None
+
+
+# a capitalised word that does not open a sentence: a name ("Łukasz", "Gdańsk"), or a German noun
+_NAME = re.compile(r"(?<=\p{L}[^.?!]*?\s)\p{Lu}[\p{L}\p{M}'’-]*")
+
+
+def without_names(text: str) -> str:
+    return _NAME.sub(" ", text)
 
 
 MESSAGE_START = "Your question seems to be in "

@@ -199,9 +199,25 @@ def current_profile(retriever) -> StoreProfile:
         return refresh_profile(retriever)
 
 
+def folders_profile(folders) -> CorpusProfile | None:
+    """The ``profile.yaml`` of the first of these folders that has one."""
+    return next((p for p in (CorpusProfile.load(Path(f)) for f in folders if Path(f).is_dir()) if p), None)
+
+
 def refresh_after_ingest(settings, folders) -> StoreProfile:
     """Ingest's last step: the profile of the first folder that has one, subjects and gate for the new store."""
     from advisor.retrieval import get_retriever
 
-    corpus = next((p for p in (CorpusProfile.load(Path(f)) for f in folders if Path(f).is_dir()) if p), None)
-    return refresh_profile(get_retriever(settings), corpus)
+    return refresh_profile(get_retriever(settings), folders_profile(folders))
+
+
+def update_corpus_profile(collection, saved: StoreProfile, folders) -> bool:
+    """An ingest that changed no passage takes a folder's edited ``profile.yaml`` without calibrating again: the
+    subjects and the gate are read from the passages alone. Returns whether the saved profile changed."""
+    corpus = folders_profile(folders)
+    if corpus is None or corpus == saved.corpus:
+        return False
+    with _lock:
+        save_profile(collection, StoreProfile(saved.revision, corpus, saved.subjects, saved.gate, saved.titles,
+                                              saved.language))
+    return True

@@ -424,16 +424,19 @@ def _set_aside(settings: Settings) -> str:
 
 
 def _refresh_profile(settings: Settings, collection, roots: list, *, changed: bool, progress=None) -> None:
-    """The store's subjects and gate follow every change (advisor/profile.py); a stale or missing
-    profile, or a folder with a profile.yaml, is refreshed even when no file changed."""
-    from advisor.profile import PROFILE_FILE, StoreProfile, refresh_after_ingest
+    """The store's subjects and gate follow every change (advisor/profile.py). A stale or missing profile is
+    made again even when no file changed; an edited ``profile.yaml`` alone is taken without calibrating."""
+    from advisor.profile import StoreProfile, refresh_after_ingest, update_corpus_profile
 
+    if not collection.count():
+        return
     saved = StoreProfile.from_metadata(collection.metadata or {})
-    stale = saved is None or saved.revision != revision(collection)
-    if collection.count() and (changed or stale or any((Path(r) / PROFILE_FILE).is_file() for r in roots)):
+    if changed or saved is None or saved.revision != revision(collection):
         if progress:
             progress(0, 0, "calibrating the relevance gate for this store")
         refresh_after_ingest(settings, roots)
+    else:
+        update_corpus_profile(collection, saved, roots)
 
 
 def _describe(exc: Exception) -> str:

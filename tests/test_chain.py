@@ -717,6 +717,16 @@ def test_a_question_in_another_language_is_told_the_sources_language(corpus_home
     assert "French" in answer.text and "English" in answer.text and "don't cover" not in answer.text
 
 
+def test_names_alone_do_not_make_a_question_foreign():
+    """"Did Łukasz grow up in Gdańsk?" scored 0.86 Polish by its names' letters; its other words are English."""
+    from advisor.language import other_language
+
+    assert other_language("Did Łukasz grow up in Gdańsk?", "en") is None
+    assert other_language("Where did Søren Ødegård train as a chef?", "en") is None
+    assert other_language("Wie viel verdient ein Pilot in München?", "en") == "de"  # its nouns are capitalised
+    assert other_language("Ile zarabia pielęgniarka w Polsce?", "en") == "pl"
+
+
 def test_about_you_is_used_with_the_question_and_a_country_in_it_refuses_nothing(corpus_home):
     """Issue 23: "About you" travels with every question (search, gate, selection, draft); the names a
     refusal checks are the question's own, so a country the store never mentions refuses nothing."""
