@@ -67,8 +67,12 @@ def other_language(question: str, store_language: str) -> str | None:
     if code == store_language or probability < CONFIDENT:
         return None
     # A name is no evidence of a language: "Did Łukasz grow up in Gdańsk?" reads as Polish by its names' letters
-    # alone. The question is turned away only when its other words are in that language too.
-    return code if detect(without_names(question))[0] == code else None
+    # alone. The question is turned away only when its other words are in that language too, unless most of its
+    # words are capitalised (a question in capitals or title case has no telling names from other words).
+    rest = without_names(question)
+    if len(rest.split()) * 2 < len(question.split()):
+        return code
+    return code if detect(rest)[0] == code else None
 
 
 # a capitalised word that does not open a sentence: a name ("Łukasz", "Gdańsk"), or a German noun

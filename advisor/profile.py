@@ -186,17 +186,22 @@ def current_profile(retriever) -> StoreProfile:
     """The store's saved profile, rebuilt first if the store changed since it was made.
 
     Raises ``StoreUnavailable`` when the store cannot be read or reached (advisor/store.py)."""
-    from advisor.store import revision, store_faults
+    from advisor.store import store_faults
 
     with store_faults(getattr(retriever, "settings", None)):
         collection = retriever.collection()
         saved = StoreProfile.from_metadata(collection.metadata or {})
-        # (a profile saved before subjects kept their fields is made again: its subjects would lack them)
-        if (saved is not None and saved.revision == revision(collection)
-                and saved.gate.features_version == FEATURES_VERSION
-                and '"fields"' in ((collection.metadata or {}).get("subjects") or '"fields"')):
-            return saved
-        return refresh_profile(retriever)
+        return saved if is_current(saved, collection) else refresh_profile(retriever)
+
+
+def is_current(saved: StoreProfile | None, collection) -> bool:
+    """Was the saved profile made for the store as it is, by this version's gate and subjects? (A profile saved
+    before subjects kept their fields is made again: its subjects would lack them.)"""
+    from advisor.store import revision
+
+    return (saved is not None and saved.revision == revision(collection)
+            and saved.gate.features_version == FEATURES_VERSION
+            and '"fields"' in ((collection.metadata or {}).get("subjects") or '"fields"'))
 
 
 def folders_profile(folders) -> CorpusProfile | None:

@@ -74,7 +74,6 @@ from advisor.store import (
     mark_changed,
     max_batch_size,
     open_collection,
-    revision,
     shared_client,
     uploads_revision,
     shared_collection,
@@ -426,12 +425,12 @@ def _set_aside(settings: Settings) -> str:
 def _refresh_profile(settings: Settings, collection, roots: list, *, changed: bool, progress=None) -> None:
     """The store's subjects and gate follow every change (advisor/profile.py). A stale or missing profile is
     made again even when no file changed; an edited ``profile.yaml`` alone is taken without calibrating."""
-    from advisor.profile import StoreProfile, refresh_after_ingest, update_corpus_profile
+    from advisor.profile import StoreProfile, is_current, refresh_after_ingest, update_corpus_profile
 
     if not collection.count():
         return
     saved = StoreProfile.from_metadata(collection.metadata or {})
-    if changed or saved is None or saved.revision != revision(collection):
+    if changed or not is_current(saved, collection):
         if progress:
             progress(0, 0, "calibrating the relevance gate for this store")
         refresh_after_ingest(settings, roots)

@@ -725,6 +725,9 @@ def test_names_alone_do_not_make_a_question_foreign():
     assert other_language("Where did Søren Ødegård train as a chef?", "en") is None
     assert other_language("Wie viel verdient ein Pilot in München?", "en") == "de"  # its nouns are capitalised
     assert other_language("Ile zarabia pielęgniarka w Polsce?", "en") == "pl"
+    # in capitals or title case nearly every word looks like a name: the question's own language still counts
+    assert other_language("WIE VIEL VERDIENT EIN PILOT IN MÜNCHEN?", "en") == "de"
+    assert other_language("Wie Viel Verdient Eine Krankenschwester In Deutschland?", "en") == "de"
 
 
 def test_about_you_is_used_with_the_question_and_a_country_in_it_refuses_nothing(corpus_home):

@@ -62,14 +62,20 @@ def test_first_run_adds_everything_and_second_run_adds_nothing(tmp_path, corpus_
     assert summary2["skipped"] == files
     assert store_ids(home) == before
 
-    # an edited profile.yaml alone is taken without embedding or calibrating anything again
+    # an edited profile.yaml alone is taken without embedding or calibrating anything again: a mark left in the
+    # saved gate survives
+    with store_collection(home) as collection:
+        metadata = dict(collection.metadata)
+        gate = json.loads(metadata["gate"])
+        metadata["gate"] = json.dumps({**gate, "threshold": 0.123456})
+        collection.modify(metadata=metadata)
     profile = corpus_copy / "profile.yaml"
     profile.write_text(profile.read_text(encoding="utf-8").replace("title:", "title: Renamed —", 1), encoding="utf-8")
     third, summary3 = ingest_json(home, str(corpus_copy))
     assert third.returncode == 0 and summary3["chunks"] == 0, third.stderr
-    assert "calibrating" not in third.stderr
     with store_collection(home) as collection:
         assert json.loads(collection.metadata["profile"])["title"].startswith("Renamed —")
+        assert json.loads(collection.metadata["gate"])["threshold"] == 0.123456
 
 
 def test_changed_file_replaces_its_chunks_and_prune_drops_deleted_files(tmp_path, corpus_copy):
